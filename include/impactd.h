@@ -1,0 +1,41 @@
+/* impactd — common definitions shared by every module.
+ *
+ * Conventions (borrowed from librdkafka):
+ *  - functions that can fail return an impactd_err_t and, on failure, write a
+ *    human-readable reason into a caller-supplied `char *errstr, size_t
+ *    errstr_size` buffer;
+ *  - objects come in *_new()/ *_destroy() pairs; a function that takes
+ *    ownership of an argument says so in its comment.
+ */
+#ifndef IMPACTD_H
+#define IMPACTD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define IMPACTD_VERSION "0.1.0"
+
+typedef enum {
+        IMPACTD_OK = 0,
+        IMPACTD_ERR_CONFIG,    /* invalid configuration */
+        IMPACTD_ERR_DECODE,    /* input bytes could not be decoded */
+        IMPACTD_ERR_INVALID,   /* decoded, but violates the event contract */
+        IMPACTD_ERR_KAFKA,     /* Kafka client error */
+        IMPACTD_ERR_REDIS,     /* Redis unreachable or replied with an error */
+        IMPACTD_ERR_IO,        /* file or system call failure */
+        IMPACTD_ERR_NOMEM,
+        IMPACTD_ERR_USAGE,     /* bad command-line usage */
+} impactd_err_t;
+
+/* Process exit codes: documented in `impactd --help` and README. */
+#define IMPACTD_EXIT_OK 0
+#define IMPACTD_EXIT_FAILURE 1 /* runtime failure (Kafka fatal, Redis, I/O) */
+#define IMPACTD_EXIT_USAGE 2   /* bad command line */
+#define IMPACTD_EXIT_CONFIG 3  /* invalid configuration */
+
+const char *impactd_err2str(impactd_err_t err);
+
+/* Wall-clock milliseconds since the epoch. */
+int64_t impactd_now_ms(void);
+
+#endif

@@ -1,0 +1,97 @@
+/* The output records of the contract (impact.scored, impact.escalations,
+ * impact.notifications) as C types.  Field names follow DESIGN.md.
+ * These are views: strings point into storage owned by whoever filled them
+ * (the worker's incident state), valid until that is reset. */
+#ifndef IMPACTD_OUTPUT_H
+#define IMPACTD_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "score.h"
+
+typedef enum {
+        SEGMENT_REGION = 0,
+        SEGMENT_PRODUCT_VERSION,
+        SEGMENT_PLATFORM,
+        SEGMENT_FEATURE,
+        SEGMENT_KIND_COUNT,
+} segment_kind_t;
+
+typedef struct segment_count {
+        segment_kind_t kind;
+        const char *value; /* e.g. "eu-central" */
+        int64_t count;     /* tickets from that segment */
+} segment_count_t;
+
+typedef struct scored {
+        const char *incident_id;
+        int64_t revision;
+        bool open;          /* status OPEN / RESOLVED */
+        const score_result_t *result;
+        int64_t affected_users;
+        int64_t affected_accounts;
+        double arr_at_risk;
+        const char *root_service;
+        const char *const *impacted_services;
+        size_t impacted_services_cnt;
+        const segment_count_t *segments;
+        size_t segments_cnt;
+        int64_t sentiment_count;
+        int declared_severity; /* 0 = none -> null */
+        int64_t detected_at;   /* epoch ms */
+        int64_t triaged_at;    /* 0 = not yet -> null */
+        int64_t resolved_at;   /* 0 = not yet -> null */
+        int64_t tickets_total;
+        int64_t tickets_open;
+} scored_t;
+
+typedef struct escalation {
+        const char *escalation_id; /* deterministic: incident, trigger, level, seq */
+        const char *incident_id;
+        int64_t revision;
+        int from_level; /* 0 = no earlier escalation -> null */
+        int to_level;
+        const char *reason;  /* machine-readable trigger, e.g. "level_raised" */
+        const char *target;  /* role, e.g. "incident_commander" */
+        const char *summary; /* one line for humans */
+        int64_t created_at;  /* epoch ms (event time) */
+} escalation_t;
+
+typedef enum {
+        AUDIENCE_EXECUTIVE = 0,
+        AUDIENCE_ENGINEERING,
+        AUDIENCE_CUSTOMER,
+        AUDIENCE_ACCOUNT_MANAGER,
+        AUDIENCE_CUSTOMER_LIAISON,
+        AUDIENCE_COMPLIANCE,
+        AUDIENCE_COUNT,
+} audience_t;
+
+typedef enum {
+        NOTIFY_OPENED = 0,
+        NOTIFY_IMPACT_CHANGED,
+        NOTIFY_SLA_AT_RISK,
+        NOTIFY_RESOLVED,
+        NOTIFY_FOLLOW_UP,
+        NOTIFY_KIND_COUNT,
+} notify_kind_t;
+
+typedef struct notification {
+        const char *notification_id;
+        const char *incident_id;
+        int64_t revision;
+        audience_t audience;
+        const char *account_id; /* NULL unless per-account */
+        notify_kind_t kind;
+        const char *title; /* "[service] – [issue_type]" */
+        const char *body;
+        int64_t created_at;
+} notification_t;
+
+const char *segment_kind_name(segment_kind_t k); /* "region", "product_version", ... */
+const char *audience_name(audience_t a);          /* "EXECUTIVE", ... */
+const char *notify_kind_name(notify_kind_t k);    /* "OPENED", ... */
+
+#endif

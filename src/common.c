@@ -1,0 +1,24 @@
+#include "impactd.h"
+
+#include <time.h>
+
+const char *impactd_err2str(impactd_err_t err) {
+        switch (err) {
+        case IMPACTD_OK: return "success";
+        case IMPACTD_ERR_CONFIG: return "invalid configuration";
+        case IMPACTD_ERR_DECODE: return "undecodable input";
+        case IMPACTD_ERR_INVALID: return "invalid event";
+        case IMPACTD_ERR_KAFKA: return "Kafka error";
+        case IMPACTD_ERR_REDIS: return "Redis error";
+        case IMPACTD_ERR_IO: return "I/O error";
+        case IMPACTD_ERR_NOMEM: return "out of memory";
+        case IMPACTD_ERR_USAGE: return "usage error";
+        }
+        return "unknown error";
+}
+
+int64_t impactd_now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
