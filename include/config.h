@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "event.h"
 #include "impactd.h"
@@ -123,6 +124,11 @@ config_t *config_load_string(const char *yaml, size_t len, const char *name,
                              char *errstr, size_t errstr_size);
 
 void config_destroy(config_t *conf);
+
+/* Writes the effective configuration (after interpolation and defaults) as
+ * YAML to `fp`, with secrets (redis password, any librdkafka property whose
+ * name contains "password", "secret" or "sasl.jaas") masked as "*****". */
+void config_print(const config_t *conf, FILE *fp);
 
 /* Lookups; NULL when absent.  Linear scans are fine: called per batch per
  * distinct name, catalogs are small (large account catalogs live in Redis). */
