@@ -1,1 +1,184 @@
-/* placeholder: implemented in a later commit */
+/* poll batch -> load (decode, DLQ) -> apply (correlate, Redis, score,
+ * outputs) -> flush (outputs acknowledged) -> commit. */
+#include "worker.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "batch.h"
+#include "codec.h"
+#include "kafka_io.h"
+#include "log.h"
+#include "redis_state.h"
+
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 5000
+#define STATS_EVERY_MS 10000
+
+struct worker {
+        const config_t *conf;
+        volatile sig_atomic_t *run;
+        codec_t *codec;
+        redis_state_t *rs;
+        kafka_io_t *kio;
+        batch_t *batch;
+        rd_kafka_message_t **msgs;
+        int64_t next_stats_ms;
+        batch_stats_t last_stats;
+};
+
+static void sleep_ms(int ms) {
+        struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+}
+
+/* Retries `connect` with capped exponential backoff; logs the outage once
+ * and the recovery once. */
+static impactd_err_t redis_until_up(worker_t *w, char *errstr,
+                                    size_t errstr_size) {
+        int backoff = BACKOFF_MIN_MS, logged = 0;
+        for (;;) {
+                impactd_err_t err =
+                        w->rs ? redis_state_reconnect(w->rs, errstr, errstr_size)
+                              : ((w->rs = redis_state_new(w->conf, errstr,
+                                                          errstr_size))
+                                         ? IMPACTD_OK
+                                         : IMPACTD_ERR_REDIS);
+                if (!err) {
+                        if (logged)
+                                log_info("redis: connected again");
+                        return IMPACTD_OK;
+                }
+                if (err != IMPACTD_ERR_REDIS || !*w->run)
+                        return err;
+                if (!logged++)
+                        log_error("redis unavailable, retrying with backoff "
+                                  "(up to %d ms): %s", BACKOFF_MAX_MS, errstr);
+                sleep_ms(backoff);
+                backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
+        }
+}
+
+worker_t *worker_new(const config_t *conf, volatile sig_atomic_t *run,
+                     char *errstr, size_t errstr_size) {
+        worker_t *w = calloc(1, sizeof(*w));
+        if (!w) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return NULL;
+        }
+        w->conf = conf;
+        w->run = run;
+        w->msgs = calloc((size_t)conf->kafka.batch_max_messages, sizeof(*w->msgs));
+        if (!w->msgs || !(w->codec = codec_new(conf, errstr, errstr_size)) ||
+            !(w->kio = kafka_io_new(conf, errstr, errstr_size)) ||
+            redis_until_up(w, errstr, errstr_size) ||
+            !(w->batch = batch_new(conf, w->codec, w->rs, w->kio))) {
+                if (!w->msgs)
+                        snprintf(errstr, errstr_size, "out of memory");
+                worker_destroy(w);
+                return NULL;
+        }
+        return w;
+}
+
+void worker_destroy(worker_t *w) {
+        if (!w)
+                return;
+        batch_destroy(w->batch);
+        kafka_io_destroy(w->kio);
+        redis_state_destroy(w->rs);
+        codec_destroy(w->codec);
+        free(w->msgs);
+        free(w);
+}
+
+const char *worker_bootstraps(const worker_t *w) {
+        const char *b = kafka_io_embedded_bootstraps(w->kio);
+        return b ? b : w->conf->kafka.brokers;
+}
+
+static void log_stats(worker_t *w, int64_t now) {
+        batch_stats_t s;
+        batch_get_stats(w->batch, &s);
+        double secs = (now - w->next_stats_ms + STATS_EVERY_MS) / 1000.0;
+        uint64_t events = s.events - w->last_stats.events;
+        if (events || s.dlq != w->last_stats.dlq)
+                log_info("stats events=%" PRIu64 " (%.0f/s) dlq=%" PRIu64
+                         " duplicates=%" PRIu64 " held=%" PRIu64
+                         " scored=%" PRIu64 " escalations=%" PRIu64
+                         " redis_rounds=%" PRIu64, s.events,
+                         secs > 0 ? events / secs : 0.0, s.dlq, s.duplicates,
+                         s.held, s.scored, s.escalations, s.redis_rounds);
+        w->last_stats = s;
+        w->next_stats_ms = now + STATS_EVERY_MS;
+}
+
+/* Applies the loaded batch, riding out Redis outages.  Gives up only when
+ * asked to stop: the batch is then neither delivered nor committed, and
+ * is consumed again after a restart. */
+static impactd_err_t apply_until_done(worker_t *w, char *errstr,
+                                      size_t errstr_size) {
+        for (;;) {
+                impactd_err_t err = batch_apply(w->batch, errstr, errstr_size);
+                if (err != IMPACTD_ERR_REDIS)
+                        return err;
+                log_error("redis: batch failed, retrying: %s", errstr);
+                if ((err = redis_until_up(w, errstr, errstr_size)))
+                        return err;
+                if (!*w->run) {
+                        snprintf(errstr, errstr_size,
+                                 "stopped while Redis was unavailable");
+                        return IMPACTD_ERR_REDIS;
+                }
+        }
+}
+
+static impactd_err_t process(worker_t *w, size_t n, char *errstr,
+                             size_t errstr_size) {
+        impactd_err_t err;
+        if ((err = batch_load(w->batch, w->msgs, n, errstr, errstr_size)) ||
+            (err = apply_until_done(w, errstr, errstr_size)) ||
+            (err = kafka_io_flush(w->kio, errstr, errstr_size)))
+                return err;
+        /* Only now are all outputs of these events acknowledged. */
+        return kafka_io_commit(w->kio, w->msgs, n, errstr, errstr_size);
+}
+
+int worker_run(worker_t *w) {
+        const config_t *conf = w->conf;
+        char errstr[512];
+        int rc = IMPACTD_EXIT_OK;
+        w->next_stats_ms = impactd_now_ms() + STATS_EVERY_MS;
+        log_info("worker running: group=%s inputs=%s,%s,%s", conf->kafka.group_id,
+                 conf->kafka.topics[TOPIC_ALERTS], conf->kafka.topics[TOPIC_TICKETS],
+                 conf->kafka.topics[TOPIC_SENTIMENT]);
+        while (*w->run) {
+                int fatal = 0;
+                size_t n = kafka_io_poll_batch(w->kio, w->msgs,
+                                               (size_t)conf->kafka.batch_max_messages,
+                                               conf->kafka.batch_max_wait_ms, &fatal);
+                if (fatal) {
+                        log_error("kafka: fatal error, stopping");
+                        rc = IMPACTD_EXIT_FAILURE;
+                        break;
+                }
+                impactd_err_t err = n ? process(w, n, errstr, sizeof(errstr))
+                                      : IMPACTD_OK;
+                batch_reset(w->batch);
+                for (size_t i = 0; i < n; i++)
+                        rd_kafka_message_destroy(w->msgs[i]);
+                if (err) {
+                        log_error("batch of %zu messages not committed: %s", n,
+                                  errstr);
+                        rc = IMPACTD_EXIT_FAILURE;
+                        break;
+                }
+                int64_t now = impactd_now_ms();
+                if (now >= w->next_stats_ms)
+                        log_stats(w, now);
+        }
+        log_stats(w, impactd_now_ms());
+        log_info("worker stopping (%s)", rc ? "failure" : "signal");
+        return rc;
+}

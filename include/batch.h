@@ -1,0 +1,54 @@
+/* One poll batch through decode, correlation, Redis and outputs:
+ *
+ *   load:  decode + validate every message; bad input -> DLQ
+ *   route: one pipelined round of lookups (service / ticket -> incident)
+ *   hold:  events with no incident yet are kept in Redis for later
+ *   apply: one FCALL per incident (its events coalesced), pipelined
+ *   after: score, scored outputs, escalation claims, ticket binds (which
+ *          may release held sentiment: another apply round), closes
+ *
+ * Redis work is pipelined per round, never one round trip per event. */
+#ifndef IMPACTD_BATCH_H
+#define IMPACTD_BATCH_H
+
+#include <librdkafka/rdkafka.h>
+
+#include "codec.h"
+#include "config.h"
+#include "kafka_io.h"
+#include "redis_state.h"
+
+typedef struct batch batch_t;
+
+typedef struct batch_stats {
+        uint64_t events;       /* decoded and valid */
+        uint64_t dlq;          /* sent to the DLQ */
+        uint64_t duplicates;   /* seen before, ignored */
+        uint64_t held;         /* kept for an incident that is not open yet */
+        uint64_t applies;      /* FCALL apply, one per incident and round */
+        uint64_t scored;       /* scored revisions produced */
+        uint64_t escalations;  /* escalations produced */
+        uint64_t redis_rounds; /* pipelined round trips */
+} batch_stats_t;
+
+/* Borrows every argument; they must outlive the batch. */
+batch_t *batch_new(const config_t *conf, codec_t *codec, redis_state_t *rs,
+                   kafka_io_t *kio);
+void batch_destroy(batch_t *b);
+
+/* Decodes `msgs` (borrowed until batch_reset) and queues the DLQ entries
+ * of bad ones.  IMPACTD_ERR_KAFKA when a DLQ entry could not be queued. */
+impactd_err_t batch_load(batch_t *b, rd_kafka_message_t **msgs, size_t n,
+                         char *errstr, size_t errstr_size);
+
+/* Runs the Redis rounds and queues the outputs.  On IMPACTD_ERR_REDIS the
+ * caller reconnects and calls it again: events already applied are
+ * recognised by their ids and change nothing the second time. */
+impactd_err_t batch_apply(batch_t *b, char *errstr, size_t errstr_size);
+
+/* Forgets the loaded messages (does not destroy them). */
+void batch_reset(batch_t *b);
+
+void batch_get_stats(const batch_t *b, batch_stats_t *out);
+
+#endif

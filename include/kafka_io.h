@@ -1,0 +1,70 @@
+/* Kafka for the worker: one consumer-group member over the input topics,
+ * an idempotent producer for the outputs and the DLQ, offset commits, and
+ * the embedded mock cluster used when no brokers are configured. */
+#ifndef IMPACTD_KAFKA_IO_H
+#define IMPACTD_KAFKA_IO_H
+
+#include <librdkafka/rdkafka.h>
+#include <stddef.h>
+
+#include "config.h"
+
+typedef struct kafka_io kafka_io_t;
+
+/* Starts the embedded cluster when conf->kafka.brokers is empty (creating
+ * every configured topic), then the producer and the consumer, subscribed
+ * to the three input topics.  NULL + errstr on failure. */
+kafka_io_t *kafka_io_new(const config_t *conf, char *errstr,
+                         size_t errstr_size);
+
+/* Leaves the group cleanly (final rebalance) and drains the producer
+ * (up to delivery_timeout_ms), then frees everything. */
+void kafka_io_destroy(kafka_io_t *kio);
+
+/* The embedded cluster's bootstrap servers, or NULL with real brokers. */
+const char *kafka_io_embedded_bootstraps(const kafka_io_t *kio);
+
+/* Up to `max` messages, waiting at most `timeout_ms` for the first.
+ * Consumer errors that are not messages (partition EOF, transient broker
+ * errors) are logged and skipped; a fatal error sets *fatal.  The caller
+ * destroys each message (rd_kafka_message_destroy). */
+size_t kafka_io_poll_batch(kafka_io_t *kio, rd_kafka_message_t **msgs,
+                           size_t max, int timeout_ms, int *fatal);
+
+/* The input kind a message was read from, or -1. */
+int kafka_io_input_kind(const kafka_io_t *kio, const rd_kafka_message_t *m);
+
+/* Queues an output; the payload and key are copied. */
+impactd_err_t kafka_io_produce(kafka_io_t *kio, topic_role_t role,
+                               const char *key, const void *value,
+                               size_t value_len, char *errstr,
+                               size_t errstr_size);
+
+/* Queues the original bytes of `src` to the DLQ with headers
+ * dlq.source.topic, dlq.source.partition, dlq.source.offset, dlq.reason. */
+impactd_err_t kafka_io_produce_dlq(kafka_io_t *kio,
+                                   const rd_kafka_message_t *src,
+                                   const char *reason, char *errstr,
+                                   size_t errstr_size);
+
+/* Waits until every queued output is acknowledged.  IMPACTD_ERR_KAFKA when
+ * any delivery failed since the last call (the batch must not be committed)
+ * or the wait exceeded delivery_timeout_ms. */
+impactd_err_t kafka_io_flush(kafka_io_t *kio, char *errstr,
+                             size_t errstr_size);
+
+/* Commits, synchronously, the offsets after the last message of each
+ * partition in `msgs`. */
+impactd_err_t kafka_io_commit(kafka_io_t *kio, rd_kafka_message_t **msgs,
+                              size_t n, char *errstr, size_t errstr_size);
+
+/* Stats for logs and metrics. */
+typedef struct kafka_io_stats {
+        uint64_t produced;
+        uint64_t delivered;
+        uint64_t delivery_failed;
+        uint64_t dlq;
+} kafka_io_stats_t;
+void kafka_io_get_stats(const kafka_io_t *kio, kafka_io_stats_t *out);
+
+#endif

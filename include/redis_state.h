@@ -1,0 +1,149 @@
+/* Redis layout and the calls of the impactd function library
+ * (src/lua/impactd.lua, embedded at build time).
+ *
+ * All work is pipelined: the worker appends the calls of a whole round with
+ * redis_state_append_*() and then reads the replies in the same order with
+ * redis_state_read_*().  Nothing here blocks on one round trip per event. */
+#ifndef IMPACTD_REDIS_STATE_H
+#define IMPACTD_REDIS_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "output.h"
+
+typedef struct redis_state redis_state_t;
+
+/* Where an event without an incident key is looked up or held. */
+typedef enum { SCOPE_SERVICE = 0, SCOPE_TICKET } route_scope_t;
+
+#define INCIDENT_ID_MAX 160
+
+/* An incident's facts after an apply call.  Lists are views into the Redis
+ * reply that the incident owns; incident_clear() releases it. */
+typedef struct incident {
+        char id[INCIDENT_ID_MAX];
+        int64_t revision;
+        bool open;
+        const char *root_service; /* "" until an alert names one */
+        int64_t detected_at, last_event_at, resolved_at, triaged_at;
+        int declared_severity;       /* 0 = none */
+        int64_t affected_users;      /* -1 = never reported */
+        int disruption;              /* disruption_t, -1 = never reported */
+        double slo_burn_rate;        /* -1 = never reported */
+        double revenue_loss_per_hour; /* -1 = never reported */
+        int64_t affected_accounts;
+        double arr_at_risk;
+        int max_tier; /* customer_tier_t */
+        bool strategic;
+        int64_t tickets_total, tickets_open;
+        bool personal_data_at_risk;
+        int64_t sentiment_count, sentiment_negative;
+        double sentiment_sum;
+        int64_t tickets_now, tickets_prev; /* trend windows */
+        int max_escalated;                 /* 6 = never escalated */
+        bool changed;      /* this call changed the state: a new revision */
+        int64_t dups;      /* events of this call seen before */
+        bool resolved_now; /* this call resolved the incident */
+        const char **services; /* services that alerted, root first not guaranteed */
+        size_t services_cnt;
+        segment_count_t *segments;
+        size_t segments_cnt;
+        const char **new_tickets; /* tickets this call saw first */
+        size_t new_tickets_cnt;
+        void *reply_; /* owned redisReply */
+} incident_t;
+
+void incident_clear(incident_t *inc);
+
+/* An FCALL argument list under construction; reuse across calls. */
+typedef struct redis_args {
+        const char **argv;
+        size_t *argvlen;
+        size_t argc, cap;
+        char *scratch; /* numbers formatted here; valid until the next reset */
+        size_t scratch_used, scratch_cap;
+} redis_args_t;
+
+void redis_args_reset(redis_args_t *a);
+void redis_args_free(redis_args_t *a);
+/* Both return -1 on allocation failure. */
+int redis_args_add(redis_args_t *a, const char *s, size_t len); /* borrows s */
+int redis_args_addf(redis_args_t *a, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3))); /* copies */
+
+/* Connects (URL, password, database, timeouts from conf->redis) and loads
+ * the function library (FUNCTION LOAD REPLACE: every (re)connect, so a
+ * flushed or failed-over Redis is repaired).  NULL + errstr on failure. */
+redis_state_t *redis_state_new(const config_t *conf, char *errstr,
+                               size_t errstr_size);
+void redis_state_destroy(redis_state_t *rs);
+
+/* Drops the connection and connects again; same errors as _new. */
+impactd_err_t redis_state_reconnect(redis_state_t *rs, char *errstr,
+                                    size_t errstr_size);
+
+/* Calls appended but not yet read. */
+size_t redis_state_pending(const redis_state_t *rs);
+
+/* route: open incident of a service/ticket; with a non-empty `candidate`,
+ * creates it (firing alert).  Reply: redis_state_read_route(). */
+void redis_state_append_route(redis_state_t *rs, route_scope_t scope,
+                              const char *name, const char *candidate);
+/* hold: keep `n` raw events for a service/ticket with no incident yet.
+ * Reply: redis_state_read_hold(). */
+void redis_state_append_hold(redis_state_t *rs, route_scope_t scope,
+                             const char *name, const char *const *events,
+                             const size_t *lens, size_t n);
+/* unhold: drop held events once applied.  Reply: redis_state_read_status(). */
+void redis_state_append_unhold(redis_state_t *rs, route_scope_t scope,
+                               const char *name, const char *const *events,
+                               const size_t *lens, size_t n);
+/* bind: ticket -> incident; reply like route (held sentiment). */
+void redis_state_append_bind(redis_state_t *rs, const char *ticket_id,
+                             const char *incident_id);
+/* close: forget the service's open incident if it is `incident_id`. */
+void redis_state_append_close(redis_state_t *rs, const char *service,
+                              const char *incident_id);
+/* apply: `events` holds the packed events (see impactd.lua); the header
+ * arguments are added here.  Reply: redis_state_read_apply(). */
+void redis_state_append_apply(redis_state_t *rs, const char *incident_id,
+                              int trend_window_min, const redis_args_t *events);
+/* claim: record an escalation once.  Reply: redis_state_read_claim(). */
+void redis_state_append_claim(redis_state_t *rs, const char *incident_id,
+                              const char *escalation_id, int level,
+                              int64_t at);
+
+/* Reply readers, in append order.  IMPACTD_ERR_REDIS when the connection
+ * failed (reconnect and redo the round) or Redis answered an error. */
+
+/* *incident_id is "" when none; held events (raw bytes) are returned in
+ * `held` as views valid until the next read. */
+typedef struct redis_route_reply {
+        char incident_id[INCIDENT_ID_MAX];
+        const char **held;
+        size_t *held_lens;
+        size_t held_cnt;
+} redis_route_reply_t;
+impactd_err_t redis_state_read_route(redis_state_t *rs,
+                                     redis_route_reply_t *out, char *errstr,
+                                     size_t errstr_size);
+/* For hold: incident_id "" = held; else the incident that exists now. */
+impactd_err_t redis_state_read_hold(redis_state_t *rs, char *incident_id,
+                                    char *errstr, size_t errstr_size);
+impactd_err_t redis_state_read_status(redis_state_t *rs, char *errstr,
+                                      size_t errstr_size);
+/* Fills `inc` (cleared first). */
+impactd_err_t redis_state_read_apply(redis_state_t *rs, incident_t *inc,
+                                     char *errstr, size_t errstr_size);
+impactd_err_t redis_state_read_claim(redis_state_t *rs, bool *claimed,
+                                     int *prev_level, char *errstr,
+                                     size_t errstr_size);
+
+/* Drains replies still pending after an error, so the connection can be
+ * reused or dropped cleanly. */
+void redis_state_discard(redis_state_t *rs);
+
+#endif
