@@ -43,7 +43,10 @@ typedef enum {
 
 typedef enum { TICKET_OPEN = 0, TICKET_REOPENED, TICKET_SOLVED } ticket_status_t;
 
-/* Presence bits of optional fields (event.has). Strings are NULL when absent. */
+/* Presence bits (event.has) of the non-string fields, which have no NULL to
+ * say "absent".  Strings are NULL when absent.  HAS_STATUS, HAS_SCORE and
+ * HAS_OCCURRED_AT mark required fields, so event_validate() can tell a
+ * missing one from a zero value (FIRING, 0.0). */
 #define HAS_DISRUPTION (1u << 0)
 #define HAS_DECLARED_SEVERITY (1u << 1)
 #define HAS_AFFECTED_USERS (1u << 2)
@@ -54,6 +57,9 @@ typedef enum { TICKET_OPEN = 0, TICKET_REOPENED, TICKET_SOLVED } ticket_status_t
 #define HAS_STRATEGIC (1u << 7)
 #define HAS_PERSONAL_DATA (1u << 8)
 #define HAS_URGENCY (1u << 9)
+#define HAS_STATUS (1u << 10)
+#define HAS_SCORE (1u << 11)
+#define HAS_OCCURRED_AT (1u << 12)
 
 typedef struct event_alert {
         alert_status_t status;
