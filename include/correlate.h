@@ -16,7 +16,8 @@ typedef struct correlate_plan {
         /* Firing alerts open the service's incident when none is open:
          * the id to create it with ("" = look up only). */
         bool may_open;
-        /* Ticket whose incident a sentiment event joins (NULL = none). */
+        /* Ticket whose incident the event joins once the ticket is bound
+         * to one (NULL = none); looked up before the service. */
         const char *ticket;
 } correlate_plan_t;
 

@@ -89,9 +89,12 @@ impactd_err_t redis_state_reconnect(redis_state_t *rs, char *errstr,
 size_t redis_state_pending(const redis_state_t *rs);
 
 /* route: open incident of a service/ticket; with a non-empty `candidate`,
- * creates it (firing alert).  Reply: redis_state_read_route(). */
+ * creates it when one of `alerts` ("F:<event id>" firing, "R:<event id>"
+ * resolved) is a firing alert not seen before.  Reply:
+ * redis_state_read_route(), with the incident each alert went to before. */
 void redis_state_append_route(redis_state_t *rs, route_scope_t scope,
-                              const char *name, const char *candidate);
+                              const char *name, const char *candidate,
+                              const redis_args_t *alerts);
 /* hold: keep `n` raw events for a service/ticket with no incident yet.
  * Reply: redis_state_read_hold(). */
 void redis_state_append_hold(redis_state_t *rs, route_scope_t scope,
@@ -123,6 +126,11 @@ void redis_state_append_claim(redis_state_t *rs, const char *incident_id,
  * `held` as views valid until the next read. */
 typedef struct redis_route_reply {
         char incident_id[INCIDENT_ID_MAX];
+        /* Per alert of the call: the incident it was applied to before
+         * (a replay), or "" for an alert seen for the first time. */
+        const char **alert_incidents;
+        size_t *alert_incident_lens;
+        size_t alerts_cnt;
         const char **held;
         size_t *held_lens;
         size_t held_cnt;

@@ -25,6 +25,7 @@ typedef struct item {
         char *held_name;
         correlate_plan_t plan;
         size_t svc, tkt; /* lookups, or NONE */
+        size_t next_alert; /* next alert item of the same service lookup */
         char incident[INCIDENT_ID_MAX];
         bool applied, held;
 } item_t;
@@ -32,6 +33,7 @@ typedef struct item {
 typedef struct lookup {
         route_scope_t scope;
         const char *name;
+        size_t first_alert, last_alert; /* alert items routed here, or NONE */
         char candidate[INCIDENT_ID_MAX];
         char incident[INCIDENT_ID_MAX];
 } lookup_t;
@@ -132,7 +134,7 @@ static item_t *item_new(batch_t *b) {
                 return NULL;
         b->items = items;
         item_t *it = items[b->n_items];
-        if (!it && !(it = items[b->n_items] = malloc(sizeof(*it))))
+        if (!it && !(it = items[b->n_items] = calloc(1, sizeof(*it))))
                 return NULL;
         item_release(it);
         it->msg = NULL;
@@ -209,19 +211,25 @@ static size_t lookup_for(batch_t *b, route_scope_t scope, const char *name) {
         l = &b->lookups[b->n_lookups++];
         l->scope = scope;
         l->name = name;
+        l->first_alert = l->last_alert = NONE;
         l->candidate[0] = l->incident[0] = '\0';
         return idx;
 }
 
-/* The incident an event names, or that its lookups found. */
+/* The incident an event names, or that its lookups found.  An alert seen
+ * before already has its incident (route filled it in); a ticket or
+ * sentiment whose ticket is bound follows the ticket, so updates and
+ * replays land where the ticket was counted. */
 static void item_assign(batch_t *b, item_t *it) {
+        if (it->incident[0])
+                return;
         if (it->plan.by_key)
                 correlate_incident_id(it->ev.incident_key, it->incident,
                                       sizeof(it->incident));
-        else if (it->svc != NONE && b->lookups[it->svc].incident[0])
-                memcpy(it->incident, b->lookups[it->svc].incident, INCIDENT_ID_MAX);
         else if (it->tkt != NONE && b->lookups[it->tkt].incident[0])
                 memcpy(it->incident, b->lookups[it->tkt].incident, INCIDENT_ID_MAX);
+        else if (it->svc != NONE && b->lookups[it->svc].incident[0])
+                memcpy(it->incident, b->lookups[it->svc].incident, INCIDENT_ID_MAX);
 }
 
 static impactd_err_t release_held(batch_t *b, route_scope_t scope,
@@ -245,6 +253,14 @@ static impactd_err_t route_round(batch_t *b, char *errstr, size_t errstr_size) {
                 /* The first firing alert of a service in the batch names
                  * the incident that opens if none is open. */
                 lookup_t *l = it->svc != NONE ? &b->lookups[it->svc] : NULL;
+                if (l && it->ev.kind == EVENT_ALERT) {
+                        it->next_alert = NONE;
+                        if (l->last_alert == NONE)
+                                l->first_alert = i;
+                        else
+                                b->items[l->last_alert]->next_alert = i;
+                        l->last_alert = i;
+                }
                 if (l && it->plan.may_open && !l->candidate[0]) {
                         if (it->plan.by_key)
                                 correlate_incident_id(it->ev.incident_key,
@@ -254,10 +270,22 @@ static impactd_err_t route_round(batch_t *b, char *errstr, size_t errstr_size) {
                                                           INCIDENT_ID_MAX);
                 }
         }
-        for (size_t i = 0; i < b->n_lookups; i++)
-                redis_state_append_route(b->rs, b->lookups[i].scope,
-                                         b->lookups[i].name,
-                                         b->lookups[i].candidate);
+        for (size_t i = 0; i < b->n_lookups; i++) {
+                lookup_t *l = &b->lookups[i];
+                redis_args_reset(&b->args);
+                for (size_t a = l->first_alert; a != NONE;
+                     a = b->items[a]->next_alert) {
+                        const item_t *al = b->items[a];
+                        bool firing = al->ev.u.alert.status == ALERT_FIRING;
+                        if (al->plan.by_key && !firing)
+                                continue; /* its key says where it goes */
+                        redis_args_addf(&b->args, "%c:%s",
+                                        al->plan.by_key ? 'K' : firing ? 'F' : 'R',
+                                        al->ev.event_id);
+                }
+                redis_state_append_route(b->rs, l->scope, l->name, l->candidate,
+                                         &b->args);
+        }
         if (b->n_lookups)
                 b->stats.redis_rounds++;
         for (size_t i = 0; i < b->n_lookups; i++) {
@@ -268,6 +296,20 @@ static impactd_err_t route_round(batch_t *b, char *errstr, size_t errstr_size) {
                 if (err)
                         return err;
                 memcpy(l->incident, rr.incident_id, INCIDENT_ID_MAX);
+                size_t k = 0;
+                for (size_t a = l->first_alert; a != NONE && k < rr.alerts_cnt;
+                     a = b->items[a]->next_alert) {
+                        item_t *al = b->items[a];
+                        if (al->plan.by_key &&
+                            al->ev.u.alert.status != ALERT_FIRING)
+                                continue;
+                        size_t n = rr.alert_incident_lens[k];
+                        if (n && !al->plan.by_key && n < INCIDENT_ID_MAX) {
+                                memcpy(al->incident, rr.alert_incidents[k], n);
+                                al->incident[n] = '\0';
+                        }
+                        k++;
+                }
                 if (rr.held_cnt && (err = release_held(b, l->scope, l->name,
                                                        l->incident, &rr)))
                         return err;
@@ -325,7 +367,9 @@ static impactd_err_t hold_round(batch_t *b, char *errstr, size_t errstr_size) {
                         continue;
                 /* Sentiment waits on its ticket when it names one: binding
                  * the ticket releases it. */
-                route_scope_t scope = it->tkt != NONE ? SCOPE_TICKET : SCOPE_SERVICE;
+                route_scope_t scope = it->ev.kind == EVENT_SENTIMENT && it->tkt != NONE
+                                              ? SCOPE_TICKET
+                                              : SCOPE_SERVICE;
                 const char *name = scope == SCOPE_TICKET ? it->plan.ticket
                                                          : it->plan.service;
                 if (it->ev.kind == EVENT_ALERT) {
@@ -364,10 +408,11 @@ static impactd_err_t hold_round(batch_t *b, char *errstr, size_t errstr_size) {
                         continue;
                 }
                 b->stats.held++;
+                bool on_ticket = it->ev.kind == EVENT_SENTIMENT && it->tkt != NONE;
                 log_info("held %s event_id=%s for %s %s: no incident yet",
                          event_kind_name(it->ev.kind), it->ev.event_id,
-                         it->tkt != NONE ? "ticket" : "service",
-                         it->tkt != NONE ? it->plan.ticket : it->plan.service);
+                         on_ticket ? "ticket" : "service",
+                         on_ticket ? it->plan.ticket : it->plan.service);
         }
         return IMPACTD_OK;
 }
@@ -571,7 +616,9 @@ static size_t append_after(batch_t *b, group_t *grp) {
         }
         for (size_t t = 0; t < inc->new_tickets_cnt; t++, n++)
                 redis_state_append_bind(b->rs, inc->new_tickets[t], inc->id);
-        if (inc->resolved_now)
+        /* A resolved incident keeps no service: a replayed firing alert may
+         * have pointed one back at it in the route round. */
+        if (!inc->open)
                 for (size_t s = 0; s < inc->services_cnt; s++, n++)
                         redis_state_append_close(b->rs, inc->services[s], inc->id);
         return n;
@@ -618,14 +665,14 @@ static impactd_err_t read_after(batch_t *b, group_t *grp, char *errstr,
                         return err;
                 }
         }
-        if (inc->resolved_now) {
+        if (!inc->open)
                 for (size_t s = 0; s < inc->services_cnt; s++)
                         if ((err = redis_state_read_status(b->rs, errstr,
                                                            errstr_size)))
                                 return err;
+        if (inc->resolved_now)
                 log_info("resolved incident=%s root=%s", inc->id,
                          inc->root_service);
-        }
         return IMPACTD_OK;
 }
 

@@ -16,7 +16,10 @@ bool correlate_plan(const event_t *ev, correlate_plan_t *plan, char *errstr,
                 plan->may_open = ev->u.alert.status == ALERT_FIRING;
                 return true;
         case EVENT_TICKET:
+                /* Follows its ticket's incident once bound; a ticket seen
+                 * first needs a service to be attributed at all. */
                 plan->service = ev->service;
+                plan->ticket = ev->service ? ev->u.ticket.ticket_id : NULL;
                 break;
         case EVENT_SENTIMENT:
                 plan->service = ev->service;

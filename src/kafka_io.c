@@ -119,7 +119,9 @@ static impactd_err_t start_embedded(kafka_io_t *kio, char *errstr,
         const config_t *conf = kio->conf;
         char why[512];
         rd_kafka_conf_t *kc = rd_kafka_conf_new();
-        /* This handle only hosts the cluster; it never produces. */
+        /* This handle only hosts the cluster; it never produces, so its
+         * warning about having no bootstrap servers is noise. */
+        rd_kafka_conf_set(kc, "log_level", "3", why, sizeof(why));
         kio->mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, kc, why, sizeof(why));
         if (!kio->mock_rk) {
                 rd_kafka_conf_destroy(kc);
@@ -394,6 +396,7 @@ impactd_err_t kafka_io_commit(kafka_io_t *kio, rd_kafka_message_t **msgs,
         rd_kafka_topic_partition_list_destroy(offs);
         switch (err) {
         case RD_KAFKA_RESP_ERR_NO_ERROR:
+                log_debug("kafka: committed %zu messages", n);
                 return IMPACTD_OK;
         case RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS:
         case RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION:

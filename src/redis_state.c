@@ -293,17 +293,21 @@ static const char *scope_kind(route_scope_t scope) {
 
 static void append_scoped(redis_state_t *rs, const char *function,
                           route_scope_t scope, const char *name) {
-        cmd_begin(rs, function, 2);
+        cmd_begin(rs, function, 3);
         cmd_str(rs, key_of(rs, 0, scope_kind(scope), name, ""));
         cmd_str(rs, key_of(rs, 1, scope_kind(scope), name, ":held"));
+        cmd_str(rs, key_of(rs, 2, scope_kind(scope), name, ":ev"));
 }
 
 void redis_state_append_route(redis_state_t *rs, route_scope_t scope,
-                              const char *name, const char *candidate) {
+                              const char *name, const char *candidate,
+                              const redis_args_t *alerts) {
         append_scoped(rs, "impactd_route", scope, name);
         cmd_str(rs, candidate ? candidate : "");
         redis_args_addf(&rs->cmd, "%lld",
                         (long long)rs->conf->redis.incident_ttl_s);
+        for (size_t i = 0; alerts && i < alerts->argc; i++)
+                redis_args_add(&rs->cmd, alerts->argv[i], alerts->argvlen[i]);
         cmd_end(rs);
 }
 
@@ -442,19 +446,26 @@ impactd_err_t redis_state_read_route(redis_state_t *rs,
         memset(out, 0, sizeof(*out));
         if (err)
                 return err;
-        if (r->type != REDIS_REPLY_ARRAY || r->elements < 1)
+        if (r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
+            r->element[1]->type != REDIS_REPLY_INTEGER)
                 goto bad;
         if (r->element[0]->type == REDIS_REPLY_STRING)
                 copy_id(out->incident_id, r->element[0]);
-        if (held_reserve(rs, r->elements) == -1)
+        size_t n = (size_t)r->element[1]->integer;
+        if (2 + n > r->elements || held_reserve(rs, r->elements) == -1)
                 goto bad;
-        for (size_t i = 1; i < r->elements; i++) {
-                rs->held[i - 1] = r->element[i]->str;
-                rs->held_lens[i - 1] = r->element[i]->len;
+        for (size_t i = 2; i < r->elements; i++) {
+                if (r->element[i]->type != REDIS_REPLY_STRING)
+                        goto bad;
+                rs->held[i - 2] = r->element[i]->str;
+                rs->held_lens[i - 2] = r->element[i]->len;
         }
-        out->held = rs->held;
-        out->held_lens = rs->held_lens;
-        out->held_cnt = r->elements - 1;
+        out->alert_incidents = rs->held;
+        out->alert_incident_lens = rs->held_lens;
+        out->alerts_cnt = n;
+        out->held = rs->held + n;
+        out->held_lens = rs->held_lens + n;
+        out->held_cnt = r->elements - 2 - n;
         return IMPACTD_OK;
 bad:
         snprintf(errstr, errstr_size, "redis: unexpected reply to route");

@@ -16,6 +16,7 @@
 --                 <p>:{<incident>}:esc    escalation id -> level (hash)
 --   per service   <p>:svc:{<service>}     open incident id (string)
 --                 <p>:svc:{<service>}:held  events waiting for an incident (list)
+--                 <p>:svc:{<service>}:ev    alert event id -> incident (hash)
 --   per ticket    <p>:tkt:{<ticket>}      incident id (string)
 --                 <p>:tkt:{<ticket>}:held   sentiment waiting for the ticket (list)
 
@@ -40,22 +41,50 @@ local function fmt(x)
 end
 
 -- route: the open incident of a service or ticket, creating it for a firing
--- alert.  KEYS[1] = id key, KEYS[2] = held list.  ARGV[1] = candidate id
--- ('' = look up only), ARGV[2] = ttl seconds.
--- Returns {incident id or false, held events...}.  Held events are returned,
--- not removed: the caller acknowledges them with `unhold` once applied, so
--- a crash in between loses nothing (the incident's seen-set absorbs the
--- replay).
+-- alert.  KEYS[1] = id key, KEYS[2] = held list, KEYS[3] = alert event id
+-- -> incident (hash).  ARGV[1] = candidate id ('' = look up only),
+-- ARGV[2] = ttl seconds, ARGV[3..] = "F:<event id>" / "R:<event id>" of the
+-- batch's unkeyed alerts for this service, "K:<event id>" of firing alerts
+-- that name their incident (they may open the service's mapping, but
+-- their incident is theirs: nothing to remember).
+--
+-- Alerts are remembered per service so that a replayed alert goes back to
+-- the incident it was first applied to (whose seen-set absorbs it) rather
+-- than reopening a resolved incident or opening a phantom one.
+-- Returns {incident id or false, n, incident of each alert ('' = new),
+-- held events...}.  Held events are returned, not removed: the caller
+-- acknowledges them with `unhold` once applied, so a crash in between
+-- loses nothing (the incident's seen-set absorbs the replay).
 local function route(keys, args)
     local id = redis.call('GET', keys[1])
-    if not id and args[1] ~= '' then
-        id = args[1]
-        redis.call('SET', keys[1], id, 'EX', tonumber(args[2]))
+    local ttl = tonumber(args[2])
+    local known, fresh_firing = {}, false
+    for i = 3, #args do
+        local kind = string.sub(args[i], 1, 1)
+        if kind == 'K' then
+            known[i] = ''
+            fresh_firing = true
+        else
+            known[i] = redis.call('HGET', keys[3], string.sub(args[i], 3)) or ''
+            if known[i] == '' and kind == 'F' then fresh_firing = true end
+        end
     end
-    if not id then return {false} end
-    local out = {id}
-    for _, v in ipairs(redis.call('LRANGE', keys[2], 0, -1)) do
-        out[#out + 1] = v
+    if not id and args[1] ~= '' and fresh_firing then
+        id = args[1]
+        redis.call('SET', keys[1], id, 'EX', ttl)
+    end
+    local out = {id or false, #args - 2}
+    for i = 3, #args do
+        if known[i] == '' and id and string.sub(args[i], 1, 1) ~= 'K' then
+            redis.call('HSET', keys[3], string.sub(args[i], 3), id)
+        end
+        out[#out + 1] = known[i]
+    end
+    if #args > 2 and id then redis.call('EXPIRE', keys[3], ttl) end
+    if id then
+        for _, v in ipairs(redis.call('LRANGE', keys[2], 0, -1)) do
+            out[#out + 1] = v
+        end
     end
     return out
 end
@@ -88,7 +117,7 @@ end
 -- ARGV[1] = incident id, ARGV[2] = ttl.
 local function bind(keys, args)
     redis.call('SET', keys[1], args[1], 'EX', tonumber(args[2]))
-    local out = {args[1]}
+    local out = {args[1], 0}
     for _, v in ipairs(redis.call('LRANGE', keys[2], 0, -1)) do
         out[#out + 1] = v
     end
@@ -137,7 +166,7 @@ local function apply_alert(K, st, a, i)
     if a[i + 7] ~= '' then f[4] = a[i + 7] end
     if a[i + 8] ~= '' then f[5] = a[i + 8] end
     redis.call('HSET', K[3], service, table.concat(f, US))
-    if st.root_service == nil then
+    if not st.root_service then
         st.root_service = service
         redis.call('HSET', K[1], 'root_service', service)
     end
