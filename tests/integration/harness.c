@@ -1,0 +1,541 @@
+/* Integration-test harness: mock Kafka cluster, real Redis, real workers. */
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "config.h"
+
+static const char *const topics[] = {
+        "impact.alerts",      "impact.tickets",       "impact.sentiment",
+        "impact.scored",      "impact.escalations",   "impact.notifications",
+        "impact.dlq"};
+
+static void die(const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        fprintf(stderr, "harness: ");
+        vfprintf(stderr, fmt, ap);
+        fprintf(stderr, "\n");
+        va_end(ap);
+        exit(2);
+}
+
+static const char *env_or(const char *name, const char *def) {
+        const char *v = getenv(name);
+        return v && *v ? v : def;
+}
+
+static void sleep_ms(int ms) {
+        struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+}
+
+static int64_t now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void start_kafka(harness_t *h, int partitions) {
+        char errstr[512];
+        rd_kafka_conf_t *kc = rd_kafka_conf_new();
+        rd_kafka_conf_set(kc, "log_level", "3", NULL, 0);
+        h->mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, kc, errstr, sizeof(errstr));
+        if (!h->mock_rk)
+                die("mock handle: %s", errstr);
+        h->mock = rd_kafka_mock_cluster_new(h->mock_rk, 1);
+        if (!h->mock)
+                die("cannot start the mock cluster");
+        for (size_t i = 0; i < sizeof(topics) / sizeof(topics[0]); i++)
+                rd_kafka_mock_topic_create(h->mock, topics[i], partitions, 1);
+        snprintf(h->bootstraps, sizeof(h->bootstraps), "%s",
+                 rd_kafka_mock_cluster_bootstraps(h->mock));
+        kc = rd_kafka_conf_new();
+        rd_kafka_conf_set(kc, "bootstrap.servers", h->bootstraps, NULL, 0);
+        rd_kafka_conf_set(kc, "linger.ms", "0", NULL, 0);
+        h->producer = rd_kafka_new(RD_KAFKA_PRODUCER, kc, errstr, sizeof(errstr));
+        if (!h->producer)
+                die("producer: %s", errstr);
+}
+
+static void write_config(harness_t *h, const char *extra) {
+        snprintf(h->config_path, sizeof(h->config_path), "%s/impactd.yaml", h->dir);
+        FILE *fp = fopen(h->config_path, "w");
+        if (!fp)
+                die("cannot write %s: %s", h->config_path, strerror(errno));
+        fprintf(fp,
+                "kafka:\n"
+                "  brokers: \"%s\"\n"
+                "  group_id: \"impactd-test-%s\"\n"
+                "  batch: {max_messages: \"${IMPACTD_TEST_BATCH_MAX:-1000}\", max_wait_ms: 10}\n"
+                "  consumer:\n"
+                "    session.timeout.ms: 6000\n"
+                "    heartbeat.interval.ms: 500\n"
+                "    topic.metadata.refresh.interval.ms: 1000\n"
+                "  producer:\n"
+                "    linger.ms: 0\n"
+                "redis:\n"
+                "  url: \"%s/%d\"\n"
+                "schemas:\n"
+                "  dir: \"%s/schemas\"\n"
+                "log: {level: %s}\n"
+                "%s\n",
+                h->bootstraps, h->name,
+                env_or("IMPACTD_TEST_REDIS_URL", "redis://127.0.0.1:6479"),
+                h->redis_db, env_or("IMPACTD_SOURCE_DIR", "."),
+                env_or("IMPACTD_TEST_LOG_LEVEL", "info"), extra ? extra : "");
+        fclose(fp);
+}
+
+#define MAX_LIVE 4
+static harness_t *live[MAX_LIVE];
+
+int harness_teardown(void **state) {
+        (void)state;
+        for (int i = 0; i < MAX_LIVE; i++)
+                if (live[i])
+                        harness_stop(live[i]);
+        return 0;
+}
+
+void harness_start(harness_t *h, const char *name, int redis_db,
+                   int partitions, const char *extra_yaml) {
+        char errstr[1024];
+        memset(h, 0, sizeof(*h));
+        for (int i = 0; i < MAX_LIVE; i++)
+                if (!live[i]) {
+                        live[i] = h;
+                        break;
+                }
+        snprintf(h->name, sizeof(h->name), "%s", name);
+        snprintf(h->dir, sizeof(h->dir), "/tmp/impactd-test-%s-XXXXXX", name);
+        if (!mkdtemp(h->dir))
+                die("mkdtemp: %s", strerror(errno));
+        h->redis_db = redis_db;
+        start_kafka(h, partitions);
+        write_config(h, extra_yaml);
+        config_t *conf = config_load(h->config_path, errstr, sizeof(errstr));
+        if (!conf)
+                die("test config: %s", errstr);
+        h->conf = conf;
+        if (!(h->codec = codec_new(conf, errstr, sizeof(errstr))))
+                die("codec: %s", errstr);
+
+        const char *url = env_or("IMPACTD_TEST_REDIS_URL", "redis://127.0.0.1:6479");
+        const char *hp = strstr(url, "://");
+        char host[128] = "127.0.0.1";
+        int port = 6479;
+        if (hp && sscanf(hp + 3, "%127[^:]:%d", host, &port) < 1)
+                die("bad IMPACTD_TEST_REDIS_URL %s", url);
+        h->redis = redisConnect(host, port);
+        if (!h->redis || h->redis->err)
+                die("redis %s:%d: %s (is the redis fixture running?)", host,
+                    port, h->redis ? h->redis->errstr : "oom");
+        freeReplyObject(harness_redis(h, "SELECT %d", redis_db));
+        freeReplyObject(harness_redis(h, "FLUSHDB"));
+}
+
+void harness_stop(harness_t *h) {
+        for (int i = 0; i < MAX_LIVE; i++)
+                if (live[i] == h)
+                        live[i] = NULL;
+        for (int i = 0; i < HARNESS_MAX_WORKERS; i++)
+                if (h->workers[i] > 0)
+                        harness_worker_stop(h, i, SIGKILL);
+        if (h->producer) {
+                rd_kafka_flush(h->producer, 5000);
+                rd_kafka_destroy(h->producer);
+        }
+        if (h->mock)
+                rd_kafka_mock_cluster_destroy(h->mock);
+        if (h->mock_rk)
+                rd_kafka_destroy(h->mock_rk);
+        if (h->redis)
+                redisFree(h->redis);
+        codec_destroy(h->codec);
+        config_destroy(h->conf);
+        if (!getenv("IMPACTD_TEST_KEEP")) {
+                char cmd[300];
+                snprintf(cmd, sizeof(cmd), "rm -rf '%s'", h->dir);
+                if (system(cmd) != 0)
+                        fprintf(stderr, "harness: cannot remove %s\n", h->dir);
+        }
+}
+
+/* ---- workers ------------------------------------------------------------ */
+
+static int file_has_line(const char *path, const char *needle) {
+        char line[1024];
+        FILE *fp = fopen(path, "r");
+        int found = 0;
+        if (!fp)
+                return 0;
+        while (!found && fgets(line, sizeof(line), fp))
+                found = strstr(line, needle) != NULL;
+        fclose(fp);
+        return found;
+}
+
+void harness_worker_start(harness_t *h, int idx) {
+        char out[320], log[320];
+        snprintf(out, sizeof(out), "%s/worker%d.out", h->dir, idx);
+        snprintf(log, sizeof(log), "%s/worker%d.log", h->dir, idx);
+        unlink(out);
+        pid_t pid = fork();
+        if (pid < 0)
+                die("fork: %s", strerror(errno));
+        if (pid == 0) {
+                int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+                int e = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+                if (o < 0 || e < 0)
+                        _exit(126);
+                dup2(o, 1);
+                dup2(e, 2);
+                execl(env_or("IMPACTD_BIN", "./impactd"), "impactd", "run",
+                      "--config", h->config_path, (char *)NULL);
+                _exit(127);
+        }
+        h->workers[idx] = pid;
+        int64_t deadline = now_ms() + 20000;
+        while (!file_has_line(out, "kafka bootstrap:")) {
+                int status;
+                if (waitpid(pid, &status, WNOHANG) == pid) {
+                        h->workers[idx] = 0;
+                        harness_print_logs(h);
+                        die("worker %d exited at start (status %d)", idx, status);
+                }
+                if (now_ms() > deadline)
+                        die("worker %d did not start within 20 s", idx);
+                sleep_ms(20);
+        }
+}
+
+int harness_worker_stop(harness_t *h, int idx, int sig) {
+        int status = 0;
+        pid_t pid = h->workers[idx];
+        if (pid <= 0)
+                return -1;
+        kill(pid, sig);
+        waitpid(pid, &status, 0);
+        h->workers[idx] = 0;
+        if (WIFEXITED(status))
+                return WEXITSTATUS(status);
+        return 128 + WTERMSIG(status);
+}
+
+void harness_print_logs(harness_t *h) {
+        char cmd[400];
+        snprintf(cmd, sizeof(cmd), "tail -n 60 %s/worker*.log 1>&2", h->dir);
+        if (system(cmd) != 0)
+                fprintf(stderr, "harness: no worker logs in %s\n", h->dir);
+}
+
+/* A worker that died on its own is a bug in impactd: say so at once
+ * rather than letting the test time out on missing output. */
+static void check_workers(harness_t *h) {
+        for (int i = 0; i < HARNESS_MAX_WORKERS; i++) {
+                int status;
+                if (h->workers[i] <= 0 ||
+                    waitpid(h->workers[i], &status, WNOHANG) != h->workers[i])
+                        continue;
+                h->workers[i] = 0;
+                harness_print_logs(h);
+                die("worker %d died: %s %d", i,
+                    WIFSIGNALED(status) ? "signal" : "exit status",
+                    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+        }
+}
+
+/* ---- producing ---------------------------------------------------------- */
+
+void harness_produce_raw(harness_t *h, const char *topic, const void *data,
+                         size_t len) {
+        harness_produce_keyed(h, topic, NULL, data, len);
+}
+
+void harness_produce_keyed(harness_t *h, const char *topic, const char *key,
+                           const void *data, size_t len) {
+        rd_kafka_resp_err_t err = rd_kafka_producev(
+                h->producer, RD_KAFKA_V_TOPIC(topic),
+                RD_KAFKA_V_KEY(key, key ? strlen(key) : 0),
+                RD_KAFKA_V_VALUE((void *)data, len),
+                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        if (err)
+                die("produce to %s: %s", topic, rd_kafka_err2str(err));
+}
+
+void harness_produce(harness_t *h, const char *kind, const char *json,
+                     bool avro) {
+        char topic[64], errstr[512];
+        snprintf(topic, sizeof(topic), "impact.%s", kind);
+        json_error_t jerr;
+        json_t *obj = json_loads(json, 0, &jerr);
+        if (!obj)
+                die("bad test JSON (%s): %s", jerr.text, json);
+        /* Key as the produce tool does: incident, else service, else account. */
+        const char *key = NULL;
+        static const char *const key_fields[] = {"incident_key", "service",
+                                                 "account_id"};
+        for (int i = 0; i < 3 && !key; i++)
+                key = json_string_value(json_object_get(obj, key_fields[i]));
+        if (avro) {
+                buf_t out = {0};
+                const config_t *conf = h->conf;
+                int role = !strcmp(kind, "alerts") ? TOPIC_ALERTS
+                           : !strcmp(kind, "tickets") ? TOPIC_TICKETS
+                                                      : TOPIC_SENTIMENT;
+                if (codec_json_to_avro(h->codec, conf->schemas.writer_id[role],
+                                       json, strlen(json), &out, errstr,
+                                       sizeof(errstr)))
+                        die("avro encode: %s: %s", errstr, json);
+                harness_produce_keyed(h, topic, key, out.data, out.len);
+                buf_free(&out);
+        } else {
+                harness_produce_keyed(h, topic, key, json, strlen(json));
+        }
+        json_decref(obj);
+}
+
+void harness_flush(harness_t *h) {
+        if (rd_kafka_flush(h->producer, 10000))
+                die("test producer: flush timed out");
+}
+
+/* ---- consuming ---------------------------------------------------------- */
+
+static rd_kafka_t *reader_new(harness_t *h, const char *topic, int *nparts) {
+        char errstr[512];
+        rd_kafka_conf_t *kc = rd_kafka_conf_new();
+        rd_kafka_conf_set(kc, "bootstrap.servers", h->bootstraps, NULL, 0);
+        rd_kafka_conf_set(kc, "group.id", "impactd-test-reader", NULL, 0);
+        rd_kafka_conf_set(kc, "enable.auto.commit", "false", NULL, 0);
+        rd_kafka_conf_set(kc, "enable.partition.eof", "true", NULL, 0);
+        rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, kc, errstr, sizeof(errstr));
+        if (!rk)
+                die("reader: %s", errstr);
+        const struct rd_kafka_metadata *md;
+        rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+        if (rd_kafka_metadata(rk, 0, rkt, &md, 5000))
+                die("metadata of %s", topic);
+        rd_kafka_topic_partition_list_t *parts =
+                rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);
+        for (int p = 0; p < md->topics[0].partition_cnt; p++)
+                rd_kafka_topic_partition_list_add(parts, topic, p)->offset =
+                        RD_KAFKA_OFFSET_BEGINNING;
+        *nparts = md->topics[0].partition_cnt;
+        rd_kafka_metadata_destroy(md);
+        rd_kafka_topic_destroy(rkt);
+        rd_kafka_assign(rk, parts);
+        rd_kafka_topic_partition_list_destroy(parts);
+        return rk;
+}
+
+static json_t *decode_message(harness_t *h, const rd_kafka_message_t *m) {
+        char errstr[512];
+        if (strcmp(rd_kafka_topic_name(m->rkt), "impact.dlq") == 0) {
+                json_t *hdrs = json_object();
+                rd_kafka_headers_t *rh = NULL;
+                if (!rd_kafka_message_headers(m, &rh)) {
+                        const char *name;
+                        const void *val;
+                        size_t sz;
+                        for (size_t i = 0;
+                             !rd_kafka_header_get_all(rh, i, &name, &val, &sz); i++)
+                                json_object_set_new(hdrs, name,
+                                                    json_stringn(val, sz));
+                }
+                return json_pack("{s:s%,s:o}", "value",
+                                 m->payload ? (const char *)m->payload : "",
+                                 m->payload ? m->len : 0, "headers", hdrs);
+        }
+        buf_t out = {0};
+        if (codec_to_json(h->codec, m->payload, m->len, &out, errstr,
+                          sizeof(errstr)))
+                die("cannot decode output on %s: %s", rd_kafka_topic_name(m->rkt),
+                    errstr);
+        json_error_t jerr;
+        json_t *v = json_loadb(out.data, out.len, 0, &jerr);
+        buf_free(&out);
+        if (!v)
+                die("output is not JSON: %s", jerr.text);
+        return v;
+}
+
+/* Reads until `count` messages, or (stop_at_end) the end of every
+ * partition, or the deadline. */
+static json_t *read_topic(harness_t *h, const char *topic, size_t count,
+                          bool stop_at_end, int timeout_ms) {
+        int nparts, at_end = 0;
+        rd_kafka_t *rk = reader_new(h, topic, &nparts);
+        json_t *all = json_array();
+        int64_t deadline = now_ms() + timeout_ms;
+        while (json_array_size(all) < count && now_ms() < deadline &&
+               !(stop_at_end && at_end == nparts)) {
+                check_workers(h);
+                rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+                if (!m)
+                        continue;
+                if (!m->err)
+                        json_array_append_new(all, decode_message(h, m));
+                else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                        at_end++;
+                rd_kafka_message_destroy(m);
+        }
+        rd_kafka_consumer_close(rk);
+        rd_kafka_destroy(rk);
+        return all;
+}
+
+json_t *harness_consume(harness_t *h, const char *topic, size_t count,
+                        int timeout_ms) {
+        return read_topic(h, topic, count, false, timeout_ms);
+}
+
+json_t *harness_read_all(harness_t *h, const char *topic) {
+        return read_topic(h, topic, (size_t)-1, true, 30000);
+}
+
+json_t *harness_wait_for(harness_t *h, const char *topic, size_t count,
+                         int timeout_ms) {
+        json_t *all = harness_consume(h, topic, count, timeout_ms);
+        if (json_array_size(all) < count) {
+                harness_print_logs(h);
+                fprintf(stderr, "harness: %s has %zu messages, expected %zu\n",
+                        topic, json_array_size(all), count);
+        }
+        return all;
+}
+
+static bool all_committed(rd_kafka_t *rk) {
+        rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(16);
+        bool done = true;
+        for (int t = 0; t < 3; t++) {
+                const struct rd_kafka_metadata *md;
+                rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topics[t], NULL);
+                if (rd_kafka_metadata(rk, 0, rkt, &md, 5000))
+                        die("metadata of %s", topics[t]);
+                for (int p = 0; p < md->topics[0].partition_cnt; p++)
+                        rd_kafka_topic_partition_list_add(parts, topics[t], p);
+                rd_kafka_metadata_destroy(md);
+                rd_kafka_topic_destroy(rkt);
+        }
+        if (rd_kafka_committed(rk, parts, 5000))
+                done = false;
+        for (int i = 0; done && i < parts->cnt; i++) {
+                int64_t lo, hi;
+                rd_kafka_topic_partition_t *p = &parts->elems[i];
+                if (rd_kafka_query_watermark_offsets(rk, p->topic, p->partition,
+                                                     &lo, &hi, 5000))
+                        done = false;
+                else if (hi > 0 && p->offset != hi)
+                        done = false;
+        }
+        rd_kafka_topic_partition_list_destroy(parts);
+        return done;
+}
+
+bool harness_wait_consumed(harness_t *h, int timeout_ms) {
+        char errstr[512], group[128];
+        snprintf(group, sizeof(group), "impactd-test-%s", h->name);
+        rd_kafka_conf_t *kc = rd_kafka_conf_new();
+        rd_kafka_conf_set(kc, "bootstrap.servers", h->bootstraps, NULL, 0);
+        rd_kafka_conf_set(kc, "group.id", group, NULL, 0);
+        rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, kc, errstr, sizeof(errstr));
+        if (!rk)
+                die("offset reader: %s", errstr);
+        int64_t deadline = now_ms() + timeout_ms;
+        bool done;
+        while (!(done = all_committed(rk)) && now_ms() < deadline) {
+                check_workers(h);
+                sleep_ms(100);
+        }
+        rd_kafka_destroy(rk);
+        return done;
+}
+
+/* ---- Redis -------------------------------------------------------------- */
+
+redisReply *harness_redis(harness_t *h, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        redisReply *r = redisvCommand(h->redis, fmt, ap);
+        va_end(ap);
+        if (!r)
+                die("redis: %s", h->redis->errstr);
+        return r;
+}
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Hash fields and set members come back in no particular order: sort. */
+static void dump_sorted(FILE *fp, const redisReply *r, size_t step) {
+        size_t n = r->elements / step;
+        char **items = calloc(n + 1, sizeof(*items));
+        for (size_t i = 0; i < n; i++) {
+                size_t len = 0;
+                for (size_t k = 0; k < step; k++)
+                        len += r->element[i * step + k]->len + 1;
+                items[i] = calloc(1, len + 1);
+                for (size_t k = 0; k < step; k++) {
+                        strcat(items[i], r->element[i * step + k]->str);
+                        strcat(items[i], k + 1 < step ? "=" : "");
+                }
+        }
+        qsort(items, n, sizeof(*items), cmp_str);
+        for (size_t i = 0; i < n; i++) {
+                fprintf(fp, "  %s\n", items[i]);
+                free(items[i]);
+        }
+        free(items);
+}
+
+char *harness_redis_dump(harness_t *h, const char *key_pattern) {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *fp = open_memstream(&text, &len);
+        redisReply *keys = harness_redis(h, "KEYS %s", key_pattern);
+        char **names = calloc(keys->elements + 1, sizeof(*names));
+        for (size_t i = 0; i < keys->elements; i++)
+                names[i] = keys->element[i]->str;
+        qsort(names, keys->elements, sizeof(*names), cmp_str);
+        for (size_t i = 0; i < keys->elements; i++) {
+                redisReply *t = harness_redis(h, "TYPE %s", names[i]);
+                fprintf(fp, "%s (%s)\n", names[i], t->str);
+                redisReply *v = NULL;
+                if (!strcmp(t->str, "string")) {
+                        v = harness_redis(h, "GET %s", names[i]);
+                        fprintf(fp, "  %s\n", v->str);
+                } else if (!strcmp(t->str, "hash")) {
+                        v = harness_redis(h, "HGETALL %s", names[i]);
+                        dump_sorted(fp, v, 2);
+                } else if (!strcmp(t->str, "set")) {
+                        v = harness_redis(h, "SMEMBERS %s", names[i]);
+                        dump_sorted(fp, v, 1);
+                } else if (!strcmp(t->str, "list")) {
+                        v = harness_redis(h, "LRANGE %s 0 -1", names[i]);
+                        for (size_t k = 0; k < v->elements; k++)
+                                fprintf(fp, "  [%zu] %s\n", k, v->element[k]->str);
+                }
+                if (v)
+                        freeReplyObject(v);
+                freeReplyObject(t);
+        }
+        free(names);
+        freeReplyObject(keys);
+        fclose(fp);
+        return text;
+}

@@ -1,0 +1,89 @@
+/* The one way integration tests start Kafka, Redis and workers.
+ *
+ * Kafka: librdkafka's mock cluster, in the test process, reached by the
+ * worker over TCP like a real broker.  Redis: the real redis-server that
+ * the CTest fixture started ($IMPACTD_TEST_REDIS_URL); each test uses its
+ * own database, flushed at start.  Workers: the real impactd binary
+ * ($IMPACTD_BIN) run as child processes with a generated config. */
+#ifndef IMPACTD_TEST_HARNESS_H
+#define IMPACTD_TEST_HARNESS_H
+
+#include <hiredis/hiredis.h>
+#include <jansson.h>
+#include <librdkafka/rdkafka.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define HARNESS_MAX_WORKERS 4
+
+typedef struct harness {
+        char name[64];
+        char dir[256];         /* temp dir: config, worker logs */
+        char config_path[320];
+        int redis_db;
+        rd_kafka_t *mock_rk;
+        void *mock;            /* rd_kafka_mock_cluster_t */
+        char bootstraps[256];
+        rd_kafka_t *producer;
+        redisContext *redis;
+        pid_t workers[HARNESS_MAX_WORKERS];
+        void *codec, *conf;    /* codec_t, config_t for Avro encoding */
+} harness_t;
+
+/* Starts the mock cluster (topics with `partitions` each), connects to
+ * Redis db `redis_db` and flushes it, and writes a worker config whose
+ * extra YAML (appended at top level, may be NULL) can override settings. */
+void harness_start(harness_t *h, const char *name, int redis_db,
+                   int partitions, const char *extra_yaml);
+void harness_stop(harness_t *h); /* kills workers, frees everything */
+
+/* cmocka teardown: stops every harness a failed test left running, so a
+ * failing assertion never leaves workers behind. */
+int harness_teardown(void **state);
+
+/* Spawns worker `idx` and waits for its "kafka bootstrap" line. */
+void harness_worker_start(harness_t *h, int idx);
+/* Sends `sig` and waits; returns the exit status (or 128+signal). */
+int harness_worker_stop(harness_t *h, int idx, int sig);
+
+/* Produces one JSON event to the input topic of `kind` ("alerts",
+ * "tickets", "sentiment"), keyed like the produce tool.  avro = encode
+ * with the project's schemas first. */
+void harness_produce(harness_t *h, const char *kind, const char *json,
+                     bool avro);
+void harness_produce_raw(harness_t *h, const char *topic, const void *data,
+                         size_t len);
+void harness_produce_keyed(harness_t *h, const char *topic, const char *key,
+                           const void *data, size_t len);
+void harness_flush(harness_t *h);
+
+/* Reads `topic` from the beginning until `count` messages or `timeout_ms`;
+ * returns a JSON array of decoded messages (caller json_decref).  Each
+ * element is the decoded value; DLQ messages are objects
+ * {"value": <raw string>, "headers": {...}}. */
+json_t *harness_consume(harness_t *h, const char *topic, size_t count,
+                        int timeout_ms);
+
+/* Reads `topic` up to the end of every partition: exactly what it holds
+ * now. */
+json_t *harness_read_all(harness_t *h, const char *topic);
+
+/* Waits until `topic` holds at least `count` messages; returns them. */
+json_t *harness_wait_for(harness_t *h, const char *topic, size_t count,
+                         int timeout_ms);
+
+/* Waits until the workers' group has committed every input message
+ * produced so far; false on timeout. */
+bool harness_wait_consumed(harness_t *h, int timeout_ms);
+
+/* Redis helpers on the test's database. */
+redisReply *harness_redis(harness_t *h, const char *fmt, ...);
+/* Every key of the database with its full value, as a canonical sorted
+ * text dump, for comparing two runs' end states (caller frees). */
+char *harness_redis_dump(harness_t *h, const char *key_pattern);
+
+/* Prints the worker logs (for failed assertions). */
+void harness_print_logs(harness_t *h);
+
+#endif

@@ -1,0 +1,61 @@
+/* Shared assertions and catalog of the integration tests. */
+#ifndef IMPACTD_TEST_SCENARIO_UTIL_H
+#define IMPACTD_TEST_SCENARIO_UTIL_H
+
+#include <jansson.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "harness.h"
+
+/* 1795000000000 = 2026-11-18T10:13:20Z; every scenario starts there. */
+#define T0 1795000000000LL
+#define MIN 60000LL
+
+/* Three services, four accounts: small enough to score by hand. */
+#define TEST_CATALOG                                                           \
+        "services:\n"                                                          \
+        "  payments: {users: 20000, team: payments, depends_on: [payments-db]}\n" \
+        "  payments-db: {users: 20000, team: storage}\n"                       \
+        "  search: {users: 40000, team: search}\n"                             \
+        "accounts:\n"                                                          \
+        "  acme: {tier: ENTERPRISE, arr: 500000, strategic: true, sla: gold}\n" \
+        "  globex: {tier: ENTERPRISE, arr: 300000, sla: gold}\n"               \
+        "  initech: {tier: BUSINESS, arr: 50000, sla: silver}\n"               \
+        "  free-1: {tier: FREE, arr: 0}\n"
+
+static inline const char *jstr(json_t *o, const char *k) {
+        const char *s = json_string_value(json_object_get(o, k));
+        return s ? s : "(null)";
+}
+
+static inline double jnum(json_t *o, const char *k) {
+        return json_number_value(json_object_get(o, k));
+}
+
+static inline int64_t jint(json_t *o, const char *k) {
+        return (int64_t)json_integer_value(json_object_get(o, k));
+}
+
+#define assert_near(a, b) assert_true(fabs((double)(a) - (double)(b)) < 0.051)
+
+/* Waits for `n` messages on topic, then checks there are no more.  The
+ * caller has waited for the worker to consume its input
+ * (harness_wait_consumed), so nothing else is on its way. */
+static inline json_t *expect_exactly(harness_t *h, const char *topic, size_t n) {
+        json_t *all = harness_wait_for(h, topic, n, 30000);
+        assert_int_equal(json_array_size(all), n);
+        json_decref(all);
+        all = harness_read_all(h, topic);
+        if (json_array_size(all) != n)
+                harness_print_logs(h);
+        assert_int_equal(json_array_size(all), n);
+        return all;
+}
+
+#endif

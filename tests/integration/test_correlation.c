@@ -1,0 +1,132 @@
+/* Correlation: events find their incident whatever order the topics are
+ * read in, by incident key, by service, and through their ticket. */
+#include "scenario_util.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static const char *search_alert =
+        "{\"event_id\":\"a1\",\"service\":\"search\",\"status\":\"FIRING\","
+        "\"disruption\":\"OUTAGE\",\"affected_users\":4000,"
+        "\"occurred_at\":1795000000000}";
+static const char *search_ticket =
+        "{\"event_id\":\"t1\",\"ticket_id\":\"T-1\",\"account_id\":\"initech\","
+        "\"service\":\"search\",\"status\":\"OPEN\",\"occurred_at\":1795000060000}";
+
+/* The last scored revision after `first` then `second`. */
+static json_t *final_scored(harness_t *h, const char *name, int db,
+                            const char *first_kind, const char *first,
+                            const char *second_kind, const char *second,
+                            size_t expected_revisions) {
+        harness_start(h, name, db, 2, TEST_CATALOG);
+        harness_worker_start(h, 0);
+        harness_produce(h, first_kind, first, false);
+        harness_flush(h);
+        assert_true(harness_wait_consumed(h, 20000));
+        harness_produce(h, second_kind, second, false);
+        harness_flush(h);
+        assert_true(harness_wait_consumed(h, 20000));
+        json_t *all = expect_exactly(h, "impact.scored", expected_revisions);
+        json_t *last = json_incref(json_array_get(all, expected_revisions - 1));
+        json_decref(all);
+        assert_int_equal(harness_worker_stop(h, 0, SIGTERM), 0);
+        harness_stop(h);
+        return last;
+}
+
+/* A ticket read before the alert that opens its service's incident is
+ * held, and joins the incident when it opens: same result either way. */
+static void test_ticket_before_alert_gives_same_result(void **state) {
+        static harness_t h;
+        (void)state;
+        json_t *late = final_scored(&h, "ticket-first", 3, "tickets",
+                                    search_ticket, "alerts", search_alert, 1);
+        json_t *early = final_scored(&h, "alert-first", 4, "alerts",
+                                     search_alert, "tickets", search_ticket, 2);
+        assert_int_equal(jint(late, "affected_accounts"), 1);
+        assert_near(jnum(late, "arr_at_risk"), 50000);
+        const char *fields[] = {"score", "level", "affected_users",
+                                "affected_accounts", "arr_at_risk"};
+        for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+                assert_near(jnum(late, fields[i]), jnum(early, fields[i]));
+        assert_string_equal(jstr(late, "incident_id"), jstr(early, "incident_id"));
+        json_decref(late);
+        json_decref(early);
+}
+
+/* Sentiment naming a ticket that is not known yet waits for that ticket,
+ * then joins its incident. */
+static void test_sentiment_before_its_ticket_joins_through_it(void **state) {
+        static harness_t h;
+        (void)state;
+        harness_start(&h, "sentiment-first", 5, 2, TEST_CATALOG);
+        harness_worker_start(&h, 0);
+        harness_produce(&h, "alerts", search_alert, false);
+        harness_produce(&h, "sentiment",
+                        "{\"event_id\":\"s1\",\"account_id\":\"initech\","
+                        "\"ticket_id\":\"T-1\",\"score\":-0.5,"
+                        "\"occurred_at\":1795000050000}", false);
+        harness_flush(&h);
+        assert_true(harness_wait_consumed(&h, 20000));
+        harness_produce(&h, "tickets", search_ticket, false);
+        harness_flush(&h);
+        assert_true(harness_wait_consumed(&h, 20000));
+        /* alert; ticket; the sentiment released by the ticket */
+        json_t *all = expect_exactly(&h, "impact.scored", 3);
+        json_t *last = json_array_get(all, 2);
+        json_t *sent = json_object_get(last, "sentiment");
+        assert_int_equal(jint(sent, "count"), 1);
+        assert_near(jnum(sent, "mean"), -0.5);
+        assert_int_equal(jint(last, "affected_accounts"), 1);
+        json_decref(all);
+        assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
+        harness_stop(&h);
+}
+
+/* An incident key groups alerts of several services into one incident. */
+static void test_incident_key_groups_services(void **state) {
+        static harness_t h;
+        (void)state;
+        harness_start(&h, "incident-key", 6, 2, TEST_CATALOG);
+        harness_worker_start(&h, 0);
+        harness_produce(&h, "alerts",
+                        "{\"event_id\":\"k1\",\"incident_key\":\"INC-42\","
+                        "\"service\":\"payments-db\",\"status\":\"FIRING\","
+                        "\"occurred_at\":1795000000000}", false);
+        harness_flush(&h);
+        assert_true(harness_wait_consumed(&h, 20000));
+        harness_produce(&h, "alerts",
+                        "{\"event_id\":\"k2\",\"incident_key\":\"INC-42\","
+                        "\"service\":\"payments\",\"status\":\"FIRING\","
+                        "\"occurred_at\":1795000010000}", false);
+        /* an unkeyed ticket for payments joins through the service */
+        harness_produce(&h, "tickets",
+                        "{\"event_id\":\"k3\",\"ticket_id\":\"T-7\","
+                        "\"account_id\":\"globex\",\"service\":\"payments\","
+                        "\"status\":\"OPEN\",\"occurred_at\":1795000020000}",
+                        false);
+        harness_flush(&h);
+        assert_true(harness_wait_consumed(&h, 20000));
+        json_t *all = harness_consume(&h, "impact.scored", 10, 2000);
+        json_t *last = json_array_get(all, json_array_size(all) - 1);
+        assert_string_equal(jstr(last, "incident_id"), "INC-42");
+        assert_string_equal(jstr(last, "root_service"), "payments-db");
+        assert_int_equal(json_array_size(json_object_get(last, "impacted_services")), 2);
+        assert_int_equal(jint(last, "affected_accounts"), 1);
+        for (size_t i = 0; i < json_array_size(all); i++)
+                assert_string_equal(jstr(json_array_get(all, i), "incident_id"),
+                                    "INC-42");
+        json_decref(all);
+        assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
+        harness_stop(&h);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_teardown(test_ticket_before_alert_gives_same_result, harness_teardown),
+                cmocka_unit_test_teardown(test_sentiment_before_its_ticket_joins_through_it, harness_teardown),
+                cmocka_unit_test_teardown(test_incident_key_groups_services, harness_teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,171 @@
+/* A payments incident through Kafka and Redis, one event at a time, with
+ * every scored revision and escalation checked against values computed by
+ * hand from docs/impact-model.md.  Catalog: payments 20,000 users, three
+ * services; acme ENTERPRISE strategic ARR 500k, globex ENTERPRISE 300k. */
+#include "scenario_util.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+typedef struct step {
+        const char *topic;
+        const char *json;
+        /* Expected scored revision after this event. */
+        const char *status;
+        double score;
+        int level;
+        const char *impact_class;
+        int64_t users, accounts;
+        double arr;
+        const char *confidence;
+} step_t;
+
+#define A(...) "{\"event_id\":" __VA_ARGS__ "}"
+
+static const step_t steps[] = {
+        /* users 1000/20000 x 0.7 = 3.5; blast 1/3 = 33.3:
+         * 0.25*3.5 + 0.10*33.3 = 4.2 */
+        {"alerts", A("\"a1\",\"service\":\"payments\",\"status\":\"FIRING\","
+                     "\"disruption\":\"DEGRADED\",\"affected_users\":1000,"
+                     "\"declared_severity\":4,\"occurred_at\":1795000000000"),
+         "OPEN", 4.2, 5, "PARTIAL", 1000, 0, 0, "MEDIUM"},
+        /* users 60, revenue 100k/1M = 10, slo 100, blast 33.3, duration
+         * 1/240 min = 0.4: 15 + 2.5 + 20 + 3.33 + 0.04 = 40.9 */
+        {"alerts", A("\"a2\",\"service\":\"payments\",\"status\":\"FIRING\","
+                     "\"disruption\":\"OUTAGE\",\"affected_users\":12000,"
+                     "\"slo_burn_rate\":14.4,\"revenue_loss_per_hour\":100000,"
+                     "\"occurred_at\":1795000060000"),
+         "OPEN", 40.9, 3, "COMPLETE", 12000, 0, 0, "HIGH"},
+        /* acme: revenue (500k + 100k)/1M = 60, tier 100 (strategic):
+         * 15 + 15 + 20 + 3.33 + 10 + 0.08 = 63.4 */
+        {"tickets", A("\"t1\",\"ticket_id\":\"T-1\",\"account_id\":\"acme\","
+                      "\"service\":\"payments\",\"status\":\"OPEN\","
+                      "\"region\":\"eu-central\",\"platform\":\"web\","
+                      "\"occurred_at\":1795000120000"),
+         "OPEN", 63.4, 2, "COMPLETE", 12000, 1, 500000, "HIGH"},
+        /* acme again: counted once, ARR once; duration 3 min: 63.5 */
+        {"tickets", A("\"t2\",\"ticket_id\":\"T-2\",\"account_id\":\"acme\","
+                      "\"service\":\"payments\",\"status\":\"OPEN\","
+                      "\"region\":\"eu-south\",\"platform\":\"ios\","
+                      "\"occurred_at\":1795000180000"),
+         "OPEN", 63.5, 2, "COMPLETE", 12000, 1, 500000, "HIGH"},
+        /* globex: revenue (800k + 100k)/1M = 90: 15 + 22.5 + 20 + 3.33 +
+         * 10 + 0.17 = 71.0 */
+        {"tickets", A("\"t3\",\"ticket_id\":\"T-3\",\"account_id\":\"globex\","
+                      "\"service\":\"payments\",\"status\":\"OPEN\","
+                      "\"region\":\"eu-central\",\"platform\":\"web\","
+                      "\"occurred_at\":1795000240000"),
+         "OPEN", 71.0, 2, "COMPLETE", 12000, 2, 800000, "HIGH"},
+        /* joins through its ticket: lift 10 x 1.0 x 1/10 = 1.0 on 71.04 */
+        {"sentiment", A("\"s1\",\"account_id\":\"acme\",\"ticket_id\":\"T-1\","
+                        "\"score\":-0.8,\"channel\":\"chat\","
+                        "\"occurred_at\":1795000300000"),
+         "OPEN", 72.0, 2, "COMPLETE", 12000, 2, 800000, "HIGH"},
+        /* resolved after 12 min: duration 5.0 -> 71.3 + 1.0 */
+        {"alerts", A("\"a3\",\"service\":\"payments\",\"status\":\"RESOLVED\","
+                     "\"occurred_at\":1795000720000"),
+         "RESOLVED", 72.3, 2, "COMPLETE", 12000, 2, 800000, "HIGH"},
+};
+#define NSTEPS (sizeof(steps) / sizeof(steps[0]))
+
+static void check_revision(json_t *s, const step_t *st, int64_t rev) {
+        if (jint(s, "revision") != rev || fabs(jnum(s, "score") - st->score) > 0.051)
+                fprintf(stderr, "revision %lld: got %s\n", (long long)rev,
+                        json_dumps(s, JSON_COMPACT));
+        assert_int_equal(jint(s, "revision"), rev);
+        assert_string_equal(jstr(s, "status"), st->status);
+        assert_near(jnum(s, "score"), st->score);
+        assert_int_equal(jint(s, "level"), st->level);
+        assert_string_equal(jstr(s, "impact_class"), st->impact_class);
+        assert_int_equal(jint(s, "affected_users"), st->users);
+        assert_int_equal(jint(s, "affected_accounts"), st->accounts);
+        assert_near(jnum(s, "arr_at_risk"), st->arr);
+        assert_string_equal(jstr(s, "confidence"), st->confidence);
+        assert_string_equal(jstr(s, "root_service"), "payments");
+}
+
+static void run_steps(harness_t *h, bool avro) {
+        for (size_t i = 0; i < NSTEPS; i++) {
+                harness_produce(h, steps[i].topic, steps[i].json, avro);
+                harness_flush(h);
+                json_t *scored = harness_wait_for(h, "impact.scored", i + 1, 30000);
+                assert_int_equal(json_array_size(scored), i + 1);
+                check_revision(json_array_get(scored, i), &steps[i], (int64_t)i + 1);
+                json_decref(scored);
+        }
+}
+
+static void test_scenario_scores_and_escalates_exactly(void **state) {
+        static harness_t h;
+        (void)state;
+        harness_start(&h, "scenario", 1, 3, TEST_CATALOG);
+        harness_worker_start(&h, 0);
+        run_steps(&h, false);
+
+        json_t *scored = harness_consume(&h, "impact.scored", NSTEPS, 5000);
+        json_t *last = json_array_get(scored, NSTEPS - 1);
+        json_t *segs = json_object_get(last, "segments");
+        assert_int_equal(json_integer_value(json_object_get(
+                                 json_object_get(segs, "region"), "eu-central")), 2);
+        assert_int_equal(json_integer_value(json_object_get(
+                                 json_object_get(segs, "region"), "eu-south")), 1);
+        assert_int_equal(jint(json_object_get(last, "sentiment"), "count"), 1);
+        assert_int_equal(jint(last, "declared_severity"), 4);
+        assert_int_equal(jint(last, "detected_at"), T0);
+        assert_int_equal(jint(last, "resolved_at"), T0 + 12 * MIN);
+        /* declared 4 vs computed 2: severity deflation */
+        assert_true(json_is_true(json_object_get(last, "severity_mismatch")));
+        json_decref(scored);
+
+        /* One escalation per newly reached level: 5, then 3, then 2. */
+        json_t *esc = expect_exactly(&h, "impact.escalations", 3);
+        static const int to[] = {5, 3, 2};
+        static const char *const target[] = {"service_owner", "on_call_engineer",
+                                             "incident_commander"};
+        for (int i = 0; i < 3; i++) {
+                json_t *e = json_array_get(esc, (size_t)i);
+                assert_int_equal(jint(e, "to_level"), to[i]);
+                assert_string_equal(jstr(e, "target"), target[i]);
+                assert_string_equal(jstr(e, "reason"), "level_raised");
+                assert_int_equal(jint(e, "revision"), i + 1);
+                if (i == 0)
+                        assert_true(json_is_null(json_object_get(e, "from_level")));
+                else
+                        assert_int_equal(jint(e, "from_level"), to[i - 1]);
+        }
+        json_decref(esc);
+        assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
+        harness_stop(&h);
+}
+
+/* Every event delivered a second time: no new revision, no new page, and
+ * the Redis state byte for byte as before. */
+static void test_redelivered_events_change_nothing(void **state) {
+        static harness_t h;
+        (void)state;
+        harness_start(&h, "redeliver", 2, 3, TEST_CATALOG);
+        harness_worker_start(&h, 0);
+        run_steps(&h, true); /* Avro this time */
+        char *before = harness_redis_dump(&h, "*");
+        for (size_t i = 0; i < NSTEPS; i++)
+                harness_produce(&h, steps[i].topic, steps[i].json, false);
+        harness_flush(&h);
+        assert_true(harness_wait_consumed(&h, 20000));
+        json_decref(expect_exactly(&h, "impact.scored", NSTEPS));
+        json_decref(expect_exactly(&h, "impact.escalations", 3));
+        char *after = harness_redis_dump(&h, "*");
+        assert_string_equal(before, after);
+        free(before);
+        free(after);
+        assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
+        harness_stop(&h);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_teardown(test_scenario_scores_and_escalates_exactly, harness_teardown),
+                cmocka_unit_test_teardown(test_redelivered_events_change_nothing, harness_teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
