@@ -70,7 +70,7 @@ static int cursor_skip(cursor_t *c, int64_t n) {
 static int check_value(avro_schema_t s, cursor_t *c, int depth);
 
 static int check_string(cursor_t *c) {
-        int64_t n;
+        int64_t n = 0;
         int rc = cursor_long(c, &n);
 
         return rc ? rc : cursor_skip(c, n);
@@ -82,7 +82,7 @@ static int check_blocks(avro_schema_t s, cursor_t *c, int depth) {
         bool map = is_avro_map(s);
         avro_schema_t items =
                 map ? avro_schema_map_values(s) : avro_schema_array_items(s);
-        int64_t count, size;
+        int64_t count = 0, size = 0;
         int rc;
 
         for (;;) {
@@ -111,7 +111,7 @@ static int check_blocks(avro_schema_t s, cursor_t *c, int depth) {
 }
 
 static int check_compound(avro_schema_t s, cursor_t *c, int depth) {
-        int64_t n;
+        int64_t n = 0;
         int rc;
 
         switch (avro_typeof(s)) {
@@ -140,7 +140,7 @@ static int check_compound(avro_schema_t s, cursor_t *c, int depth) {
 }
 
 static int check_value(avro_schema_t s, cursor_t *c, int depth) {
-        int64_t n;
+        int64_t n = 0;
         int rc;
 
         if (depth > AVRO_MAX_DEPTH)
