@@ -642,9 +642,12 @@ static impactd_err_t read_claim(batch_t *b, group_t *grp, char *errstr,
                                     errstr_size)))
                 return err;
         b->stats.escalations++;
-        log_warn("escalation incident=%s level=%d->%d target=%s reason=%s "
-                 "id=%s: %s", e->incident_id, e->from_level, e->to_level,
-                 e->target, e->reason, e->escalation_id, e->summary);
+        char from[8] = "none";
+        if (e->from_level)
+                snprintf(from, sizeof(from), "%d", e->from_level);
+        log_warn("escalation incident=%s level=%s->%d target=%s reason=%s "
+                 "id=%s: %s", e->incident_id, from, e->to_level, e->target,
+                 e->reason, e->escalation_id, e->summary);
         return IMPACTD_OK;
 }
 
