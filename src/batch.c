@@ -312,7 +312,7 @@ static impactd_err_t route_round(batch_t *b, char *errstr, size_t errstr_size) {
                 }
                 if (rr.held_cnt && (err = release_held(b, l->scope, l->name,
                                                        l->incident, &rr)))
-                        return err;
+                        goto nomem;
         }
         for (size_t i = 0; i < b->n_loaded; i++)
                 item_assign(b, b->items[i]);
