@@ -38,4 +38,11 @@ const char *impactd_err2str(impactd_err_t err);
 /* Wall-clock milliseconds since the epoch. */
 int64_t impactd_now_ms(void);
 
+/* Monotonic milliseconds, for timeouts and rates: never jumps with the
+ * wall clock. */
+int64_t impactd_mono_ms(void);
+
+/* Sleeps `ms` milliseconds (a signal may cut it short). */
+void impactd_sleep_ms(long ms);
+
 #endif

@@ -52,19 +52,6 @@ void cli_install_signals(void) {
         sigaction(SIGPIPE, &sa, NULL);
 }
 
-int64_t cli_mono_ms(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void cli_sleep_ms(long ms) {
-        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-        nanosleep(&ts, NULL);
-}
-
 /* After getopt's own message about a bad option. */
 int cli_usage_hint(const char *cmd) {
         fprintf(stderr, "Try 'impactd %s --help'.\n", cmd);

@@ -20,9 +20,7 @@
 /* Cleared by SIGINT/SIGTERM; every loop checks it between messages. */
 extern volatile sig_atomic_t cli_running;
 
-int64_t cli_mono_ms(void);
 void cli_install_signals(void);
-void cli_sleep_ms(long ms);
 int cli_usage_hint(const char *cmd);
 int cli_parse_long(const char *s, long min, long max, long *out);
 int cli_load_config(const char *path, config_t **out);

@@ -285,10 +285,10 @@ out:
 
 /* Sleeps while serving delivery reports. */
 static void produce_pause(produce_ctx_t *ctx, long ms) {
-        int64_t end = cli_mono_ms() + ms;
+        int64_t end = impactd_mono_ms() + ms;
         int64_t left;
 
-        while (cli_running && (left = end - cli_mono_ms()) > 0)
+        while (cli_running && (left = end - impactd_mono_ms()) > 0)
                 rd_kafka_poll(ctx->rk, (int)left);
 }
 

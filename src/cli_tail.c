@@ -171,7 +171,7 @@ static rd_kafka_t *tail_client_new(tail_ctx_t *ctx, const char *brokers) {
  * --follow.  -1 on failure. */
 static int tail_partition_count(tail_ctx_t *ctx) {
         const struct rd_kafka_metadata *md;
-        int64_t deadline = cli_mono_ms() + CLI_METADATA_TIMEOUT_MS;
+        int64_t deadline = impactd_mono_ms() + CLI_METADATA_TIMEOUT_MS;
         rd_kafka_topic_t *rkt;
         rd_kafka_resp_err_t err;
         int cnt = -1;
@@ -192,13 +192,13 @@ static int tail_partition_count(tail_ctx_t *ctx) {
                 if (cnt > 0)
                         break;
                 cnt = -1;
-                if (!ctx->opts->follow && cli_mono_ms() >= deadline) {
+                if (!ctx->opts->follow && impactd_mono_ms() >= deadline) {
                         log_error("topic %s: %s", ctx->opts->topic,
                                   err ? rd_kafka_err2str(err)
                                       : "no partitions");
                         break;
                 }
-                cli_sleep_ms(200);
+                impactd_sleep_ms(200);
         }
         rd_kafka_topic_destroy(rkt);
         return cnt;
@@ -366,7 +366,7 @@ static int tail_handle(tail_ctx_t *ctx, const rd_kafka_message_t *m) {
 
 static int tail_loop(tail_ctx_t *ctx) {
         const tail_opts_t *o = ctx->opts;
-        int64_t last = cli_mono_ms();
+        int64_t last = impactd_mono_ms();
         rd_kafka_message_t *m;
         int ret = 0;
 
@@ -375,7 +375,7 @@ static int tail_loop(tail_ctx_t *ctx) {
                         break;
                 if (!o->follow && ctx->eof_cnt == ctx->partitions)
                         break;
-                if (o->timeout_ms && cli_mono_ms() - last >= o->timeout_ms) {
+                if (o->timeout_ms && impactd_mono_ms() - last >= o->timeout_ms) {
                         log_info("tail: no message on %s for %ld ms; stopping",
                                  o->topic, o->timeout_ms);
                         break;
@@ -383,7 +383,7 @@ static int tail_loop(tail_ctx_t *ctx) {
                 if (!(m = rd_kafka_consumer_poll(ctx->rk, CLI_POLL_MS)))
                         continue;
                 if (!m->err)
-                        last = cli_mono_ms();
+                        last = impactd_mono_ms();
                 ret = tail_handle(ctx, m);
                 rd_kafka_message_destroy(m);
         }

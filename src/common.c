@@ -17,6 +17,17 @@ const char *impactd_err2str(impactd_err_t err) {
         return "unknown error";
 }
 
+int64_t impactd_mono_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void impactd_sleep_ms(long ms) {
+        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+}
+
 int64_t impactd_now_ms(void) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);

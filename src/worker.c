@@ -4,7 +4,6 @@
 
 #include <inttypes.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "batch.h"
 #include "codec.h"
@@ -28,11 +27,6 @@ struct worker {
         batch_stats_t last_stats;
 };
 
-static void sleep_ms(int ms) {
-        struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
-}
-
 /* Retries `connect` with capped exponential backoff; logs the outage once
  * and the recovery once. */
 static impactd_err_t redis_until_up(worker_t *w, char *errstr,
@@ -55,7 +49,7 @@ static impactd_err_t redis_until_up(worker_t *w, char *errstr,
                 if (!logged++)
                         log_error("redis unavailable, retrying with backoff "
                                   "(up to %d ms): %s", BACKOFF_MAX_MS, errstr);
-                sleep_ms(backoff);
+                impactd_sleep_ms(backoff);
                 backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
         }
 }

@@ -16,6 +16,7 @@
 
 #include "codec.h"
 #include "config.h"
+#include "impactd.h"
 
 static const char *const topics[] = {
         "impact.alerts",      "impact.tickets",       "impact.sentiment",
@@ -37,16 +38,6 @@ static const char *env_or(const char *name, const char *def) {
         return v && *v ? v : def;
 }
 
-static void sleep_ms(int ms) {
-        struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-        nanosleep(&ts, NULL);
-}
-
-static int64_t now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void start_kafka(harness_t *h, int partitions) {
         char errstr[512];
@@ -208,7 +199,7 @@ void harness_worker_start(harness_t *h, int idx) {
                 _exit(127);
         }
         h->workers[idx] = pid;
-        int64_t deadline = now_ms() + 20000;
+        int64_t deadline = impactd_mono_ms() + 20000;
         while (!file_has_line(out, "kafka bootstrap:")) {
                 int status;
                 if (waitpid(pid, &status, WNOHANG) == pid) {
@@ -216,9 +207,9 @@ void harness_worker_start(harness_t *h, int idx) {
                         harness_print_logs(h);
                         die("worker %d exited at start (status %d)", idx, status);
                 }
-                if (now_ms() > deadline)
+                if (impactd_mono_ms() > deadline)
                         die("worker %d did not start within 20 s", idx);
-                sleep_ms(20);
+                impactd_sleep_ms(20);
         }
 }
 
@@ -380,8 +371,8 @@ static json_t *read_topic(harness_t *h, const char *topic, size_t count,
         int nparts, at_end = 0;
         rd_kafka_t *rk = reader_new(h, topic, &nparts);
         json_t *all = json_array();
-        int64_t deadline = now_ms() + timeout_ms;
-        while (json_array_size(all) < count && now_ms() < deadline &&
+        int64_t deadline = impactd_mono_ms() + timeout_ms;
+        while (json_array_size(all) < count && impactd_mono_ms() < deadline &&
                !(stop_at_end && at_end == nparts)) {
                 check_workers(h);
                 rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
@@ -455,11 +446,11 @@ bool harness_wait_consumed(harness_t *h, int timeout_ms) {
         rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, kc, errstr, sizeof(errstr));
         if (!rk)
                 die("offset reader: %s", errstr);
-        int64_t deadline = now_ms() + timeout_ms;
+        int64_t deadline = impactd_mono_ms() + timeout_ms;
         bool done;
-        while (!(done = all_committed(rk)) && now_ms() < deadline) {
+        while (!(done = all_committed(rk)) && impactd_mono_ms() < deadline) {
                 check_workers(h);
-                sleep_ms(100);
+                impactd_sleep_ms(100);
         }
         rd_kafka_destroy(rk);
         return done;
