@@ -236,3 +236,14 @@ json_t *cli_json_bytes(const void *data, size_t len) {
         free(b64);
         return s;
 }
+
+int cli_setup(const char *cmd, const char *config_opt, const char *brokers_opt,
+              config_t **conf, const char **brokers) {
+        int rc = cli_load_config(config_opt, conf);
+        if (rc != IMPACTD_EXIT_OK)
+                return rc;
+        if (!(*brokers = cli_brokers(brokers_opt, *conf)))
+                return cli_usage_error(cmd, "no brokers: pass --brokers or "
+                                            "set IMPACTD_KAFKA_BROKERS");
+        return IMPACTD_EXIT_OK;
+}

@@ -37,4 +37,10 @@ json_t *cli_json_bytes(const void *data, size_t len);
 int cli_usage_error(const char *cmd, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 
+/* What both tools do first: load the configuration (see cli_load_config)
+ * and resolve the brokers (see cli_brokers).  Returns IMPACTD_EXIT_OK or
+ * the exit code to return; *conf is the caller's to destroy either way. */
+int cli_setup(const char *cmd, const char *config_opt, const char *brokers_opt,
+              config_t **conf, const char **brokers);
+
 #endif

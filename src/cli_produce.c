@@ -358,13 +358,9 @@ int cli_produce(int argc, char **argv) {
                 return rc;
         ctx.opts = &opts;
         cli_install_signals();
-        if ((rc = cli_load_config(opts.config, &ctx.conf)) != IMPACTD_EXIT_OK)
+        if ((rc = cli_setup("produce", opts.config, opts.brokers, &ctx.conf,
+                            &brokers)) != IMPACTD_EXIT_OK)
                 goto out;
-        if (!(brokers = cli_brokers(opts.brokers, ctx.conf))) {
-                rc = cli_usage_error("produce", "no brokers: pass --brokers "
-                                                "or set IMPACTD_KAFKA_BROKERS");
-                goto out;
-        }
         if (opts.format == FORMAT_AVRO) {
                 if ((rc = produce_schema_id(&ctx)) != IMPACTD_EXIT_OK)
                         goto out;

@@ -423,13 +423,9 @@ int cli_tail(int argc, char **argv) {
         cli_install_signals();
         /* Pipes see each line as it comes. */
         setvbuf(stdout, NULL, _IOLBF, 0);
-        if ((rc = cli_load_config(opts.config, &ctx.conf)) != IMPACTD_EXIT_OK)
+        if ((rc = cli_setup("tail", opts.config, opts.brokers, &ctx.conf,
+                            &brokers)) != IMPACTD_EXIT_OK)
                 goto out;
-        if (!(brokers = cli_brokers(opts.brokers, ctx.conf))) {
-                rc = cli_usage_error("tail", "no brokers: pass --brokers or "
-                                             "set IMPACTD_KAFKA_BROKERS");
-                goto out;
-        }
         dlq_topic = ctx.conf->kafka.topics[TOPIC_DLQ];
         ctx.dlq = dlq_topic && strcmp(dlq_topic, opts.topic) == 0;
         if ((rc = tail_start(&ctx, brokers)) != IMPACTD_EXIT_OK)
