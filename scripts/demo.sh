@@ -121,6 +121,7 @@ start_worker() {
         # Scored revisions and escalations, live, until the worker exits.
         tail -n +1 -F --pid="$worker_pid" "$work/worker.log" 2>/dev/null \
                 > >(grep --line-buffered -Ei 'scored|escalat' |
+                        grep --line-buffered -v ' stats ' |
                         sed -u -E 's/^[^ ]+ [A-Z]+ //; s/^escalation /ESCALATION /; s/^/   impactd | /') &
         logtail_pid=$!
 
@@ -174,16 +175,38 @@ pretty() {
         fi
 }
 
+# The final revision of each incident: the highest "revision" per
+# "incident_id" (the topic is ordered per partition, not overall).
+final_revisions() {
+        local line id rev
+        local -A best=() best_rev=()
+        while IFS= read -r line; do
+                [[ "$line" =~ \"incident_id\":\"([^\"]*)\" ]] || continue
+                id=${BASH_REMATCH[1]}
+                [[ "$line" =~ \"revision\":([0-9]+) ]] || continue
+                rev=${BASH_REMATCH[1]}
+                if ((rev > ${best_rev[$id]:-0})); then
+                        best_rev[$id]=$rev
+                        best[$id]=$line
+                fi
+        done
+        for id in "${!best[@]}"; do
+                printf '%s\n' "${best[$id]}"
+        done
+}
+
 report() {
-        local scored
+        local scored line
         say "impact.escalations"
         "$impactd" tail --config "$config" --brokers "$brokers" \
                 --topic impact.escalations --timeout-ms 5000
         scored=$("$impactd" tail --config "$config" --brokers "$brokers" \
                 --topic impact.scored --timeout-ms 5000)
         [[ -n "$scored" ]] || die "impact.scored is empty"
-        say "Last scored revision (of $(wc -l <<<"$scored") on impact.scored)"
-        tail -n 1 <<<"$scored" | pretty
+        say "Final scored revision of each incident ($(wc -l <<<"$scored") revisions on impact.scored)"
+        final_revisions <<<"$scored" | while IFS= read -r line; do
+                pretty <<<"$line"
+        done
 }
 
 build
