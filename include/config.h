@@ -107,6 +107,38 @@ typedef struct config {
 
         score_config_t scoring;
 
+        /* How incidents open, resolve, reopen and expire. */
+        struct {
+                /* All alerts resolved for this long -> RESOLVED; 0 = at once. */
+                int64_t quiet_time_ms;
+                /* A firing alert of its service this soon after RESOLVED
+                 * reopens the same incident; later, a new one opens. */
+                int64_t reopen_window_ms;
+                /* A resolved incident's keys expire after this long. */
+                int64_t retention_s;
+                /* Open incidents are re-scored at least this often with no
+                 * new event (duration, SLA and triage clocks move). */
+                int64_t rescore_interval_ms;
+                /* Deadlines claimed per poll, and how long a claim is held
+                 * before another worker may take it over. */
+                int deadline_batch;
+                int64_t deadline_lease_ms;
+        } lifecycle;
+
+        struct {
+                /* Account id up to the first of these characters is its
+                 * partition prefix (segment "account_prefix"); "" = off. */
+                char *account_prefix_separators;
+                /* Regions the summary names as unaffected ("none in X"). */
+                char **known_regions;
+                size_t known_regions_cnt;
+        } segments;
+
+        /* Accounts also read from Redis hashes <key_prefix>:account:<id>
+         * (fields tier, arr, strategic, sla) kept by another system; they
+         * win over the YAML catalog, event fields win over both. */
+        bool accounts_from_redis;
+
         config_service_t *services;
         size_t services_cnt;
         config_account_t *accounts;

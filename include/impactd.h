@@ -38,6 +38,14 @@ const char *impactd_err2str(impactd_err_t err);
 /* Wall-clock milliseconds since the epoch. */
 int64_t impactd_now_ms(void);
 
+/* The clock incidents are measured by (duration, triage and SLA clocks,
+ * deadlines): the wall clock, unless the environment names a file in
+ * IMPACTD_CLOCK_FILE holding epoch milliseconds.  That file is how tests
+ * move time without sleeping; it is read by impactd_clock_refresh(), which
+ * the worker calls once per poll, so one batch sees one time. */
+int64_t impactd_clock_ms(void);
+void impactd_clock_refresh(void);
+
 /* Monotonic milliseconds, for timeouts and rates: never jumps with the
  * wall clock. */
 int64_t impactd_mono_ms(void);

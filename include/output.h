@@ -16,6 +16,7 @@ typedef enum {
         SEGMENT_PRODUCT_VERSION,
         SEGMENT_PLATFORM,
         SEGMENT_FEATURE,
+        SEGMENT_ACCOUNT_PREFIX, /* data partition of the account id */
         SEGMENT_KIND_COUNT,
 } segment_kind_t;
 
@@ -24,6 +25,12 @@ typedef struct segment_count {
         const char *value; /* e.g. "eu-central" */
         int64_t count;     /* tickets from that segment */
 } segment_count_t;
+
+/* Affected users by region (from alerts that name one). */
+typedef struct region_users {
+        const char *region;
+        int64_t users;
+} region_users_t;
 
 typedef struct scored {
         const char *incident_id;
@@ -45,6 +52,12 @@ typedef struct scored {
         int64_t resolved_at;   /* 0 = not yet -> null */
         int64_t tickets_total;
         int64_t tickets_open;
+        const region_users_t *region_users;
+        size_t region_users_cnt;
+        const char *segments_summary; /* "tickets concentrated in ..." or "" */
+        unsigned sla_at_risk;  /* tier bits, see score_sla_status_t */
+        unsigned sla_breached;
+        bool personal_data_at_risk;
 } scored_t;
 
 typedef struct escalation {

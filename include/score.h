@@ -5,6 +5,7 @@
 #define IMPACTD_SCORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "event.h"
@@ -22,6 +23,27 @@ typedef enum {
 typedef enum { CLASS_PARTIAL = 0, CLASS_DEGRADED, CLASS_COMPLETE } impact_class_t;
 typedef enum { CONFIDENCE_LOW = 0, CONFIDENCE_MEDIUM, CONFIDENCE_HIGH } confidence_t;
 typedef enum { TREND_FALLING = 0, TREND_STEADY, TREND_RISING } ticket_trend_t;
+typedef enum {
+        SENTIMENT_IMPROVING = 0,
+        SENTIMENT_STEADY,
+        SENTIMENT_WORSENING,
+} sentiment_trend_t;
+
+/* Per-tier SLA targets.  A tier without `set` has no SLA. */
+typedef struct score_sla {
+        bool set;
+        int64_t response_ms;   /* detection -> triage */
+        int64_t resolution_ms; /* detection -> resolution */
+        double at_risk_pct;    /* at risk from this % of a target on (0-100) */
+} score_sla_t;
+
+/* Where an incident stands against the SLAs of the tiers it affects;
+ * bit (1 << tier) set per customer_tier_t. */
+typedef struct score_sla_status {
+        unsigned at_risk;  /* tiers whose SLA is at risk (not yet breached) */
+        unsigned breached; /* tiers whose SLA is breached */
+        int64_t next_change_at; /* epoch ms when this changes next; 0 = never */
+} score_sla_status_t;
 
 /* Every number of the model; defaults in score_config_defaults(). */
 typedef struct score_config {
@@ -44,6 +66,22 @@ typedef struct score_config {
         int64_t trend_window_ms;      /* ticket trend window */
         double trend_ratio;           /* now/prev beyond 1±ratio -> RISING/FALLING */
         int severity_mismatch_levels; /* |declared - computed| >= -> mismatch */
+        /* A declared severity >= minor_severity (4: minor) on an incident
+         * open longer than minor_long_running_ms is a mismatch; 0 = off. */
+        int minor_severity;
+        int64_t minor_long_running_ms;
+        /* Triage clock: an incident with no user, revenue or ticket data
+         * this long after detection is one level more severe. */
+        int64_t triage_after_ms;
+        /* SLA part of the SLO/SLA dimension. */
+        score_sla_t sla[TIER_COUNT]; /* indexed by customer_tier_t */
+        double sla_at_risk_score;    /* dimension score when at risk (70) */
+        double sla_breached_score;   /* dimension score when breached (100) */
+        /* Sentiment window (surge and trend). */
+        int64_t sentiment_window_ms;
+        double sentiment_surge_share;     /* negative share > this ... */
+        int64_t sentiment_surge_min_events; /* ... with >= this many events */
+        double sentiment_trend_delta; /* mean now vs before beyond ± this */
 } score_config_t;
 
 void score_config_defaults(score_config_t *cfg);
@@ -64,13 +102,25 @@ typedef struct score_input {
         int64_t catalog_services; /* 0 = no catalog */
         customer_tier_t max_tier;
         bool strategic;
-        int64_t duration_ms;
+        int64_t duration_ms; /* detection -> now, or -> resolution */
         int64_t sentiment_count;
         int64_t sentiment_negative;
         double sentiment_sum;
         int declared_severity; /* 0 = none declared */
         int64_t tickets_now;   /* tickets in the current trend window */
         int64_t tickets_prev;  /* tickets in the window before it */
+        int64_t tickets_total;
+        /* Blast radius weighted by users: users of the impacted services
+         * against users of the whole catalog (0 = unknown: count share). */
+        int64_t impacted_users;
+        int64_t catalog_users;
+        unsigned sla_at_risk;  /* score_sla_status_t bits */
+        unsigned sla_breached;
+        /* Sentiment in the current window and the one before it. */
+        int64_t sentiment_now_count, sentiment_now_negative;
+        double sentiment_now_sum;
+        int64_t sentiment_prev_count;
+        double sentiment_prev_sum;
 } score_input_t;
 
 typedef struct score_result {
@@ -88,10 +138,25 @@ typedef struct score_result {
         ticket_trend_t ticket_trend;
         bool severity_mismatch;
         char mismatch_reason[96];
+        /* Triage clock: level is one more severe than computed_level. */
+        int computed_level;
+        bool triage_escalated;
+        char level_reason[160]; /* "" unless triage_escalated */
+        bool sentiment_surge;
+        sentiment_trend_t sentiment_trend;
 } score_result_t;
 
 void score_compute(const score_config_t *cfg, const score_input_t *in,
                    score_result_t *out);
+
+/* SLA standing of the tiers in `tiers` (bit per customer_tier_t) at
+ * `now`: response runs from detected_at to triaged_at (0 = not yet),
+ * resolution to resolved_at (0 = open).  A target met in time is never at
+ * risk; one missed stays breached. */
+void score_sla_status(const score_config_t *cfg, unsigned tiers,
+                      int64_t detected_at, int64_t triaged_at,
+                      int64_t resolved_at, int64_t now,
+                      score_sla_status_t *out);
 
 /* Level 1..5 from a score and the thresholds. */
 int score_level(const score_config_t *cfg, double score);
@@ -100,5 +165,7 @@ const char *score_dim_name(score_dim_t d); /* "user_volume", ... */
 const char *impact_class_name(impact_class_t c);
 const char *confidence_name(confidence_t c);
 const char *ticket_trend_name(ticket_trend_t t);
+const char *sentiment_trend_name(sentiment_trend_t t);
+const char *tier_bits_names(unsigned bits, char *buf, size_t size); /* "ENTERPRISE,PRO" */
 
 #endif

@@ -1,5 +1,7 @@
 #include "impactd.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 const char *impactd_err2str(impactd_err_t err) {
@@ -32,4 +34,22 @@ int64_t impactd_now_ms(void) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t clock_injected; /* 0 = the wall clock */
+
+void impactd_clock_refresh(void) {
+        const char *path = getenv("IMPACTD_CLOCK_FILE");
+        long long ms = 0;
+        FILE *fp;
+
+        if (!path || !*path || !(fp = fopen(path, "r")))
+                return; /* keep the last time read: a rewrite is not atomic */
+        if (fscanf(fp, "%lld", &ms) == 1 && ms > 0)
+                clock_injected = ms;
+        fclose(fp);
+}
+
+int64_t impactd_clock_ms(void) {
+        return clock_injected ? clock_injected : impactd_now_ms();
 }
