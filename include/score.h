@@ -1,6 +1,8 @@
-/* The impact model: six weighted dimensions, composite score, level, class,
- * confidence, severity mismatch and ticket trend.  Pure functions: no I/O,
- * no clock; the caller passes everything in. */
+/* The impact model (docs/impact-model.md): six weighted dimensions,
+ * composite score, level and triage clock, class, confidence, severity
+ * mismatch, ticket trend, sentiment surge and trend, and SLA standing.
+ * Pure functions: no I/O, no clock; the caller passes everything in,
+ * the time included. */
 #ifndef IMPACTD_SCORE_H
 #define IMPACTD_SCORE_H
 
@@ -128,7 +130,7 @@ typedef struct score_result {
         double composite;       /* Σ weight × dimension, 0..100 */
         double sentiment_lift;  /* bounded by sentiment_max_lift */
         double score;           /* composite + lift, capped at 100 */
-        int level;              /* 1 (critical) .. 5 (minor) */
+        int level;              /* 1 (critical) .. 5 (minor), published */
         double user_share;      /* affected / total users, 0..1 */
         impact_class_t impact_class;
         confidence_t confidence;
@@ -138,12 +140,13 @@ typedef struct score_result {
         ticket_trend_t ticket_trend;
         bool severity_mismatch;
         char mismatch_reason[96];
-        /* Triage clock: level is one more severe than computed_level. */
+        /* Triage clock: when triage_escalated, level is one more severe
+         * than computed_level (the level of the score); else they agree. */
         int computed_level;
         bool triage_escalated;
         char level_reason[160]; /* "" unless triage_escalated */
-        bool sentiment_surge;
-        sentiment_trend_t sentiment_trend;
+        bool sentiment_surge;   /* of the current sentiment window */
+        sentiment_trend_t sentiment_trend; /* current window vs the one before */
 } score_result_t;
 
 void score_compute(const score_config_t *cfg, const score_input_t *in,
@@ -152,7 +155,11 @@ void score_compute(const score_config_t *cfg, const score_input_t *in,
 /* SLA standing of the tiers in `tiers` (bit per customer_tier_t) at
  * `now`: response runs from detected_at to triaged_at (0 = not yet),
  * resolution to resolved_at (0 = open).  A target met in time is never at
- * risk; one missed stays breached. */
+ * risk; one missed stays breached.  An incident resolved without a
+ * triage counts as responded to at resolution.  Tiers without an SLA are
+ * ignored, and nothing is at risk when detected_at is not known (<= 0).
+ * out->next_change_at is the first instant after `now` at which the bits
+ * would change with no new event (the caller re-scores then). */
 void score_sla_status(const score_config_t *cfg, unsigned tiers,
                       int64_t detected_at, int64_t triaged_at,
                       int64_t resolved_at, int64_t now,

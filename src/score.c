@@ -1,8 +1,11 @@
 /* The impact model of docs/impact-model.md: six dimensions, composite,
- * sentiment lift, level, class, confidence, ticket trend and severity
- * mismatch.  Pure functions of (config, input); no I/O, no clock. */
+ * sentiment lift, level and triage clock, class, confidence, ticket trend,
+ * severity mismatch, sentiment surge and trend, and SLA standing.  Pure
+ * functions of (config, input); no I/O, no clock: the caller passes the
+ * time in. */
 #include "score.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +44,19 @@ void score_config_defaults(score_config_t *cfg) {
                 .trend_window_ms = 300000,
                 .trend_ratio = 0.25,
                 .severity_mismatch_levels = 2,
+                .minor_severity = 4,
+                .minor_long_running_ms = 60 * 60000,
+                .triage_after_ms = 60000,
+                .sla = {[TIER_PRO] = {true, 60 * 60000, 1440 * 60000, 75},
+                        [TIER_BUSINESS] = {true, 30 * 60000, 480 * 60000, 75},
+                        [TIER_ENTERPRISE] = {true, 15 * 60000, 240 * 60000,
+                                             75}},
+                .sla_at_risk_score = 70,
+                .sla_breached_score = 100,
+                .sentiment_window_ms = 300000,
+                .sentiment_surge_share = 0.6,
+                .sentiment_surge_min_events = 5,
+                .sentiment_trend_delta = 0.2,
         };
         *cfg = defaults;
 }
@@ -102,16 +118,32 @@ static double dim_revenue(const score_config_t *cfg, const score_input_t *in) {
         return 100 * share(arr + loss * hours, cfg->revenue_full_scale);
 }
 
+/* The worse of two views of the same promise: the SLO burn rate says how
+ * fast the error budget goes, the SLA bits (score_sla_status) whether a
+ * contractual target is at risk or already missed. */
 static double dim_slo(const score_config_t *cfg, const score_input_t *in) {
-        if (!in->has_slo_burn_rate)
-                return 0;
-        return 100 * share(in->slo_burn_rate, cfg->slo_fast_burn);
+        double slo = 0, sla = 0;
+
+        if (in->has_slo_burn_rate)
+                slo = 100 * share(in->slo_burn_rate, cfg->slo_fast_burn);
+        if (in->sla_breached)
+                sla = cfg->sla_breached_score;
+        else if (in->sla_at_risk)
+                sla = cfg->sla_at_risk_score;
+        sla = 100 * clamp01(sla / 100);
+        return slo > sla ? slo : sla;
 }
 
-/* Without a catalog there is no denominator; ten services is a wide
- * outage in any shop, so it stands in as full scale. */
+/* Weighted by users when the catalog knows them: losing the one service
+ * everybody uses is worse than losing three back-office ones.  Without
+ * user counts, the share of services; without a catalog there is no
+ * denominator, and ten services, a wide outage in any shop, stand in as
+ * full scale. */
 static double dim_blast_radius(const score_input_t *in) {
         double impacted = (double)in->impacted_services;
+        if (in->catalog_users > 0)
+                return 100 * share((double)in->impacted_users,
+                                   (double)in->catalog_users);
         if (in->catalog_services > 0)
                 return 100 * share(impacted, (double)in->catalog_services);
         return 100 * share(impacted, 10.0);
@@ -135,7 +167,8 @@ static double dim_duration(const score_config_t *cfg, const score_input_t *in) {
 static void measured_dims(const score_input_t *in, bool measured[DIM_COUNT]) {
         measured[DIM_USERS] = in->has_affected_users;
         measured[DIM_REVENUE] = in->has_revenue;
-        measured[DIM_SLO] = in->has_slo_burn_rate;
+        measured[DIM_SLO] =
+                in->has_slo_burn_rate || in->sla_at_risk || in->sla_breached;
         measured[DIM_BLAST_RADIUS] = in->impacted_services > 0;
         measured[DIM_TIER] = in->max_tier != TIER_NONE || in->strategic;
         measured[DIM_DURATION] = true;
@@ -212,9 +245,37 @@ static ticket_trend_t ticket_trend(const score_config_t *cfg,
         return TREND_STEADY;
 }
 
+/* Err on the side of caution: an incident that after triage_after_ms still
+ * has no user, revenue or ticket data is probably under-scored, not
+ * harmless, so it is published one level more severe and says why. */
+static void triage_clock(const score_config_t *cfg, const score_input_t *in,
+                         score_result_t *out) {
+        bool lacks_signal = !in->has_affected_users && !in->has_revenue &&
+                            in->tickets_total == 0;
+        int64_t after = cfg->triage_after_ms;
+        char secs[32];
+
+        out->level = out->computed_level;
+        if (after <= 0 || in->duration_ms < after || !lacks_signal ||
+            out->computed_level <= 1)
+                return;
+        out->level = out->computed_level - 1;
+        out->triage_escalated = true;
+        if (after % 1000 == 0)
+                snprintf(secs, sizeof(secs), "%" PRId64, after / 1000);
+        else
+                snprintf(secs, sizeof(secs), "%.3f", (double)after / 1000);
+        snprintf(out->level_reason, sizeof(out->level_reason),
+                 "no user, revenue or ticket data %s s after detection: "
+                 "level %d, one more severe than computed %d",
+                 secs, out->level, out->computed_level);
+}
+
 /* Level 1 is the most severe, so a declared severity numerically above
- * the computed level understates the impact (deflation), below it
- * overstates it (inflation). */
+ * the published level understates the impact (deflation), below it
+ * overstates it (inflation).  A minor severity left on an incident open
+ * for long is the other way impact gets understated; when both rules
+ * match, the level difference is the more informative reason. */
 static void severity_mismatch(const score_config_t *cfg,
                               const score_input_t *in, score_result_t *out) {
         int declared = in->declared_severity;
@@ -223,15 +284,50 @@ static void severity_mismatch(const score_config_t *cfg,
         if (declared < 1 || declared > 5)
                 return;
         int diff = abs(declared - out->level);
-        /* A declared level equal to the computed one is never a mismatch,
-         * whatever severity_mismatch_levels says. */
-        if (diff == 0 || diff < cfg->severity_mismatch_levels)
+        /* A declared level equal to the published one is never a level
+         * mismatch, whatever severity_mismatch_levels says. */
+        if (diff != 0 && diff >= cfg->severity_mismatch_levels) {
+                out->severity_mismatch = true;
+                snprintf(out->mismatch_reason, sizeof(out->mismatch_reason),
+                         "declared severity %d, computed level %d: severity "
+                         "%s",
+                         declared, out->level,
+                         declared > out->level ? "deflation" : "inflation");
                 return;
-        out->severity_mismatch = true;
-        snprintf(out->mismatch_reason, sizeof(out->mismatch_reason),
-                 "declared severity %d, computed level %d: severity %s",
-                 declared, out->level,
-                 declared > out->level ? "deflation" : "inflation");
+        }
+        if (cfg->minor_long_running_ms > 0 && declared >= cfg->minor_severity &&
+            in->duration_ms >= cfg->minor_long_running_ms) {
+                out->severity_mismatch = true;
+                snprintf(out->mismatch_reason, sizeof(out->mismatch_reason),
+                         "declared severity %d (minor) but open for %" PRId64
+                         " min",
+                         declared, in->duration_ms / 60000);
+        }
+}
+
+/* A surge needs both volume and a clear majority: a handful of angry
+ * messages is noise, many mixed ones are not a surge.  The trend compares
+ * the mean score of the current window with the one before. */
+static void sentiment_window(const score_config_t *cfg, const score_input_t *in,
+                             score_result_t *out) {
+        int64_t now = in->sentiment_now_count, prev = in->sentiment_prev_count;
+
+        out->sentiment_surge =
+                now > 0 && now >= cfg->sentiment_surge_min_events &&
+                (double)in->sentiment_now_negative / (double)now >
+                        cfg->sentiment_surge_share;
+        out->sentiment_trend = SENTIMENT_STEADY;
+        if (now <= 0 || prev <= 0)
+                return;
+        /* Millionths: a difference that is the delta in decimal but a hair
+         * above it in binary (0.5 - 0.3) is not beyond it. */
+        double d = round_to(in->sentiment_now_sum / (double)now -
+                                    in->sentiment_prev_sum / (double)prev,
+                            1e6);
+        if (d < -cfg->sentiment_trend_delta)
+                out->sentiment_trend = SENTIMENT_WORSENING;
+        else if (d > cfg->sentiment_trend_delta)
+                out->sentiment_trend = SENTIMENT_IMPROVING;
 }
 
 void score_compute(const score_config_t *cfg, const score_input_t *in,
@@ -251,12 +347,99 @@ void score_compute(const score_config_t *cfg, const score_input_t *in,
         sentiment(cfg, in, out);
         double score = out->composite + out->sentiment_lift;
         out->score = round_tenth(score < 100 ? score : 100);
-        out->level = score_level(cfg, out->score);
+        out->computed_level = score_level(cfg, out->score);
+        triage_clock(cfg, in, out);
 
         out->impact_class = classify(cfg, out->user_share);
         out->confidence = confidence(cfg, out->measured_share);
         out->ticket_trend = ticket_trend(cfg, in);
         severity_mismatch(cfg, in, out);
+        sentiment_window(cfg, in, out);
+}
+
+/* Ordered: a tier stands as the worse of its two targets. */
+enum { SLA_MET = 0, SLA_AT_RISK, SLA_BREACHED };
+
+/* Where one target stands, and when it would move with no new event:
+ * into risk at risk_at, into breach at breach_at (0 = never: a target
+ * reached in time stays met, one reached late stays breached). */
+typedef struct sla_clock {
+        int state;
+        int64_t risk_at, breach_at;
+} sla_clock_t;
+
+/* The first whole millisecond at which `pct` % of `target` has elapsed.
+ * The nudge keeps 75 % of 900 000 at 675 000 whatever binary rounding
+ * does to the product. */
+static int64_t at_risk_ms(int64_t target, double pct) {
+        double x = pct / 100 * (double)target;
+        return x > 0 ? (int64_t)ceil(x - 1e-6) : 0;
+}
+
+/* One target from detected_at to `end` (0 = not reached yet). */
+static sla_clock_t sla_target(int64_t detected_at, int64_t end, int64_t target,
+                              double pct, int64_t now) {
+        sla_clock_t c = {SLA_MET, 0, 0};
+
+        if (target <= 0 || (end != 0 && end <= detected_at + target))
+                return c;
+        /* Past here a reached target was reached late: breached. */
+        int64_t elapsed = (end != 0 ? end : now) - detected_at;
+        if (elapsed > target) {
+                c.state = SLA_BREACHED;
+                return c;
+        }
+        int64_t risk = at_risk_ms(target, pct);
+        c.breach_at = detected_at + target + 1;
+        if (elapsed >= risk)
+                c.state = SLA_AT_RISK;
+        else
+                c.risk_at = detected_at + risk;
+        return c;
+}
+
+static int64_t earliest(int64_t a, int64_t b) {
+        return a == 0 || (b != 0 && b < a) ? b : a;
+}
+
+void score_sla_status(const score_config_t *cfg, unsigned tiers,
+                      int64_t detected_at, int64_t triaged_at,
+                      int64_t resolved_at, int64_t now,
+                      score_sla_status_t *out) {
+        memset(out, 0, sizeof(*out));
+        if (detected_at <= 0) /* no clock to measure against */
+                return;
+        /* Resolving answers the customer too: an incident resolved without
+         * a recorded triage does not keep a response clock running. */
+        int64_t responded_at = triaged_at != 0 ? triaged_at : resolved_at;
+        for (int t = 0; t < TIER_COUNT; t++) {
+                const score_sla_t *sla = &cfg->sla[t];
+                unsigned bit = 1u << t;
+                int64_t next;
+
+                if (!(tiers & bit) || !sla->set)
+                        continue;
+                sla_clock_t a =
+                        sla_target(detected_at, responded_at, sla->response_ms,
+                                   sla->at_risk_pct, now);
+                sla_clock_t b =
+                        sla_target(detected_at, resolved_at, sla->resolution_ms,
+                                   sla->at_risk_pct, now);
+                int state = a.state > b.state ? a.state : b.state;
+                /* Only what moves the tier's bits counts: once at risk, the
+                 * other target entering risk changes nothing; once
+                 * breached, nothing does. */
+                if (state == SLA_BREACHED) {
+                        out->breached |= bit;
+                        continue;
+                }
+                next = earliest(a.breach_at, b.breach_at);
+                if (state == SLA_AT_RISK)
+                        out->at_risk |= bit;
+                else
+                        next = earliest(next, earliest(a.risk_at, b.risk_at));
+                out->next_change_at = earliest(out->next_change_at, next);
+        }
 }
 
 int score_level(const score_config_t *cfg, double score) {
@@ -303,4 +486,35 @@ const char *ticket_trend_name(ticket_trend_t t) {
         case TREND_RISING: return "RISING";
         }
         return "UNKNOWN";
+}
+
+const char *sentiment_trend_name(sentiment_trend_t t) {
+        switch (t) {
+        case SENTIMENT_IMPROVING: return "IMPROVING";
+        case SENTIMENT_STEADY: return "STEADY";
+        case SENTIMENT_WORSENING: return "WORSENING";
+        }
+        return "UNKNOWN";
+}
+
+/* Most important first, as a reader scans it; when the buffer is short,
+ * whole names are left out (the least important ones) rather than cut. */
+const char *tier_bits_names(unsigned bits, char *buf, size_t size) {
+        size_t len = 0;
+
+        if (size == 0)
+                return buf;
+        buf[0] = '\0';
+        for (int t = TIER_COUNT - 1; t > TIER_NONE; t--) {
+                if (!(bits & (1u << t)))
+                        continue;
+                int n = snprintf(buf + len, size - len, "%s%s", len ? "," : "",
+                                 customer_tier_name((customer_tier_t)t));
+                if (n < 0 || (size_t)n >= size - len) {
+                        buf[len] = '\0';
+                        break;
+                }
+                len += (size_t)n;
+        }
+        return buf;
 }

@@ -1,4 +1,7 @@
-/* Unit tests of the impact model (src/score.c, docs/impact-model.md).
+/* Unit tests of the impact model (src/score.c, docs/impact-model.md): the
+ * dimensions, the composite, the impact class and the worked examples.
+ * Level, triage clock, confidence, trends, mismatch and sentiment are in
+ * test_score_rules.c; SLA standing in test_score_sla.c.
  *
  * Every expected number is computed by hand from the documented formulas
  * with the default configuration.  Outputs are rounded to 0.1, and a
@@ -11,46 +14,7 @@
 
 #include <cmocka.h>
 
-#include "score.h"
-
-#define assert_num(actual, expected)                                           \
-        assert_num_at((actual), (expected), #actual, __FILE__, __LINE__)
-
-static void assert_num_at(double actual, double expected, const char *expr,
-                          const char *file, int line) {
-        if (actual != expected) {
-                print_error("%s = %.10g, expected %.10g\n", expr, actual,
-                            expected);
-                _fail(file, line);
-        }
-}
-
-static score_config_t cfg;
-
-static int setup(void **state) {
-        (void)state;
-        score_config_defaults(&cfg);
-        return 0;
-}
-
-/* Nothing measured, nothing affected: each test sets only what it proves.
- * OUTAGE so that the user dimension equals the user share unless a test
- * is about the disruption weight. */
-static score_input_t quiet_input(void) {
-        score_input_t in = {0};
-        in.disruption = DISRUPTION_OUTAGE;
-        in.max_tier = TIER_NONE;
-        return in;
-}
-
-static score_result_t compute(const score_input_t *in) {
-        score_result_t r;
-        score_compute(&cfg, in, &r);
-        return r;
-}
-
-#define MIN_MS  (60 * 1000LL)
-#define HOUR_MS (60 * MIN_MS)
+#include "score_fixture.h"
 
 /* ---- defaults ---- */
 
@@ -89,6 +53,32 @@ static void test_defaults_match_the_documented_model(void **state) {
         assert_int_equal(cfg.trend_window_ms, 300000);
         assert_num(cfg.trend_ratio, 0.25);
         assert_int_equal(cfg.severity_mismatch_levels, 2);
+        assert_int_equal(cfg.minor_severity, 4);
+        assert_int_equal(cfg.minor_long_running_ms, 60 * MIN_MS);
+        assert_int_equal(cfg.triage_after_ms, 60000);
+        assert_num(cfg.sla_at_risk_score, 70);
+        assert_num(cfg.sla_breached_score, 100);
+        assert_int_equal(cfg.sentiment_window_ms, 300000);
+        assert_num(cfg.sentiment_surge_share, 0.6);
+        assert_int_equal(cfg.sentiment_surge_min_events, 5);
+        assert_num(cfg.sentiment_trend_delta, 0.2);
+}
+
+static void assert_sla(const score_sla_t *sla, bool set, int64_t response_min,
+                       int64_t resolution_min, double at_risk_pct) {
+        assert_int_equal(sla->set, set);
+        assert_int_equal(sla->response_ms, response_min * MIN_MS);
+        assert_int_equal(sla->resolution_ms, resolution_min * MIN_MS);
+        assert_num(sla->at_risk_pct, at_risk_pct);
+}
+
+static void test_default_slas_per_tier(void **state) {
+        (void)state;
+        assert_sla(&cfg.sla[TIER_NONE], false, 0, 0, 0);
+        assert_sla(&cfg.sla[TIER_FREE], false, 0, 0, 0);
+        assert_sla(&cfg.sla[TIER_PRO], true, 60, 1440, 75);
+        assert_sla(&cfg.sla[TIER_BUSINESS], true, 30, 480, 75);
+        assert_sla(&cfg.sla[TIER_ENTERPRISE], true, 15, 240, 75);
 }
 
 static void test_quiet_incident_scores_zero_level_5(void **state) {
@@ -243,7 +233,106 @@ static void test_slo_burn_unmeasured_scores_zero(void **state) {
         assert_num(compute(&in).dims[DIM_SLO], 0);
 }
 
+/* ---- SLA part of the SLO/SLA dimension ---- */
+
+static void test_sla_at_risk_and_breached_score(void **state) {
+        (void)state;
+        score_input_t in = quiet_input();
+        in.sla_at_risk = 1u << TIER_ENTERPRISE;
+        score_result_t r = compute(&in);
+        assert_num(r.dims[DIM_SLO], 70.0);
+        assert_num(r.composite, 14.0); /* 0.20 × 70 */
+
+        in.sla_breached = 1u << TIER_ENTERPRISE; /* both bits: breached */
+        assert_num(compute(&in).dims[DIM_SLO], 100.0);
+        in.sla_at_risk = 0;
+        assert_num(compute(&in).dims[DIM_SLO], 100.0);
+        in.sla_breached = 0;
+        assert_num(compute(&in).dims[DIM_SLO], 0);
+}
+
+static void test_slo_sla_dimension_is_the_worse_of_the_two(void **state) {
+        (void)state;
+        score_input_t in = quiet_input();
+        in.has_slo_burn_rate = true;
+        in.sla_at_risk = 1u << TIER_PRO;
+
+        in.slo_burn_rate = 0;
+        assert_num(compute(&in).dims[DIM_SLO], 70.0);
+        in.slo_burn_rate = 7.2; /* 50 < 70 */
+        assert_num(compute(&in).dims[DIM_SLO], 70.0);
+        in.slo_burn_rate = 10.08; /* 70 = 70 */
+        assert_num(compute(&in).dims[DIM_SLO], 70.0);
+        in.slo_burn_rate = 12.24; /* 85 > 70 */
+        assert_num(compute(&in).dims[DIM_SLO], 85.0);
+        in.slo_burn_rate = 28.8; /* beyond full scale */
+        assert_num(compute(&in).dims[DIM_SLO], 100.0);
+
+        in.slo_burn_rate = 12.24; /* 85 < breached 100 */
+        in.sla_breached = 1u << TIER_PRO;
+        assert_num(compute(&in).dims[DIM_SLO], 100.0);
+}
+
+static void test_sla_scores_follow_the_config(void **state) {
+        (void)state;
+        score_input_t in = quiet_input();
+        cfg.sla_at_risk_score = 0;
+        cfg.sla_breached_score = 40;
+        in.sla_at_risk = 1u << TIER_BUSINESS;
+        assert_num(compute(&in).dims[DIM_SLO], 0);
+        in.sla_breached = 1u << TIER_BUSINESS;
+        assert_num(compute(&in).dims[DIM_SLO], 40.0);
+        in.has_slo_burn_rate = true;
+        in.slo_burn_rate = 7.2; /* 50 > 40 */
+        assert_num(compute(&in).dims[DIM_SLO], 50.0);
+}
+
 /* ---- blast radius ---- */
+
+/* The shipped catalog: five services, 145 000 users in all; a payments-db
+ * outage reaches payments-db, payments and checkout-web, 25 000 each. */
+static void test_blast_radius_weighs_impacted_users(void **state) {
+        (void)state;
+        score_input_t in = quiet_input();
+        in.catalog_services = 5;
+        in.catalog_users = 145000;
+
+        assert_num(compute(&in).dims[DIM_BLAST_RADIUS], 0);
+        in.impacted_services = 1;
+        in.impacted_users = 14500; /* one tenth */
+        score_result_t r = compute(&in);
+        assert_num(r.dims[DIM_BLAST_RADIUS], 10.0);
+        assert_num(r.composite, 1.0);
+        in.impacted_services = 3;
+        in.impacted_users = 75000; /* 51.72 %, where 3 of 5 would be 60 */
+        assert_num(compute(&in).dims[DIM_BLAST_RADIUS], 51.7);
+        in.impacted_services = 5;
+        in.impacted_users = 145000;
+        assert_num(compute(&in).dims[DIM_BLAST_RADIUS], 100.0);
+        in.impacted_users = 290000; /* users counted twice: capped */
+        assert_num(compute(&in).dims[DIM_BLAST_RADIUS], 100.0);
+}
+
+static void
+test_blast_radius_counts_services_without_user_counts(void **state) {
+        (void)state;
+        score_input_t in = quiet_input();
+        in.catalog_services = 5;
+        in.impacted_services = 3;
+        in.impacted_users = 75000; /* no denominator: ignored */
+        assert_num(compute(&in).dims[DIM_BLAST_RADIUS], 60.0);
+}
+
+static void test_blast_radius_measured_with_an_impacted_service(void **state) {
+        (void)state;
+        score_input_t in = quiet_input();
+        in.catalog_services = 5;
+        in.catalog_users = 145000;
+        assert_num(compute(&in).measured_share, 0.1); /* duration alone */
+        in.impacted_services = 1;
+        in.impacted_users = 25000;
+        assert_num(compute(&in).measured_share, 0.2);
+}
 
 static void test_blast_radius_is_share_of_catalog_services(void **state) {
         (void)state;
@@ -397,6 +486,11 @@ static void test_class_boundaries_at_10_and_50_percent(void **state) {
         assert_int_equal(class_of(5000, 10000), CLASS_DEGRADED);  /* 50 % */
         assert_int_equal(class_of(5001, 10000), CLASS_COMPLETE);  /* 50.01 % */
         assert_int_equal(class_of(10000, 10000), CLASS_COMPLETE); /* 100 % */
+        /* Without catalog users the share is against users_full_scale. */
+        assert_int_equal(class_of(999, 0), CLASS_PARTIAL);
+        assert_int_equal(class_of(1000, 0), CLASS_DEGRADED);
+        assert_int_equal(class_of(5000, 0), CLASS_DEGRADED);
+        assert_int_equal(class_of(5001, 0), CLASS_COMPLETE);
 }
 
 static void test_class_is_partial_without_measured_users(void **state) {
@@ -407,246 +501,10 @@ static void test_class_is_partial_without_measured_users(void **state) {
         assert_int_equal(compute(&in).impact_class, CLASS_PARTIAL);
 }
 
-/* ---- levels ---- */
+/* ---- the model's first example: no SLA, no catalog users ---- */
 
-static void test_level_boundaries(void **state) {
-        (void)state;
-        assert_int_equal(score_level(&cfg, 100), 1);
-        assert_int_equal(score_level(&cfg, 80), 1);
-        assert_int_equal(score_level(&cfg, 79.9), 2);
-        assert_int_equal(score_level(&cfg, 60), 2);
-        assert_int_equal(score_level(&cfg, 59.9), 3);
-        assert_int_equal(score_level(&cfg, 40), 3);
-        assert_int_equal(score_level(&cfg, 39.9), 4);
-        assert_int_equal(score_level(&cfg, 20), 4);
-        assert_int_equal(score_level(&cfg, 19.9), 5);
-        assert_int_equal(score_level(&cfg, 0), 5);
-}
-
-/* Users, revenue and SLO at full scale: 25 + 25 + 20 = 70 points, plus
- * duration for the rest. */
-static score_input_t full_but_duration(int64_t duration_ms) {
-        score_input_t in = quiet_input();
-        in.has_affected_users = true;
-        in.affected_users = 10000;
-        in.users_total = 10000;
-        in.has_revenue = true;
-        in.arr_at_risk = 1000000;
-        in.has_slo_burn_rate = true;
-        in.slo_burn_rate = 14.4;
-        in.duration_ms = duration_ms;
-        return in;
-}
-
-static void test_computed_score_80_is_level_1_and_79_9_level_2(void **state) {
-        (void)state;
-        /* + strategic tier 10 = 80. */
-        score_input_t in = full_but_duration(0);
-        in.strategic = true;
-        score_result_t r = compute(&in);
-        assert_num(r.score, 80.0);
-        assert_int_equal(r.level, 1);
-
-        /* 237.6 min = 99 % of 240: 70 + 0.1 × 99 = 79.9. */
-        in = full_but_duration(237 * MIN_MS + 36000);
-        r = compute(&in);
-        assert_num(r.dims[DIM_DURATION], 99.0);
-        assert_num(r.score, 79.9);
-        assert_int_equal(r.level, 2);
-}
-
-/* ---- sentiment ---- */
-
-static void test_no_sentiment_means_no_lift(void **state) {
-        (void)state;
-        score_input_t in = quiet_input();
-        score_result_t r = compute(&in);
-        assert_num(r.sentiment_lift, 0);
-        assert_num(r.sentiment_mean, 0);
-        assert_num(r.sentiment_negative_share, 0);
-}
-
-static void test_sentiment_lift_reaches_max_only_at_min_events(void **state) {
-        (void)state;
-        score_input_t in = quiet_input();
-        /* 5 events, all negative: 10 × 1.0 × 5/10 = 5. */
-        in.sentiment_count = 5;
-        in.sentiment_negative = 5;
-        in.sentiment_sum = -4.0;
-        score_result_t r = compute(&in);
-        assert_num(r.sentiment_lift, 5.0);
-        assert_num(r.sentiment_mean, -0.8);
-        assert_num(r.sentiment_negative_share, 1.0);
-        assert_num(r.score, 5.0);
-
-        /* 10 events, 3 negative: 10 × 0.3 × 1 = 3. */
-        in.sentiment_count = 10;
-        in.sentiment_negative = 3;
-        in.sentiment_sum = 2.5;
-        r = compute(&in);
-        assert_num(r.sentiment_lift, 3.0);
-        assert_num(r.sentiment_mean, 0.25);
-
-        /* Only positive sentiment lifts nothing. */
-        in.sentiment_negative = 0;
-        assert_num(compute(&in).sentiment_lift, 0);
-}
-
-static void test_sentiment_lift_never_exceeds_max_nor_score_100(void **state) {
-        (void)state;
-        score_input_t in = full_but_duration(240 * MIN_MS);
-        in.strategic = true;
-        in.catalog_services = 1;
-        in.impacted_services = 1;
-        /* Composite 100: any lift must be absorbed by the cap. */
-        for (int64_t n = 0; n <= 1000; n += 7) {
-                for (int64_t neg = 0; neg <= n + 3; neg += 1 + n / 5) {
-                        in.sentiment_count = n;
-                        in.sentiment_negative = neg; /* even > n */
-                        in.sentiment_sum = -(double)neg;
-                        score_result_t r = compute(&in);
-                        assert_true(r.sentiment_lift >= 0);
-                        assert_true(r.sentiment_lift <= cfg.sentiment_max_lift);
-                        assert_num(r.composite, 100.0);
-                        assert_num(r.score, 100.0);
-                }
-        }
-        in.sentiment_count = 1000;
-        in.sentiment_negative = 1000;
-        assert_num(compute(&in).sentiment_lift, 10.0);
-}
-
-/* ---- confidence ---- */
-
-static confidence_t confidence_of(const score_input_t *in,
-                                  double expected_share) {
-        score_result_t r = compute(in);
-        assert_num(r.measured_share, expected_share);
-        return r.confidence;
-}
-
-static void test_confidence_high_when_70_percent_measured(void **state) {
-        (void)state;
-        score_input_t in = quiet_input();
-        in.has_affected_users = true; /* .25 */
-        in.has_revenue = true;        /* .25 */
-        in.max_tier = TIER_PRO;       /* .10, + duration .10 */
-        assert_int_equal(confidence_of(&in, 0.7), CONFIDENCE_HIGH);
-
-        in.has_slo_burn_rate = true;
-        in.impacted_services = 1;
-        assert_int_equal(confidence_of(&in, 1.0), CONFIDENCE_HIGH);
-}
-
-static void test_confidence_medium_between_40_and_70(void **state) {
-        (void)state;
-        score_input_t in = quiet_input();
-        in.has_slo_burn_rate = true; /* .20 */
-        in.impacted_services = 2;    /* .10, + duration .10 */
-        assert_int_equal(confidence_of(&in, 0.4), CONFIDENCE_MEDIUM);
-
-        in = quiet_input();
-        in.has_affected_users = true;
-        in.has_revenue = true;
-        assert_int_equal(confidence_of(&in, 0.6), CONFIDENCE_MEDIUM);
-}
-
-static void test_confidence_low_below_40(void **state) {
-        (void)state;
-        score_input_t in = quiet_input();
-        assert_int_equal(confidence_of(&in, 0.1), CONFIDENCE_LOW);
-
-        /* Tier known only through the strategic flag still counts. */
-        in.strategic = true;
-        in.impacted_services = 1;
-        assert_int_equal(confidence_of(&in, 0.3), CONFIDENCE_LOW);
-}
-
-/* ---- ticket trend ---- */
-
-static ticket_trend_t trend_of(int64_t now, int64_t prev) {
-        score_input_t in = quiet_input();
-        in.tickets_now = now;
-        in.tickets_prev = prev;
-        return compute(&in).ticket_trend;
-}
-
-static void test_ticket_trend_from_empty_previous_window(void **state) {
-        (void)state;
-        assert_int_equal(trend_of(0, 0), TREND_STEADY);
-        assert_int_equal(trend_of(3, 0), TREND_RISING);
-}
-
-static void test_ticket_trend_beyond_ratio(void **state) {
-        (void)state;
-        assert_int_equal(trend_of(6, 4), TREND_RISING); /* 1.5 */
-        assert_int_equal(trend_of(5, 4), TREND_STEADY); /* 1.25: not beyond */
-        assert_int_equal(trend_of(4, 4), TREND_STEADY);
-        assert_int_equal(trend_of(3, 4), TREND_STEADY);  /* 0.75: not beyond */
-        assert_int_equal(trend_of(2, 4), TREND_FALLING); /* 0.5 */
-        assert_int_equal(trend_of(0, 4), TREND_FALLING);
-}
-
-/* ---- severity mismatch ---- */
-
-static void test_severity_deflation_is_flagged(void **state) {
-        (void)state;
-        score_input_t in = full_but_duration(0);
-        in.strategic = true; /* score 80: level 1 */
-        in.declared_severity = 4;
-        score_result_t r = compute(&in);
-        assert_int_equal(r.level, 1);
-        assert_true(r.severity_mismatch);
-        assert_string_equal(r.mismatch_reason,
-                            "declared severity 4, computed level 1: "
-                            "severity deflation");
-
-        in.declared_severity = 3; /* exactly two levels apart */
-        r = compute(&in);
-        assert_true(r.severity_mismatch);
-        assert_string_equal(r.mismatch_reason,
-                            "declared severity 3, computed level 1: "
-                            "severity deflation");
-}
-
-static void test_severity_inflation_is_flagged(void **state) {
-        (void)state;
-        score_input_t in = quiet_input(); /* score 0: level 5 */
-        in.declared_severity = 1;
-        score_result_t r = compute(&in);
-        assert_true(r.severity_mismatch);
-        assert_string_equal(r.mismatch_reason,
-                            "declared severity 1, computed level 5: "
-                            "severity inflation");
-}
-
-static void test_severity_within_one_level_is_not_flagged(void **state) {
-        (void)state;
-        score_input_t in = quiet_input();
-        in.declared_severity = 4;
-        score_result_t r = compute(&in);
-        assert_false(r.severity_mismatch);
-        assert_string_equal(r.mismatch_reason, "");
-        in.declared_severity = 5;
-        assert_false(compute(&in).severity_mismatch);
-}
-
-static void test_no_declared_severity_is_not_flagged(void **state) {
-        (void)state;
-        score_input_t in = quiet_input();
-        in.declared_severity = 0;
-        score_result_t r = compute(&in);
-        assert_false(r.severity_mismatch);
-        assert_string_equal(r.mismatch_reason, "");
-
-        in.declared_severity = 9; /* outside 1..5: not a severity */
-        r = compute(&in);
-        assert_false(r.severity_mismatch);
-        assert_string_equal(r.mismatch_reason, "");
-}
-
-/* ---- worked example (docs/impact-model.md) ---- */
-
+/* Inputs that carry none of the later fields (SLA bits, catalog users,
+ * sentiment windows) score exactly as they did before them. */
 /* A payments outage:
  *   user share  15000 / 25000 = 0.60          → user_volume 100×0.60×1.0 = 60.0
  *   revenue     12 min = 0.2 h < 1 h → 1 h;
@@ -725,33 +583,114 @@ static void test_payments_outage_declared_sev4_is_deflation(void **state) {
                             "severity deflation");
 }
 
-/* ---- names ---- */
+/* ---- worked example (docs/impact-model.md, "Worked example") ---- */
 
-static void test_names_match_the_output_contract(void **state) {
-        (void)state;
-        assert_string_equal(score_dim_name(DIM_USERS), "user_volume");
-        assert_string_equal(score_dim_name(DIM_REVENUE), "revenue");
-        assert_string_equal(score_dim_name(DIM_SLO), "slo_burn");
-        assert_string_equal(score_dim_name(DIM_BLAST_RADIUS), "blast_radius");
-        assert_string_equal(score_dim_name(DIM_TIER), "customer_tier");
-        assert_string_equal(score_dim_name(DIM_DURATION), "duration");
-        assert_string_equal(impact_class_name(CLASS_PARTIAL), "PARTIAL");
-        assert_string_equal(impact_class_name(CLASS_DEGRADED), "DEGRADED");
-        assert_string_equal(impact_class_name(CLASS_COMPLETE), "COMPLETE");
-        assert_string_equal(confidence_name(CONFIDENCE_LOW), "LOW");
-        assert_string_equal(confidence_name(CONFIDENCE_MEDIUM), "MEDIUM");
-        assert_string_equal(confidence_name(CONFIDENCE_HIGH), "HIGH");
-        assert_string_equal(ticket_trend_name(TREND_FALLING), "FALLING");
-        assert_string_equal(ticket_trend_name(TREND_STEADY), "STEADY");
-        assert_string_equal(ticket_trend_name(TREND_RISING), "RISING");
+#define T0 1767261600000LL /* detection: 2026-01-01T10:00:00Z */
+
+/* A payments-db outage, 12 minutes after detection, default config:
+ *   SLA         enterprise response 12 of 15 min, at risk from 11.25 min
+ *               -> at_risk ENTERPRISE; breach at T0 + 15 min + 1 ms
+ *   user share  6 000 / 25 000 = 0.24   -> user_volume 100×0.24×1.0 = 24.0
+ *   revenue     1 h minimum: 830 000 + 50 000 = 880 000    -> revenue 88.0
+ *   SLO/SLA     max(20 / 14.4 capped = 100, at risk 70)   -> slo_burn 100.0
+ *   blast       75 000 / 145 000 users = 0.5172        -> blast_radius 51.7
+ *   tier        ENTERPRISE                            -> customer_tier 100.0
+ *   duration    12 / 240 = 0.05                            -> duration 5.0
+ *   composite   6 + 22 + 20 + 5.17 + 10 + 0.5 = 63.67             -> 63.7
+ *   lift        10 × 16/20 × min(1, 20/10) = 8.0; mean −9/20 = −0.45
+ *   score       63.7 + 8.0 = 71.7 -> level 2; signal present: no triage
+ *   class       0.24 -> DEGRADED; confidence 1.0 -> HIGH
+ *   tickets     7 now vs 2 before: 3.5 > 1.25 -> RISING
+ *   surge       11 of 12 negative = 0.917 > 0.6 with 12 >= 5 -> surge
+ *   trend       −7.8/12 − (−1.2/8) = −0.65 + 0.15 = −0.5 < −0.2 -> WORSENING
+ *   declared    3 vs level 2: no mismatch; 12 min < 60: not long-running */
+static score_input_t payments_db_outage(void) {
+        score_input_t in = quiet_input();
+        in.has_affected_users = true;
+        in.affected_users = 6000;
+        in.users_total = 25000;
+        in.disruption = DISRUPTION_OUTAGE;
+        in.has_revenue = true;
+        in.arr_at_risk = 480000 + 350000; /* two enterprise accounts */
+        in.revenue_loss_per_hour = 50000;
+        in.has_slo_burn_rate = true;
+        in.slo_burn_rate = 20.0;
+        in.impacted_services = 3; /* payments-db, payments, checkout-web */
+        in.catalog_services = 5;
+        in.impacted_users = 75000;
+        in.catalog_users = 145000;
+        in.max_tier = TIER_ENTERPRISE;
+        in.duration_ms = 12 * MIN_MS;
+        in.sentiment_count = 20;
+        in.sentiment_negative = 16;
+        in.sentiment_sum = -9.0;
+        in.sentiment_now_count = 12;
+        in.sentiment_now_negative = 11;
+        in.sentiment_now_sum = -7.8;
+        in.sentiment_prev_count = 8;
+        in.sentiment_prev_sum = -1.2;
+        in.declared_severity = 3;
+        in.tickets_total = 9;
+        in.tickets_now = 7;
+        in.tickets_prev = 2;
+        return in;
 }
 
-static void test_out_of_range_names_are_not_null(void **state) {
+static void test_worked_example(void **state) {
         (void)state;
-        assert_non_null(score_dim_name(DIM_COUNT));
-        assert_non_null(impact_class_name((impact_class_t)7));
-        assert_non_null(confidence_name((confidence_t)7));
-        assert_non_null(ticket_trend_name((ticket_trend_t)7));
+        score_sla_status_t sla;
+        char tiers[64];
+
+        score_sla_status(&cfg, 1u << TIER_ENTERPRISE, T0, 0, 0,
+                         T0 + 12 * MIN_MS, &sla);
+        assert_string_equal(tier_bits_names(sla.at_risk, tiers, sizeof(tiers)),
+                            "ENTERPRISE");
+        assert_int_equal(sla.breached, 0);
+        assert_int_equal(sla.next_change_at, T0 + 15 * MIN_MS + 1);
+
+        score_input_t in = payments_db_outage();
+        in.sla_at_risk = sla.at_risk;
+        in.sla_breached = sla.breached;
+        score_result_t r = compute(&in);
+        assert_num(r.user_share, 0.24);
+        assert_num(r.dims[DIM_USERS], 24.0);
+        assert_num(r.dims[DIM_REVENUE], 88.0);
+        assert_num(r.dims[DIM_SLO], 100.0);
+        assert_num(r.dims[DIM_BLAST_RADIUS], 51.7);
+        assert_num(r.dims[DIM_TIER], 100.0);
+        assert_num(r.dims[DIM_DURATION], 5.0);
+        assert_num(r.composite, 63.7);
+        assert_num(r.sentiment_mean, -0.45);
+        assert_num(r.sentiment_negative_share, 0.8);
+        assert_num(r.sentiment_lift, 8.0);
+        assert_num(r.score, 71.7);
+        assert_int_equal(r.computed_level, 2);
+        assert_int_equal(r.level, 2);
+        assert_false(r.triage_escalated);
+        assert_string_equal(r.level_reason, "");
+        assert_int_equal(r.impact_class, CLASS_DEGRADED);
+        assert_num(r.measured_share, 1.0);
+        assert_int_equal(r.confidence, CONFIDENCE_HIGH);
+        assert_int_equal(r.ticket_trend, TREND_RISING);
+        assert_true(r.sentiment_surge);
+        assert_int_equal(r.sentiment_trend, SENTIMENT_WORSENING);
+        assert_false(r.severity_mismatch);
+        assert_string_equal(r.mismatch_reason, "");
+
+        /* Declared 4 instead: two levels apart. */
+        in.declared_severity = 4;
+        r = compute(&in);
+        assert_string_equal(r.mismatch_reason,
+                            "declared severity 4, computed level 2: "
+                            "severity deflation");
+
+        /* Three minutes later nobody has triaged: the response target is
+         * missed, and stays missed. */
+        score_sla_status(&cfg, 1u << TIER_ENTERPRISE, T0, 0, 0,
+                         T0 + 15 * MIN_MS + 1, &sla);
+        assert_int_equal(sla.at_risk, 0);
+        assert_int_equal(sla.breached, 1u << TIER_ENTERPRISE);
+        assert_int_equal(sla.next_change_at, 0);
 }
 
 #define T(f) cmocka_unit_test_setup(f, setup)
@@ -759,6 +698,7 @@ static void test_out_of_range_names_are_not_null(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 T(test_defaults_match_the_documented_model),
+                T(test_default_slas_per_tier),
                 T(test_quiet_incident_scores_zero_level_5),
                 T(test_user_volume_is_zero_without_measured_users),
                 T(test_user_volume_at_class_threshold_full_and_beyond),
@@ -768,8 +708,14 @@ int main(void) {
                 T(test_revenue_projects_hourly_loss_over_min_hours),
                 T(test_slo_burn_at_zero_on_budget_half_full_and_beyond),
                 T(test_slo_burn_unmeasured_scores_zero),
+                T(test_sla_at_risk_and_breached_score),
+                T(test_slo_sla_dimension_is_the_worse_of_the_two),
+                T(test_sla_scores_follow_the_config),
                 T(test_blast_radius_is_share_of_catalog_services),
                 T(test_blast_radius_without_catalog_counts_to_ten),
+                T(test_blast_radius_weighs_impacted_users),
+                T(test_blast_radius_counts_services_without_user_counts),
+                T(test_blast_radius_measured_with_an_impacted_service),
                 T(test_tier_dimension_scores_each_tier),
                 T(test_strategic_account_lifts_tier_to_100),
                 T(test_duration_at_zero_quarter_full_and_beyond),
@@ -779,24 +725,9 @@ int main(void) {
                 T(test_zero_weights_give_zero_composite),
                 T(test_class_boundaries_at_10_and_50_percent),
                 T(test_class_is_partial_without_measured_users),
-                T(test_level_boundaries),
-                T(test_computed_score_80_is_level_1_and_79_9_level_2),
-                T(test_no_sentiment_means_no_lift),
-                T(test_sentiment_lift_reaches_max_only_at_min_events),
-                T(test_sentiment_lift_never_exceeds_max_nor_score_100),
-                T(test_confidence_high_when_70_percent_measured),
-                T(test_confidence_medium_between_40_and_70),
-                T(test_confidence_low_below_40),
-                T(test_ticket_trend_from_empty_previous_window),
-                T(test_ticket_trend_beyond_ratio),
-                T(test_severity_deflation_is_flagged),
-                T(test_severity_inflation_is_flagged),
-                T(test_severity_within_one_level_is_not_flagged),
-                T(test_no_declared_severity_is_not_flagged),
                 T(test_payments_outage_worked_example),
                 T(test_payments_outage_declared_sev4_is_deflation),
-                T(test_names_match_the_output_contract),
-                T(test_out_of_range_names_are_not_null),
+                T(test_worked_example),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
