@@ -32,6 +32,7 @@ typedef enum {
 } sentiment_trend_t;
 
 /* Per-tier SLA targets.  A tier without `set` has no SLA. */
+#define SCORE_SLA_AT_RISK_PCT 75.0 /* default at_risk_pct of every tier */
 typedef struct score_sla {
         bool set;
         int64_t response_ms;   /* detection -> triage */

@@ -214,6 +214,26 @@ out:
         return rc;
 }
 
+/* Region names are matched against the regions alerts report: an empty
+ * or repeated one is a typo, not a region. */
+static int check_regions(ctx_t *c) {
+        const config_t *conf = c->conf;
+        const char *key = "segments.known_regions";
+
+        for (size_t i = 0; i < conf->segments.known_regions_cnt; i++) {
+                const char *r = conf->segments.known_regions[i];
+
+                if (!*r)
+                        return cfg_fail(c, cfg_key_line(c, key), key,
+                                        "region %zu is empty", i + 1);
+                for (size_t j = 0; j < i; j++)
+                        if (!strcmp(r, conf->segments.known_regions[j]))
+                                return cfg_fail(c, cfg_key_line(c, key), key,
+                                                "duplicate region '%s'", r);
+        }
+        return 0;
+}
+
 /* Rules that span keys; the lines are looked up in the file. */
 static int validate(ctx_t *c) {
         const config_t *conf = c->conf;
@@ -239,6 +259,14 @@ static int validate(ctx_t *c) {
                                 "scoring.confidence.high",
                                 "must be >= confidence.medium (%g), got %g",
                                 s->confidence_medium, s->confidence_high);
+        if (s->sla_at_risk_score > s->sla_breached_score)
+                return cfg_fail(c,
+                                cfg_key_line(c, "scoring.sla.breached_score"),
+                                "scoring.sla.breached_score",
+                                "must be >= sla.at_risk_score (%g), got %g",
+                                s->sla_at_risk_score, s->sla_breached_score);
+        if (check_regions(c))
+                return -1;
         /* The URL may hold a password: do not echo it. */
         if (strncmp(conf->redis.url, "redis://", 8) &&
             strncmp(conf->redis.url, "unix://", 7))

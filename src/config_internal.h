@@ -33,33 +33,37 @@
 #define AT(base, off, type) ((type *)((char *)(base) + (off)))
 
 typedef enum {
-        T_STRING,    /* char *; empty and no default -> NULL */
-        T_INT,       /* int */
-        T_INT64,     /* int64_t */
-        T_DOUBLE,    /* double */
-        T_BOOL,      /* bool: true|false|yes|no|on|off */
-        T_SIZE,      /* size_t bytes: 1k = 1000, 1kb = 1024, m, mb, g, gb */
-        T_FORMAT,    /* wire_format_t: avro|json */
-        T_TIER,      /* customer_tier_t: FREE|PRO|BUSINESS|ENTERPRISE */
-        T_LOGLEVEL,  /* char *: debug|info|warn|error */
-        T_SCHEMA_ID, /* int32_t */
-        T_MS_FROM_S, /* int64_t milliseconds, written in seconds */
-        T_STRLIST,   /* char ** at off, size_t count at cnt_off */
-        T_PROPS,     /* config_prop_t * at off, size_t count at cnt_off */
-        T_CATALOG,   /* array of catalog elements at off, count at cnt_off */
-        T_LOADSTR,   /* char * in ctx_t, used after the walk */
-        T_SPECIAL,   /* the entry's own parse and print functions */
+        T_STRING,      /* char *; empty and no default -> NULL */
+        T_INT,         /* int */
+        T_INT64,       /* int64_t */
+        T_DOUBLE,      /* double */
+        T_BOOL,        /* bool: true|false|yes|no|on|off */
+        T_SIZE,        /* size_t bytes: 1k = 1000, 1kb = 1024, m, mb, g, gb */
+        T_FORMAT,      /* wire_format_t: avro|json */
+        T_TIER,        /* customer_tier_t: FREE|PRO|BUSINESS|ENTERPRISE */
+        T_LOGLEVEL,    /* char *: debug|info|warn|error */
+        T_SCHEMA_ID,   /* int32_t */
+        T_MS_FROM_S,   /* int64_t milliseconds, written in seconds */
+        T_MS_FROM_MIN, /* int64_t milliseconds, written in minutes */
+        T_STRLIST,     /* char ** at off, size_t count at cnt_off */
+        T_PROPS,       /* config_prop_t * at off, size_t count at cnt_off */
+        T_CATALOG,     /* array of catalog elements at off, count at cnt_off */
+        T_LOADSTR,     /* char * in ctx_t, used after the walk */
+        T_SPECIAL,     /* the entry's own parse and print functions */
 } value_type_t;
 
 typedef enum {
         R_ANY,
         R_NONEMPTY,
-        R_POS,      /* > 0 */
-        R_NONNEG,   /* >= 0; a negative value means "not set" */
-        R_SHARE,    /* 0..1 */
-        R_PERCENT,  /* 0..100 */
-        R_UNIT,     /* -1..1 */
-        R_DATABASE, /* >= -1 */
+        R_POS,         /* > 0 */
+        R_NONNEG,      /* >= 0; a negative value means "not set" */
+        R_SHARE,       /* 0..1 */
+        R_PERCENT,     /* 0..100 */
+        R_UNIT,        /* -1..1 */
+        R_DATABASE,    /* >= -1 */
+        R_SEVERITY,    /* 1..5 */
+        R_PERCENT_POS, /* > 0 and <= 100 */
+        R_SPAN,        /* 0..2: a difference of two -1..1 scores */
 } range_t;
 
 typedef struct ctx ctx_t;
@@ -109,6 +113,8 @@ int cfg_oom(ctx_t *c);
 
 /* ---- config_parse.c: libyaml document helpers ---- */
 
+bool cfg_is_null(const yaml_node_t *v); /* "key:" alone, "~" or "null" */
+
 static inline int line_of(const yaml_node_t *n) {
         return n ? (int)n->start_mark.line + 1 : 0;
 }
@@ -145,6 +151,9 @@ void cfg_free_table(const cfg_entry_t *tbl, size_t n, void *base);
 
 extern const cfg_entry_t cfg_keys[]; /* of config_t */
 extern const size_t cfg_keys_cnt;
+extern const cfg_entry_t cfg_sla_keys[]; /* of score_sla_t */
+extern const size_t cfg_sla_keys_cnt;
+extern const char *const cfg_tier_keys[TIER_COUNT]; /* "free", ... */
 void cfg_free_schemas(config_t *conf);
 
 /* ---- config_print.c: the T_SPECIAL and masked entries ---- */
@@ -154,6 +163,8 @@ void cfg_print_schema_ids(const void *base, FILE *fp, int indent,
                           const char *leaf);
 void cfg_print_thresholds(const void *base, FILE *fp, int indent,
                           const char *leaf);
+void cfg_print_sla_tiers(const void *base, FILE *fp, int indent,
+                         const char *leaf);
 
 /* ---- config.c ---- */
 

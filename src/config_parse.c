@@ -46,8 +46,7 @@ yaml_node_t *cfg_item_at(ctx_t *c, const yaml_node_t *s, size_t i) {
         return yaml_document_get_node(c->doc, s->data.sequence.items.start[i]);
 }
 
-/* "key:" alone, "~" or "null" */
-static bool is_null(const yaml_node_t *v) {
+bool cfg_is_null(const yaml_node_t *v) {
         return v->type == YAML_SCALAR_NODE &&
                v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
                (!*sval(v) || !strcmp(sval(v), "~") ||
@@ -60,7 +59,7 @@ int cfg_children(ctx_t *c, yaml_node_t *v, yaml_node_type_t want,
                  const char *key) {
         yaml_node_t *k, *k2, *x;
 
-        if (is_null(v))
+        if (cfg_is_null(v))
                 return 0;
         if (v->type != want)
                 return cfg_fail(c, line_of(v), key, "expected a %s",
@@ -132,7 +131,7 @@ char *cfg_scalar(ctx_t *c, yaml_node_t *v, const char *key) {
                          v->type == YAML_MAPPING_NODE ? "mapping" : "list");
         else if (strlen(sval(v)) != v->data.scalar.length)
                 cfg_fail(c, line_of(v), key, "contains a NUL byte");
-        else if (is_null(v) && !(s = strdup("")))
+        else if (cfg_is_null(v) && !(s = strdup("")))
                 cfg_oom(c);
         else if (!s && !(s = config_interpolate(sval(v), err, sizeof(err))))
                 cfg_fail(c, line_of(v), key, "%s", err);
@@ -195,13 +194,19 @@ static int check_range(ctx_t *c, range_t r, double d, const char *s,
                 [R_PERCENT] = "must be between 0 and 100",
                 [R_UNIT] = "must be between -1 and 1",
                 [R_DATABASE] = "must be >= -1 (-1 = as in the URL)",
+                [R_SEVERITY] = "must be between 1 and 5",
+                [R_PERCENT_POS] = "must be > 0 and <= 100",
+                [R_SPAN] = "must be between 0 and 2",
         };
         bool ok = r == R_ANY || r == R_NONEMPTY || (r == R_POS && d > 0) ||
                   (r == R_NONNEG && d >= 0) ||
                   (r == R_SHARE && d >= 0 && d <= 1) ||
                   (r == R_PERCENT && d >= 0 && d <= 100) ||
                   (r == R_UNIT && d >= -1 && d <= 1) ||
-                  (r == R_DATABASE && d >= -1);
+                  (r == R_DATABASE && d >= -1) ||
+                  (r == R_SEVERITY && d >= 1 && d <= 5) ||
+                  (r == R_PERCENT_POS && d > 0 && d <= 100) ||
+                  (r == R_SPAN && d >= 0 && d <= 2);
 
         return ok ? 0 : cfg_fail(c, line, key, "%s, got '%s'", rule[r], s);
 }
@@ -261,10 +266,13 @@ int cfg_set_value(ctx_t *c, const cfg_entry_t *e, void *base, const char *s,
                 return 0;
         case T_DOUBLE:
         case T_MS_FROM_S:
+        case T_MS_FROM_MIN:
                 expected = "a number";
                 x = parse_double(s, &d);
                 if (e->type == T_MS_FROM_S) /* range-check what is stored */
                         d = round(d * 1000);
+                else if (e->type == T_MS_FROM_MIN)
+                        d = round(d * 60000);
                 break;
         case T_SIZE:
                 expected = "a size in bytes (e.g. 1048576 or 1mb)";
@@ -283,7 +291,7 @@ int cfg_set_value(ctx_t *c, const cfg_entry_t *e, void *base, const char *s,
                 return -1;
         if ((e->type == T_INT && (i < INT_MIN || i > INT_MAX)) ||
             (e->type == T_SCHEMA_ID && i > INT32_MAX) ||
-            (e->type == T_MS_FROM_S && d > 9e18))
+            ((e->type == T_MS_FROM_S || e->type == T_MS_FROM_MIN) && d > 9e18))
                 return cfg_fail(c, line, key, "out of range, got '%s'", s);
         switch (e->type) {
         case T_INT: *(int *)p = (int)i; break;
@@ -291,7 +299,8 @@ int cfg_set_value(ctx_t *c, const cfg_entry_t *e, void *base, const char *s,
         case T_INT64: *(int64_t *)p = i; break;
         case T_SIZE: *(size_t *)p = (size_t)i; break;
         case T_DOUBLE: *(double *)p = d; break;
-        case T_MS_FROM_S: *(int64_t *)p = (int64_t)d; break;
+        case T_MS_FROM_S:
+        case T_MS_FROM_MIN: *(int64_t *)p = (int64_t)d; break;
         default: break;
         }
         return 0;

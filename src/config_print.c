@@ -129,6 +129,9 @@ static void print_value(FILE *fp, const cfg_entry_t *e, const void *base,
         case T_MS_FROM_S:
                 print_double(fp, (double)*(const int64_t *)p / 1000);
                 break;
+        case T_MS_FROM_MIN:
+                print_double(fp, (double)*(const int64_t *)p / 60000);
+                break;
         case T_BOOL: fputs(*(const bool *)p ? "true" : "false", fp); break;
         case T_FORMAT:
                 fputs(*(const wire_format_t *)p ? "json" : "avro", fp);
@@ -217,6 +220,21 @@ void cfg_print_thresholds(const void *base, FILE *fp, int indent,
         for (int i = 0; i < 4; i++) {
                 print_double(fp, t[i]);
                 fputs(i < 3 ? ", " : "]\n", fp);
+        }
+}
+
+/* Every tier, so the output shows which have no SLA (null). */
+void cfg_print_sla_tiers(const void *base, FILE *fp, int indent,
+                         const char *leaf) {
+        const score_sla_t *sla = ((const config_t *)base)->scoring.sla;
+
+        fprintf(fp, "%*s%s:\n", indent, "", leaf);
+        for (int t = TIER_FREE; t < TIER_COUNT; t++) {
+                fprintf(fp, "%*s%s:%s\n", indent + 2, "", cfg_tier_keys[t],
+                        sla[t].set ? "" : " null");
+                if (sla[t].set)
+                        print_table(fp, cfg_sla_keys, cfg_sla_keys_cnt, &sla[t],
+                                    indent + 4);
         }
 }
 

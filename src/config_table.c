@@ -1,7 +1,7 @@
 /* The tables of keys (name, type, default, place in the struct, range) and
- * the sections with rules of their own: schema ids, level thresholds, and the
- * service graph, whose dependencies must name known services and form no
- * cycle.  See config_internal.h. */
+ * the sections with rules of their own: schema ids, level thresholds, the
+ * SLA of each customer tier, and the service graph, whose dependencies must
+ * name known services and form no cycle.  See config_internal.h. */
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -196,6 +196,75 @@ static const cfg_entry_t account_keys[] = {
         VAL("sla", T_STRING, config_account_t, sla, NULL, R_ANY),
 };
 
+/* ---- SLA per customer tier ---- */
+
+const char *const cfg_tier_keys[TIER_COUNT] = {
+        [TIER_FREE] = "free",
+        [TIER_PRO] = "pro",
+        [TIER_BUSINESS] = "business",
+        [TIER_ENTERPRISE] = "enterprise",
+};
+
+const cfg_entry_t cfg_sla_keys[] = {
+        VAL("response_minutes", T_MS_FROM_MIN, score_sla_t, response_ms, NULL,
+            R_POS),
+        VAL("resolution_minutes", T_MS_FROM_MIN, score_sla_t, resolution_ms,
+            NULL, R_POS),
+        VAL("at_risk_percent", T_DOUBLE, score_sla_t, at_risk_pct, NULL,
+            R_PERCENT_POS),
+};
+const size_t cfg_sla_keys_cnt = ARRAY_SIZE(cfg_sla_keys);
+
+static int tier_of_key(const char *name) {
+        for (int t = TIER_FREE; t < TIER_COUNT; t++)
+                if (!strcmp(name, cfg_tier_keys[t]))
+                        return t;
+        return -1;
+}
+
+/* Merged per tier into the defaults, so that changing one number of one
+ * tier does not silently drop the other tiers' SLAs: a tier named here has
+ * an SLA, and the keys it leaves out keep that tier's default; a tier
+ * without a default (free) must give both targets.  null switches a tier's
+ * SLA off; tiers not named keep their defaults. */
+static int parse_sla_tiers(ctx_t *c, void *base, yaml_node_t *v,
+                           const char *key) {
+        score_sla_t *sla = ((config_t *)base)->scoring.sla;
+        int n = cfg_children(c, v, YAML_MAPPING_NODE, key);
+        char sub[KEY_MAX];
+        yaml_node_t *k, *val;
+
+        for (int i = 0; i < n; i++) {
+                int t;
+
+                cfg_pair_at(c, v, (size_t)i, &k, &val);
+                if ((t = tier_of_key(sval(k))) < 0)
+                        return cfg_fail(c, line_of(k), key,
+                                        "unknown tier '%s' (expected free, "
+                                        "pro, business or enterprise)",
+                                        sval(k));
+                if (cfg_is_null(val)) {
+                        sla[t] = (score_sla_t){0};
+                        continue;
+                }
+                score_sla_t s = sla[t];
+                if (!s.set)
+                        s = (score_sla_t){.at_risk_pct = SCORE_SLA_AT_RISK_PCT};
+                snprintf(sub, sizeof(sub), "%s.%s", key, sval(k));
+                if (cfg_parse_table(c, cfg_sla_keys, cfg_sla_keys_cnt, &s,
+                                    strlen(sub) + 1, val, sub))
+                        return -1;
+                if (!s.response_ms || !s.resolution_ms)
+                        return cfg_fail(c, line_of(k), sub,
+                                        "no default SLA for this tier: give "
+                                        "response_minutes and "
+                                        "resolution_minutes");
+                s.set = true;
+                sla[t] = s;
+        }
+        return n < 0 ? -1 : 0;
+}
+
 static const catalog_t services = {service_keys,
                                    ARRAY_SIZE(service_keys),
                                    sizeof(config_service_t),
@@ -251,6 +320,7 @@ const cfg_entry_t cfg_keys[] = {
         E("redis.pending_ttl_s", T_INT64, redis.pending_ttl_s, "3600", R_POS),
         E("redis.incident_ttl_s", T_INT64, redis.incident_ttl_s, "604800",
           R_POS),
+        E("redis.account_hashes", T_BOOL, accounts_from_redis, "true", R_ANY),
         LOADSTR("schemas.dir", schemas_dir, "../schemas"),
         SPECIAL("schemas.ids", parse_schema_ids, cfg_print_schema_ids,
                 "{1: alert.avsc, 2: ticket.avsc, 3: sentiment.avsc, "
@@ -275,6 +345,7 @@ const cfg_entry_t cfg_keys[] = {
         SC("weights.duration", T_DOUBLE, weights[DIM_DURATION], R_NONNEG),
         SPECIAL("scoring.level_thresholds", parse_thresholds,
                 cfg_print_thresholds, NULL),
+        SC("triage_after_s", T_MS_FROM_S, triage_after_ms, R_NONNEG),
         SC("disruption_weights.outage", T_DOUBLE,
            disruption_weights[DISRUPTION_OUTAGE], R_SHARE),
         SC("disruption_weights.degraded", T_DOUBLE,
@@ -285,6 +356,10 @@ const cfg_entry_t cfg_keys[] = {
         SC("revenue_full_scale", T_DOUBLE, revenue_full_scale, R_POS),
         SC("revenue_min_hours", T_DOUBLE, revenue_min_hours, R_NONNEG),
         SC("slo_fast_burn", T_DOUBLE, slo_fast_burn, R_POS),
+        SC("sla.at_risk_score", T_DOUBLE, sla_at_risk_score, R_PERCENT),
+        SC("sla.breached_score", T_DOUBLE, sla_breached_score, R_PERCENT),
+        SPECIAL("scoring.sla.tiers", parse_sla_tiers, cfg_print_sla_tiers,
+                NULL),
         SC("duration_full_scale_minutes", T_DOUBLE, duration_full_scale_min,
            R_POS),
         SC("tier_scores.free", T_DOUBLE, tier_scores[TIER_FREE], R_PERCENT),
@@ -299,11 +374,37 @@ const cfg_entry_t cfg_keys[] = {
            R_UNIT),
         SC("sentiment.max_lift", T_DOUBLE, sentiment_max_lift, R_PERCENT),
         SC("sentiment.min_events", T_INT64, sentiment_min_events, R_POS),
+        SC("sentiment.window_s", T_MS_FROM_S, sentiment_window_ms, R_POS),
+        SC("sentiment.surge_negative_share", T_DOUBLE, sentiment_surge_share,
+           R_SHARE),
+        SC("sentiment.surge_min_events", T_INT64, sentiment_surge_min_events,
+           R_POS),
+        SC("sentiment.trend_delta", T_DOUBLE, sentiment_trend_delta, R_SPAN),
         SC("confidence.high", T_DOUBLE, confidence_high, R_SHARE),
         SC("confidence.medium", T_DOUBLE, confidence_medium, R_SHARE),
         SC("trend.window_s", T_MS_FROM_S, trend_window_ms, R_POS),
         SC("trend.ratio", T_DOUBLE, trend_ratio, R_NONNEG),
         SC("severity_mismatch_levels", T_INT, severity_mismatch_levels, R_POS),
+        SC("severity_mismatch.minor_severity", T_INT, minor_severity,
+           R_SEVERITY),
+        SC("severity_mismatch.long_running_minutes", T_MS_FROM_MIN,
+           minor_long_running_ms, R_NONNEG),
+        E("lifecycle.quiet_time_s", T_MS_FROM_S, lifecycle.quiet_time_ms, "300",
+          R_NONNEG),
+        E("lifecycle.reopen_window_s", T_MS_FROM_S, lifecycle.reopen_window_ms,
+          "1800", R_NONNEG),
+        E("lifecycle.retention_s", T_INT64, lifecycle.retention_s, "86400",
+          R_POS),
+        E("lifecycle.rescore_interval_s", T_MS_FROM_S,
+          lifecycle.rescore_interval_ms, "60", R_POS),
+        E("lifecycle.deadline_batch", T_INT, lifecycle.deadline_batch, "100",
+          R_POS),
+        E("lifecycle.deadline_lease_s", T_MS_FROM_S,
+          lifecycle.deadline_lease_ms, "30", R_POS),
+        E("segments.account_prefix_separators", T_STRING,
+          segments.account_prefix_separators, "", R_ANY),
+        LIST("segments.known_regions", T_STRLIST, config_t,
+             segments.known_regions, segments.known_regions_cnt, NULL),
         LIST("services", T_CATALOG, config_t, services, services_cnt,
              &services),
         LIST("accounts", T_CATALOG, config_t, accounts, accounts_cnt,

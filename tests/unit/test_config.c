@@ -12,33 +12,7 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-
-#define ERRSZ 512
-
-static config_t *load(const char *yaml, char *err) {
-        err[0] = '\0';
-        return config_load_string(yaml, strlen(yaml), "cfg.yaml", err, ERRSZ);
-}
-
-/* The document must be rejected with exactly `msg`. */
-static void expect_error(const char *yaml, const char *msg) {
-        char err[ERRSZ];
-        config_t *conf = load(yaml, err);
-
-        if (conf)
-                fail_msg("loaded, expected: %s", msg);
-        assert_string_equal(err, msg);
-}
-
-static config_t *must_load(const char *yaml) {
-        char err[ERRSZ];
-        config_t *conf = load(yaml, err);
-
-        if (!conf)
-                fail_msg("%s", err);
-        return conf;
-}
+#include "config_fixture.h"
 
 static bool ends_with(const char *s, const char *suffix) {
         size_t n = strlen(s), m = strlen(suffix);
@@ -65,46 +39,6 @@ static void write_file(const char *path, const char *text) {
         assert_non_null(fp);
         fputs(text, fp);
         fclose(fp);
-}
-
-static char *print_to_string(const config_t *conf) {
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *fp = open_memstream(&buf, &len);
-
-        assert_non_null(fp);
-        config_print(conf, fp);
-        fclose(fp);
-        return buf;
-}
-
-static void assert_scoring_equal(const score_config_t *a,
-                                 const score_config_t *b) {
-        for (int i = 0; i < DIM_COUNT; i++)
-                assert_true(a->weights[i] == b->weights[i]);
-        for (int i = 0; i < 4; i++)
-                assert_true(a->level_thresholds[i] == b->level_thresholds[i]);
-        for (int i = 0; i < DISRUPTION_COUNT; i++)
-                assert_true(a->disruption_weights[i] ==
-                            b->disruption_weights[i]);
-        for (int i = TIER_FREE; i < TIER_COUNT; i++)
-                assert_true(a->tier_scores[i] == b->tier_scores[i]);
-        assert_true(a->users_full_scale == b->users_full_scale);
-        assert_true(a->revenue_full_scale == b->revenue_full_scale);
-        assert_true(a->revenue_min_hours == b->revenue_min_hours);
-        assert_true(a->slo_fast_burn == b->slo_fast_burn);
-        assert_true(a->duration_full_scale_min == b->duration_full_scale_min);
-        assert_true(a->class_partial_below == b->class_partial_below);
-        assert_true(a->class_complete_above == b->class_complete_above);
-        assert_true(a->sentiment_negative_below == b->sentiment_negative_below);
-        assert_true(a->sentiment_max_lift == b->sentiment_max_lift);
-        assert_int_equal(a->sentiment_min_events, b->sentiment_min_events);
-        assert_true(a->confidence_high == b->confidence_high);
-        assert_true(a->confidence_medium == b->confidence_medium);
-        assert_int_equal(a->trend_window_ms, b->trend_window_ms);
-        assert_true(a->trend_ratio == b->trend_ratio);
-        assert_int_equal(a->severity_mismatch_levels,
-                         b->severity_mismatch_levels);
 }
 
 static void test_defaults_when_keys_absent(void **state) {
@@ -253,6 +187,14 @@ static void test_shipped_config_values_are_the_defaults(void **state) {
         assert_int_equal(shipped->limits.max_message_bytes,
                          defaults->limits.max_message_bytes);
         assert_string_equal(shipped->log_level, defaults->log_level);
+        assert_memory_equal(&shipped->lifecycle, &defaults->lifecycle,
+                            sizeof(shipped->lifecycle));
+        assert_string_equal(shipped->segments.account_prefix_separators,
+                            defaults->segments.account_prefix_separators);
+        assert_int_equal(shipped->segments.known_regions_cnt,
+                         defaults->segments.known_regions_cnt);
+        assert_int_equal(shipped->accounts_from_redis,
+                         defaults->accounts_from_redis);
         config_destroy(shipped);
         config_destroy(defaults);
 }
