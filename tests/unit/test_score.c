@@ -603,7 +603,7 @@ static void test_payments_outage_declared_sev4_is_deflation(void **state) {
  *   tickets     7 now vs 2 before: 3.5 > 1.25 -> RISING
  *   surge       11 of 12 negative = 0.917 > 0.6 with 12 >= 5 -> surge
  *   trend       −7.8/12 − (−1.2/8) = −0.65 + 0.15 = −0.5 < −0.2 -> WORSENING
- *   declared    3 vs level 2: no mismatch; 12 min < 60: not long-running */
+ *   declared    none: no mismatch */
 static score_input_t payments_db_outage(void) {
         score_input_t in = quiet_input();
         in.has_affected_users = true;
@@ -629,7 +629,6 @@ static score_input_t payments_db_outage(void) {
         in.sentiment_now_sum = -7.8;
         in.sentiment_prev_count = 8;
         in.sentiment_prev_sum = -1.2;
-        in.declared_severity = 3;
         in.tickets_total = 9;
         in.tickets_now = 7;
         in.tickets_prev = 2;
@@ -677,20 +676,48 @@ static void test_worked_example(void **state) {
         assert_false(r.severity_mismatch);
         assert_string_equal(r.mismatch_reason, "");
 
-        /* Declared 4 instead: two levels apart. */
-        in.declared_severity = 4;
-        r = compute(&in);
-        assert_string_equal(r.mismatch_reason,
-                            "declared severity 4, computed level 2: "
-                            "severity deflation");
-
-        /* Three minutes later nobody has triaged: the response target is
-         * missed, and stays missed. */
+        /* Three minutes later, still untriaged: breached for good; only
+         * the duration moves (15 min + 1 ms: 6.25 % -> 6.3). */
         score_sla_status(&cfg, 1u << TIER_ENTERPRISE, T0, 0, 0,
                          T0 + 15 * MIN_MS + 1, &sla);
         assert_int_equal(sla.at_risk, 0);
         assert_int_equal(sla.breached, 1u << TIER_ENTERPRISE);
         assert_int_equal(sla.next_change_at, 0);
+        in.sla_at_risk = sla.at_risk;
+        in.sla_breached = sla.breached;
+        in.duration_ms = 15 * MIN_MS + 1;
+        r = compute(&in);
+        assert_num(r.dims[DIM_SLO], 100.0);
+        assert_num(r.dims[DIM_DURATION], 6.3);
+        assert_num(r.composite, 63.8);
+        assert_num(r.score, 71.8);
+        assert_int_equal(r.level, 2);
+}
+
+/* The same incident, but a responder declared severity 4 at 10:12, which
+ * is also its triage: the response is met in time, the next change is
+ * the resolution's at-risk point, the score is unchanged, and 4 is two
+ * levels from the level 2. */
+static void test_worked_example_declared_sev4(void **state) {
+        (void)state;
+        score_sla_status_t sla;
+        int64_t now = T0 + 12 * MIN_MS;
+
+        score_sla_status(&cfg, 1u << TIER_ENTERPRISE, T0, now, 0, now, &sla);
+        assert_int_equal(sla.at_risk, 0);
+        assert_int_equal(sla.breached, 0);
+        assert_int_equal(sla.next_change_at, T0 + 180 * MIN_MS);
+
+        score_input_t in = payments_db_outage();
+        in.declared_severity = 4;
+        score_result_t r = compute(&in);
+        assert_num(r.dims[DIM_SLO], 100.0);
+        assert_num(r.score, 71.7);
+        assert_int_equal(r.level, 2);
+        assert_true(r.severity_mismatch);
+        assert_string_equal(r.mismatch_reason,
+                            "declared severity 4, computed level 2: "
+                            "severity deflation");
 }
 
 #define T(f) cmocka_unit_test_setup(f, setup)
@@ -728,6 +755,7 @@ int main(void) {
                 T(test_payments_outage_worked_example),
                 T(test_payments_outage_declared_sev4_is_deflation),
                 T(test_worked_example),
+                T(test_worked_example_declared_sev4),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
