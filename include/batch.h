@@ -29,11 +29,13 @@ typedef struct batch_stats {
         uint64_t scored;       /* scored revisions produced */
         uint64_t escalations;  /* escalations produced */
         uint64_t redis_rounds; /* pipelined round trips */
+        uint64_t rescored;     /* deadlines re-scored */
 } batch_stats_t;
 
-/* Borrows every argument; they must outlive the batch. */
+/* Borrows every argument; they must outlive the batch.  Builds the
+ * service graph from conf.  NULL + errstr on failure. */
 batch_t *batch_new(const config_t *conf, codec_t *codec, redis_state_t *rs,
-                   kafka_io_t *kio);
+                   kafka_io_t *kio, char *errstr, size_t errstr_size);
 void batch_destroy(batch_t *b);
 
 /* Decodes `msgs` (borrowed until batch_reset) and queues the DLQ entries
@@ -45,6 +47,13 @@ impactd_err_t batch_load(batch_t *b, rd_kafka_message_t **msgs, size_t n,
  * caller reconnects and calls it again: events already applied are
  * recognised by their ids and change nothing the second time. */
 impactd_err_t batch_apply(batch_t *b, char *errstr, size_t errstr_size);
+
+/* Claims the incidents whose deadline (triage, SLA, quiet time, periodic
+ * re-score) has passed on the incident clock and re-scores them, with the
+ * same outputs and follow-ups as events; *n is how many were claimed.
+ * Call between batches; IMPACTD_ERR_REDIS as for batch_apply. */
+impactd_err_t batch_rescore(batch_t *b, size_t *n, char *errstr,
+                            size_t errstr_size);
 
 /* Forgets the loaded messages (does not destroy them). */
 void batch_reset(batch_t *b);

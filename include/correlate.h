@@ -35,4 +35,11 @@ void correlate_incident_id(const char *incident_key, char *out, size_t size);
  * event id>", deterministic so a replayed alert opens the same incident. */
 void correlate_new_incident_id(const event_t *ev, char *out, size_t size);
 
+/* The same from a service and the id of the event that opens it: a
+ * dependent taking over from its root's resolved incident opens
+ * "<service>-<hash of takeover:<incident>:<service>>", the same on every
+ * worker and replay. */
+void correlate_takeover_incident_id(const char *service, const char *event_id,
+                                    char *out, size_t size);
+
 #endif

@@ -12,12 +12,38 @@
 #include "redis_state.h"
 #include "score.h"
 
-void emit_score_input(const config_t *conf, const incident_t *inc,
-                      score_input_t *in);
+/* What an incident is scored with besides its own facts: the clock, the
+ * blast radius the worker walked on the service graph, and what follows
+ * from them.  Filled by emit_context(). */
+typedef struct emit_ctx {
+        int64_t now;            /* the incident clock */
+        int64_t duration_ms;    /* detection -> now, or -> resolution */
+        const char **impacted;  /* blast radius, root first */
+        size_t impacted_cnt;
+        int64_t impacted_users;     /* sum of catalog users of them */
+        int64_t impacted_max_users; /* the largest of them */
+        int64_t catalog_users;      /* sum over the whole catalog */
+        score_sla_status_t sla;
+        char segments_summary[256];
+} emit_ctx_t;
 
-/* `out` points into `inc` and `r`: valid while both are. */
-void emit_scored(const incident_t *inc, const score_result_t *r,
-                 scored_t *out);
+/* Duration and SLA standing at `now`; the caller fills the blast radius
+ * fields. */
+void emit_context(const config_t *conf, const incident_t *inc, int64_t now,
+                  emit_ctx_t *ctx);
+
+void emit_score_input(const config_t *conf, const incident_t *inc,
+                      const emit_ctx_t *ctx, score_input_t *in);
+
+/* `out` points into `inc`, `ctx` and `r`: valid while they are. */
+void emit_scored(const incident_t *inc, const emit_ctx_t *ctx,
+                 const score_result_t *r, scored_t *out);
+
+/* When the open incident must be re-scored with no new event: the next
+ * of the triage, SLA, quiet-time and long-running instants, and at least
+ * every rescore interval.  0 for a resolved incident. */
+int64_t emit_next_deadline(const config_t *conf, const incident_t *inc,
+                           const emit_ctx_t *ctx, const score_result_t *r);
 
 /* The level escalation of an open incident whose computed level is more
  * severe than any level escalated for it before.  Fills `esc` (strings in

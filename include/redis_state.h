@@ -21,14 +21,27 @@ typedef enum { SCOPE_SERVICE = 0, SCOPE_TICKET } route_scope_t;
 
 #define INCIDENT_ID_MAX 160
 
+/* A service still firing when its incident resolved, handed over to an
+ * incident of its own, with the alert facts to open it with. */
+typedef struct handover {
+        const char *service;
+        int disruption;         /* -1 = never reported */
+        int64_t affected_users; /* -1 = never reported */
+        double slo_burn_rate;   /* -1 = never reported */
+        double revenue_loss_per_hour; /* -1 = never reported */
+        const char *region;     /* "" = none */
+} handover_t;
+
 /* An incident's facts after an apply call.  Lists are views into the Redis
  * reply that the incident owns; incident_clear() releases it. */
 typedef struct incident {
         char id[INCIDENT_ID_MAX];
+        bool gone;   /* a re-score found it expired: nothing else is set */
         int64_t revision;
         bool open;
         const char *root_service; /* "" until an alert names one */
         int64_t detected_at, last_event_at, resolved_at, triaged_at;
+        int64_t quiet_since; /* all alerts resolved since; 0 = not quiet */
         int declared_severity;       /* 0 = none */
         int64_t affected_users;      /* -1 = never reported */
         int disruption;              /* disruption_t, -1 = never reported */
@@ -37,20 +50,33 @@ typedef struct incident {
         int64_t affected_accounts;
         double arr_at_risk;
         int max_tier; /* customer_tier_t */
+        unsigned tiers; /* every tier affected: bit (1 << customer_tier_t) */
         bool strategic;
         int64_t tickets_total, tickets_open;
         bool personal_data_at_risk;
         int64_t sentiment_count, sentiment_negative;
         double sentiment_sum;
+        /* Sentiment in the current window and the one before it. */
+        int64_t sentiment_now_count, sentiment_now_negative;
+        double sentiment_now_sum;
+        int64_t sentiment_prev_count;
+        double sentiment_prev_sum;
         int64_t tickets_now, tickets_prev; /* trend windows */
         int max_escalated;                 /* 6 = never escalated */
         bool changed;      /* this call changed the state: a new revision */
         int64_t dups;      /* events of this call seen before */
         bool resolved_now; /* this call resolved the incident */
-        const char **services; /* services that alerted, root first not guaranteed */
+        bool reopened;     /* this call reopened a resolved incident */
+        const char **services; /* services that alerted, in no set order */
         size_t services_cnt;
+        const char **impacted; /* blast radius stored so far, sorted */
+        size_t impacted_cnt;
         segment_count_t *segments;
         size_t segments_cnt;
+        region_users_t *region_users;
+        size_t region_users_cnt;
+        handover_t *handovers;
+        size_t handovers_cnt;
         const char **new_tickets; /* tickets this call saw first */
         size_t new_tickets_cnt;
         void *reply_; /* owned redisReply */
@@ -107,13 +133,31 @@ void redis_state_append_unhold(redis_state_t *rs, route_scope_t scope,
 /* bind: ticket -> incident; reply like route (held sentiment). */
 void redis_state_append_bind(redis_state_t *rs, const char *ticket_id,
                              const char *incident_id);
-/* close: forget the service's open incident if it is `incident_id`. */
-void redis_state_append_close(redis_state_t *rs, const char *service,
-                              const char *incident_id);
+/* map: point a service at an incident (MAP_NX: unless it has one of its
+ * own; reply like route, with the service's held events), or, if it still
+ * points at `incident_id`, keep it `secs` more (MAP_KEEP) or only `secs`
+ * (MAP_EXPIRE; 0 = forget it now; reply: redis_state_read_status()). */
+typedef enum { MAP_NX = 0, MAP_KEEP, MAP_EXPIRE } map_mode_t;
+void redis_state_append_map(redis_state_t *rs, const char *service,
+                            const char *incident_id, map_mode_t mode,
+                            int64_t secs);
+/* impact: add services to the incident's stored blast radius. */
+void redis_state_append_impact(redis_state_t *rs, const char *incident_id,
+                               const char *const *services, size_t n);
+/* schedule: re-score the incident at `at` (epoch ms; 0 = never). */
+void redis_state_append_schedule(redis_state_t *rs, const char *incident_id,
+                                 int64_t at);
+/* due: claim up to `limit` incidents whose deadline has passed at `now`,
+ * leased for lifecycle.deadline_lease_ms.  Reply: redis_state_read_due(). */
+void redis_state_append_due(redis_state_t *rs, int64_t now, int limit);
+/* account: the account hash kept by another system. */
+void redis_state_append_account(redis_state_t *rs, const char *account_id);
 /* apply: `events` holds the packed events (see impactd.lua); the header
- * arguments are added here.  Reply: redis_state_read_apply(). */
+ * arguments are added here.  `now` is the incident clock; `tick` a claimed
+ * deadline being re-scored (0 = none).  Reply: redis_state_read_apply(). */
 void redis_state_append_apply(redis_state_t *rs, const char *incident_id,
-                              int trend_window_min, const redis_args_t *events);
+                              int64_t now, int64_t tick,
+                              const redis_args_t *events);
 /* claim: record an escalation once.  Reply: redis_state_read_claim(). */
 void redis_state_append_claim(redis_state_t *rs, const char *incident_id,
                               const char *escalation_id, int level,
@@ -149,6 +193,26 @@ impactd_err_t redis_state_read_apply(redis_state_t *rs, incident_t *inc,
 impactd_err_t redis_state_read_claim(redis_state_t *rs, bool *claimed,
                                      int *prev_level, char *errstr,
                                      size_t errstr_size);
+
+/* A claimed deadline. */
+typedef struct redis_due {
+        char incident_id[INCIDENT_ID_MAX];
+        int64_t deadline;
+} redis_due_t;
+/* Fills up to `max` entries; *n is how many. */
+impactd_err_t redis_state_read_due(redis_state_t *rs, redis_due_t *out,
+                                   size_t max, size_t *n, char *errstr,
+                                   size_t errstr_size);
+
+/* An account from its Redis hash; found = false when there is none. */
+typedef struct redis_account {
+        bool found;
+        customer_tier_t tier; /* TIER_NONE when not given */
+        double arr;           /* < 0 when not given */
+        int strategic;        /* -1 when not given */
+} redis_account_t;
+impactd_err_t redis_state_read_account(redis_state_t *rs, redis_account_t *out,
+                                       char *errstr, size_t errstr_size);
 
 /* Drains replies still pending after an error, so the connection can be
  * reused or dropped cleanly. */

@@ -8,6 +8,11 @@
 # escalations and the final scored revision.  Everything it started is
 # stopped on exit; the exit status is non-zero if any step failed.
 #
+# The sample happened on 2026-11-18.  The worker runs on the sample's own
+# clock (IMPACTD_CLOCK_FILE, moved to each stage's last event), so its
+# durations, SLA clocks and quiet time read as they did during the outage,
+# and the last step moves the clock past the quiet time to resolve it.
+#
 # Environment: IMPACTD_DEMO_REDIS_PORT (default 6480), IMPACTD_DEMO_PAUSE
 # (seconds between stages, default 2).
 set -euo pipefail
@@ -26,8 +31,10 @@ stage_titles=(
         "sentiment sours, a ticket is re-delivered, one is solved"
         "recovery: the alerts resolve"
 )
+quiet_s=300 # lifecycle.quiet_time_s in config/impactd.yaml
 
 work=$(mktemp -d /tmp/impactd-demo.XXXXXX)
+clock="$work/clock"
 worker_pid=""
 logtail_pid=""
 redis_started=""
@@ -103,7 +110,7 @@ start_redis() {
 start_worker() {
         local i
         say "Starting impactd with an embedded Kafka mock cluster"
-        IMPACTD_KAFKA_BROKERS="" \
+        IMPACTD_KAFKA_BROKERS="" IMPACTD_CLOCK_FILE="$clock" \
                 IMPACTD_REDIS_URL="redis://127.0.0.1:$redis_port/0" \
                 "$impactd" run --config "$config" \
                 >"$work/worker.out" 2>"$work/worker.log" &
@@ -120,7 +127,7 @@ start_worker() {
 
         # Scored revisions and escalations, live, until the worker exits.
         tail -n +1 -F --pid="$worker_pid" "$work/worker.log" 2>/dev/null \
-                > >(grep --line-buffered -Ei 'scored|escalat' |
+                > >(grep --line-buffered -Ei 'scored|escalat|takeover|resolved incident|reopened' |
                         grep --line-buffered -v ' stats ' |
                         sed -u -E 's/^[^ ]+ [A-Z]+ //; s/^escalation /ESCALATION /; s/^/   impactd | /') &
         logtail_pid=$!
@@ -134,11 +141,20 @@ start_worker() {
         echo "(no 'assigned' log line after 15 s; producing anyway)"
 }
 
+# Moves the worker's clock (epoch ms); a rename, so it never reads half.
+set_clock() {
+        printf '%s\n' "$1" >"$clock.tmp"
+        mv "$clock.tmp" "$clock"
+}
+
 feed() {
-        local last stage topic lines
+        local last stage topic lines at
         last=$(grep -o '"stage":[0-9]*' "$sample" | cut -d: -f2 | sort -n | tail -n 1)
         for ((stage = 1; stage <= last; stage++)); do
                 say "Stage $stage/$last: ${stage_titles[stage]:-}"
+                at=$(grep -F "\"stage\":$stage," "$sample" |
+                        grep -o '"occurred_at":[0-9]*' | cut -d: -f2 | sort -n | tail -n 1)
+                set_clock "$at"
                 for topic in alerts tickets sentiment; do
                         lines=$(grep -F "\"stage\":$stage," "$sample" |
                                 grep -F "\"topic\":\"$topic\"" || true)
@@ -152,6 +168,9 @@ feed() {
                 worker_alive
                 ((stage == last)) || sleep "$pause"
         done
+        sleep "$pause"
+        say "The quiet time passes: $quiet_s s with every alert resolved"
+        set_clock $((at + quiet_s * 1000 + 1000))
 }
 
 wait_resolved() {
@@ -211,6 +230,7 @@ report() {
 
 build
 start_redis
+set_clock "$(grep -o '"occurred_at":[0-9]*' "$sample" | cut -d: -f2 | sort -n | head -n 1)"
 start_worker
 feed
 say "Waiting for the worker to score the resolution"

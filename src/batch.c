@@ -1,71 +1,18 @@
-/* One poll batch: decode, correlate, apply in Redis, score, produce. */
+/* One poll batch: decode, correlate, apply in Redis, score, produce.
+ * Packing is in batch_pack.c, what follows an apply in batch_after.c. */
 #include "batch.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "correlate.h"
-#include "emit.h"
+#include "batch_internal.h"
 #include "log.h"
-#include "score.h"
-#include "strmap.h"
 
-#define NONE ((size_t)-1)
-#define MAX_ROUNDS 4 /* apply rounds: held sentiment released by new tickets */
+#define MAX_ROUNDS 4 /* apply rounds: held events released by new tickets,
+                        dependents and take-overs */
 
-typedef struct item {
-        event_t ev;
-        const rd_kafka_message_t *msg; /* NULL when released from a hold */
-        /* Released from a hold: its bytes and where it was held, so it can
-         * be removed once applied. */
-        char *held_raw;
-        size_t held_len;
-        route_scope_t held_scope;
-        char *held_name;
-        correlate_plan_t plan;
-        size_t svc, tkt; /* lookups, or NONE */
-        size_t next_alert; /* next alert item of the same service lookup */
-        char incident[INCIDENT_ID_MAX];
-        bool applied, held;
-} item_t;
-
-typedef struct lookup {
-        route_scope_t scope;
-        const char *name;
-        size_t first_alert, last_alert; /* alert items routed here, or NONE */
-        char candidate[INCIDENT_ID_MAX];
-        char incident[INCIDENT_ID_MAX];
-} lookup_t;
-
-typedef struct group {
-        const char *id;
-        size_t *members; /* item indexes, in batch order */
-        size_t n, cap;
-        incident_t inc;
-        score_result_t result;
-        emit_escalation_buf_t esc;
-        bool escalate;
-} group_t;
-
-struct batch {
-        const config_t *conf;
-        codec_t *codec;
-        redis_state_t *rs;
-        kafka_io_t *kio;
-        item_t **items; /* pool: items[0..n_items) in use */
-        size_t n_items, n_loaded, cap_items;
-        lookup_t *lookups;
-        size_t n_lookups, cap_lookups;
-        strmap_t svc_map, tkt_map, group_map;
-        group_t *groups;
-        size_t n_groups, cap_groups;
-        redis_args_t args;
-        buf_t out, raw;
-        batch_stats_t stats;
-};
-
-static void *grow_array(void *p, size_t *cap, size_t need, size_t size) {
+void *batch_grow(void *p, size_t *cap, size_t need, size_t size) {
         if (need <= *cap)
                 return p;
         size_t n = *cap ? *cap * 2 : 64;
@@ -80,15 +27,31 @@ static void *grow_array(void *p, size_t *cap, size_t need, size_t size) {
 }
 
 batch_t *batch_new(const config_t *conf, codec_t *codec, redis_state_t *rs,
-                   kafka_io_t *kio) {
+                   kafka_io_t *kio, char *errstr, size_t errstr_size) {
         batch_t *b = calloc(1, sizeof(*b));
-        if (!b)
+        if (!b) {
+                snprintf(errstr, errstr_size, "out of memory");
                 return NULL;
+        }
         b->conf = conf;
         b->codec = codec;
         b->rs = rs;
         b->kio = kio;
+        if (!(b->graph = graph_new(conf, errstr, errstr_size)))
+                goto fail;
+        size_t n = graph_size(b->graph);
+        b->marked = calloc(n + 1, 1);
+        b->walk = calloc(n + 1, sizeof(*b->walk));
+        if (!b->marked || !b->walk) {
+                snprintf(errstr, errstr_size, "out of memory");
+                goto fail;
+        }
+        for (size_t i = 0; i < n; i++)
+                b->catalog_users += graph_users(b->graph, i);
         return b;
+fail:
+        batch_destroy(b);
+        return NULL;
 }
 
 static void item_release(item_t *it) {
@@ -112,7 +75,16 @@ void batch_destroy(batch_t *b) {
                 incident_clear(&b->groups[g].inc);
                 free(b->groups[g].members);
         }
+        for (size_t g = 0; g < b->cap_groups; g++) {
+                free(b->groups[g].added);
+                free(b->groups[g].ctx.impacted);
+        }
         free(b->groups);
+        free(b->accounts);
+        graph_destroy(b->graph);
+        free(b->marked);
+        free(b->walk);
+        strmap_free(&b->acct_map);
         strmap_free(&b->svc_map);
         strmap_free(&b->tkt_map);
         strmap_free(&b->group_map);
@@ -127,8 +99,8 @@ void batch_get_stats(const batch_t *b, batch_stats_t *out) {
 }
 
 /* A fresh item from the pool; events are large, so they are reused. */
-static item_t *item_new(batch_t *b) {
-        item_t **items = grow_array(b->items, &b->cap_items, b->n_items + 1,
+item_t *batch_item_new(batch_t *b) {
+        item_t **items = batch_grow(b->items, &b->cap_items, b->n_items + 1,
                                     sizeof(*items));
         if (!items)
                 return NULL;
@@ -172,7 +144,7 @@ impactd_err_t batch_load(batch_t *b, rd_kafka_message_t **msgs, size_t n,
         for (size_t i = 0; i < n && !err; i++) {
                 const rd_kafka_message_t *m = msgs[i];
                 int kind = kafka_io_input_kind(b->kio, m);
-                item_t *it = item_new(b);
+                item_t *it = batch_item_new(b);
                 if (!it) {
                         snprintf(errstr, errstr_size, "out of memory");
                         return IMPACTD_ERR_NOMEM;
@@ -203,7 +175,7 @@ static size_t lookup_for(batch_t *b, route_scope_t scope, const char *name) {
         size_t idx = strmap_get_or_put(map, name, b->n_lookups);
         if (idx != b->n_lookups)
                 return idx;
-        lookup_t *l = grow_array(b->lookups, &b->cap_lookups, b->n_lookups + 1,
+        lookup_t *l = batch_grow(b->lookups, &b->cap_lookups, b->n_lookups + 1,
                                  sizeof(*l));
         if (!l)
                 return NONE;
@@ -231,10 +203,6 @@ static void item_assign(batch_t *b, item_t *it) {
         else if (it->svc != NONE && b->lookups[it->svc].incident[0])
                 memcpy(it->incident, b->lookups[it->svc].incident, INCIDENT_ID_MAX);
 }
-
-static impactd_err_t release_held(batch_t *b, route_scope_t scope,
-                                  const char *name, const char *incident,
-                                  const redis_route_reply_t *rr);
 
 static impactd_err_t route_round(batch_t *b, char *errstr, size_t errstr_size) {
         b->n_lookups = 0;
@@ -286,7 +254,9 @@ static impactd_err_t route_round(batch_t *b, char *errstr, size_t errstr_size) {
                 redis_state_append_route(b->rs, l->scope, l->name, l->candidate,
                                          &b->args);
         }
-        if (b->n_lookups)
+        /* The accounts of the batch's tickets ride in the same round. */
+        size_t accounts = batch_append_accounts(b, 0);
+        if (b->n_lookups || accounts)
                 b->stats.redis_rounds++;
         for (size_t i = 0; i < b->n_lookups; i++) {
                 redis_route_reply_t rr;
@@ -310,10 +280,13 @@ static impactd_err_t route_round(batch_t *b, char *errstr, size_t errstr_size) {
                         }
                         k++;
                 }
-                if (rr.held_cnt && (err = release_held(b, l->scope, l->name,
+                if (rr.held_cnt && (err = batch_release_held(b, l->scope, l->name,
                                                        l->incident, &rr)))
                         goto nomem;
         }
+        impactd_err_t err = batch_read_accounts(b, accounts, errstr, errstr_size);
+        if (err)
+                return err;
         for (size_t i = 0; i < b->n_loaded; i++)
                 item_assign(b, b->items[i]);
         return IMPACTD_OK;
@@ -327,12 +300,12 @@ static event_kind_t held_kind(char c) {
 }
 
 /* Held events were valid when held; they join `incident` now. */
-static impactd_err_t release_held(batch_t *b, route_scope_t scope,
+impactd_err_t batch_release_held(batch_t *b, route_scope_t scope,
                                   const char *name, const char *incident,
                                   const redis_route_reply_t *rr) {
         char why[512];
         for (size_t h = 0; h < rr->held_cnt; h++) {
-                item_t *it = item_new(b);
+                item_t *it = batch_item_new(b);
                 if (!it)
                         return IMPACTD_ERR_NOMEM;
                 it->held_raw = malloc(rr->held_lens[h] + 1);
@@ -419,84 +392,6 @@ static impactd_err_t hold_round(batch_t *b, char *errstr, size_t errstr_size) {
 
 /* ---- apply -------------------------------------------------------------- */
 
-static const char *str_or_empty(const char *s) {
-        return s ? s : "";
-}
-
-static int add_str(redis_args_t *a, const char *s) {
-        s = str_or_empty(s);
-        return redis_args_add(a, s, strlen(s));
-}
-
-static int pack_alert(redis_args_t *a, const event_t *ev) {
-        const event_alert_t *al = &ev->u.alert;
-        int r = redis_args_add(a, "A", 1) | add_str(a, ev->event_id) |
-                add_str(a, ev->service) |
-                redis_args_add(a, al->status == ALERT_FIRING ? "F" : "R", 1);
-        r |= (ev->has & HAS_DISRUPTION) ? redis_args_addf(a, "%d", al->disruption)
-                                        : add_str(a, NULL);
-        r |= (ev->has & HAS_DECLARED_SEVERITY)
-                     ? redis_args_addf(a, "%d", al->declared_severity)
-                     : add_str(a, NULL);
-        r |= (ev->has & HAS_AFFECTED_USERS)
-                     ? redis_args_addf(a, "%" PRId64, al->affected_users)
-                     : add_str(a, NULL);
-        r |= (ev->has & HAS_SLO_BURN_RATE)
-                     ? redis_args_addf(a, "%.17g", al->slo_burn_rate)
-                     : add_str(a, NULL);
-        r |= (ev->has & HAS_REVENUE_LOSS)
-                     ? redis_args_addf(a, "%.17g", al->revenue_loss_per_hour)
-                     : add_str(a, NULL);
-        return r | redis_args_addf(a, "%" PRId64, ev->occurred_at);
-}
-
-/* Event fields win over the account catalog. */
-static int pack_ticket(const config_t *conf, redis_args_t *a,
-                       const event_t *ev) {
-        static const char *const status_code[] = {"O", "R", "S"};
-        const event_ticket_t *t = &ev->u.ticket;
-        const config_account_t *acct = config_account_find(conf, t->account_id);
-        customer_tier_t tier = (ev->has & HAS_CUSTOMER_TIER) ? t->customer_tier
-                               : acct ? acct->tier : TIER_NONE;
-        int r = redis_args_add(a, "T", 1) | add_str(a, ev->event_id) |
-                add_str(a, t->ticket_id) | add_str(a, t->account_id);
-        r |= tier != TIER_NONE ? redis_args_addf(a, "%d", tier) : add_str(a, NULL);
-        if (ev->has & HAS_ARR)
-                r |= redis_args_addf(a, "%.17g", t->arr);
-        else if (acct && acct->arr >= 0)
-                r |= redis_args_addf(a, "%.17g", acct->arr);
-        else
-                r |= add_str(a, NULL);
-        if (ev->has & HAS_STRATEGIC)
-                r |= add_str(a, t->strategic ? "1" : "0");
-        else
-                r |= add_str(a, acct && acct->strategic ? "1" : NULL);
-        r |= add_str(a, ev->region) | add_str(a, t->product_version) |
-             add_str(a, t->platform) | add_str(a, t->feature) |
-             add_str(a, status_code[t->status]) |
-             add_str(a, t->personal_data_at_risk ? "1" : "0");
-        return r | redis_args_addf(a, "%" PRId64, ev->occurred_at);
-}
-
-static int pack_sentiment(const config_t *conf, redis_args_t *a,
-                          const event_t *ev) {
-        const event_sentiment_t *s = &ev->u.sentiment;
-        bool negative = s->score < conf->scoring.sentiment_negative_below;
-        return redis_args_add(a, "S", 1) | add_str(a, ev->event_id) |
-               add_str(a, s->account_id) |
-               redis_args_addf(a, "%.17g", s->score) |
-               add_str(a, negative ? "1" : "0") |
-               redis_args_addf(a, "%" PRId64, ev->occurred_at);
-}
-
-static int pack_event(const config_t *conf, redis_args_t *a, const event_t *ev) {
-        switch (ev->kind) {
-        case EVENT_ALERT: return pack_alert(a, ev);
-        case EVENT_TICKET: return pack_ticket(conf, a, ev);
-        default: return pack_sentiment(conf, a, ev);
-        }
-}
-
 /* Groups the items that have an incident and are not applied yet. */
 static impactd_err_t make_groups(batch_t *b) {
         for (size_t g = 0; g < b->n_groups; g++)
@@ -507,21 +402,23 @@ static impactd_err_t make_groups(batch_t *b) {
                 item_t *it = b->items[i];
                 if (it->applied || it->held || !it->incident[0])
                         continue;
+                /* Keyed by the item's copy: groups move when they grow. */
                 size_t g = strmap_get_or_put(&b->group_map, it->incident,
                                              b->n_groups);
                 if (g == NONE)
                         return IMPACTD_ERR_NOMEM;
                 if (g == b->n_groups) {
-                        group_t *gs = grow_array(b->groups, &b->cap_groups,
+                        group_t *gs = batch_grow(b->groups, &b->cap_groups,
                                                  g + 1, sizeof(*gs));
                         if (!gs)
                                 return IMPACTD_ERR_NOMEM;
                         b->groups = gs;
-                        b->groups[g].id = it->incident;
+                        memcpy(b->groups[g].id, it->incident, INCIDENT_ID_MAX);
+                        b->groups[g].tick = 0;
                         b->n_groups++;
                 }
                 group_t *grp = &b->groups[g];
-                size_t *m = grow_array(grp->members, &grp->cap, grp->n + 1,
+                size_t *m = batch_grow(grp->members, &grp->cap, grp->n + 1,
                                        sizeof(*m));
                 if (!m)
                         return IMPACTD_ERR_NOMEM;
@@ -532,14 +429,12 @@ static impactd_err_t make_groups(batch_t *b) {
 }
 
 static void append_group(batch_t *b, group_t *grp) {
-        int window_min = (int)(b->conf->scoring.trend_window_ms / 60000);
         redis_args_reset(&b->args);
         for (size_t k = 0; k < grp->n; k++)
-                if (pack_event(b->conf, &b->args, &b->items[grp->members[k]]->ev))
+                if (batch_pack_event(b, &b->items[grp->members[k]]->ev))
                         log_error("incident=%s: cannot pack event: out of memory",
                                   grp->id);
-        redis_state_append_apply(b->rs, grp->id, window_min > 0 ? window_min : 1,
-                                 &b->args);
+        redis_state_append_apply(b->rs, grp->id, b->now, grp->tick, &b->args);
         for (size_t k = 0; k < grp->n; k++) {
                 item_t *it = b->items[grp->members[k]];
                 const char *raw = it->held_raw;
@@ -569,129 +464,28 @@ static impactd_err_t read_group(batch_t *b, group_t *grp, char *errstr,
         return IMPACTD_OK;
 }
 
-/* ---- after apply: score, outputs, claims, binds, closes ------------------ */
-
-static impactd_err_t produce_scored(batch_t *b, group_t *grp, char *errstr,
-                                    size_t errstr_size) {
-        const incident_t *inc = &grp->inc;
-        score_input_t in;
-        scored_t scored;
-        emit_score_input(b->conf, inc, &in);
-        score_compute(&b->conf->scoring, &in, &grp->result);
-        emit_scored(inc, &grp->result, &scored);
-        impactd_err_t err = codec_encode_scored(
-                b->codec, b->conf->kafka.output_format[TOPIC_SCORED], &scored,
-                &b->out, errstr, errstr_size);
-        if (!err)
-                err = kafka_io_produce(b->kio, TOPIC_SCORED, inc->id,
-                                       b->out.data, b->out.len, errstr,
-                                       errstr_size);
-        if (err)
-                return err;
-        b->stats.scored++;
-        const score_result_t *r = &grp->result;
-        log_info("scored incident=%s rev=%" PRId64 " status=%s score=%.1f "
-                 "level=%d class=%s users=%" PRId64 " accounts=%" PRId64
-                 " arr_at_risk=%.0f tickets=%" PRId64 " sentiment=%.2f/%" PRId64
-                 " confidence=%s", inc->id, inc->revision,
-                 inc->open ? "OPEN" : "RESOLVED", r->score, r->level,
-                 impact_class_name(r->impact_class), scored.affected_users,
-                 inc->affected_accounts, inc->arr_at_risk, inc->tickets_total,
-                 r->sentiment_mean, inc->sentiment_count,
-                 confidence_name(r->confidence));
-        return IMPACTD_OK;
+/* Tickets released from holds in an earlier round have accounts this
+ * batch has not read yet: one more round trip, only then. */
+static impactd_err_t read_late_accounts(batch_t *b, char *errstr,
+                                        size_t errstr_size) {
+        size_t n = batch_append_accounts(b, b->n_loaded);
+        if (!n)
+                return IMPACTD_OK;
+        b->stats.redis_rounds++;
+        return batch_read_accounts(b, n, errstr, errstr_size);
 }
 
-/* Appends the follow-up calls of one applied incident; returns how many. */
-static size_t append_after(batch_t *b, group_t *grp) {
-        const incident_t *inc = &grp->inc;
-        size_t n = 0;
-        grp->escalate = inc->changed &&
-                        emit_level_escalation(inc, &grp->result, &grp->esc);
-        if (grp->escalate) {
-                redis_state_append_claim(b->rs, inc->id, grp->esc.id,
-                                         grp->esc.esc.to_level,
-                                         inc->last_event_at);
-                n++;
-        }
-        for (size_t t = 0; t < inc->new_tickets_cnt; t++, n++)
-                redis_state_append_bind(b->rs, inc->new_tickets[t], inc->id);
-        /* A resolved incident keeps no service: a replayed firing alert may
-         * have pointed one back at it in the route round. */
-        if (!inc->open)
-                for (size_t s = 0; s < inc->services_cnt; s++, n++)
-                        redis_state_append_close(b->rs, inc->services[s], inc->id);
-        return n;
-}
-
-static impactd_err_t read_claim(batch_t *b, group_t *grp, char *errstr,
+/* Applies the groups made, scores them and runs their follow-ups; *more
+ * is set when those released events that need another round. */
+static impactd_err_t run_groups(batch_t *b, bool *more, char *errstr,
                                 size_t errstr_size) {
-        bool claimed;
-        int prev;
-        impactd_err_t err = redis_state_read_claim(b->rs, &claimed, &prev,
-                                                   errstr, errstr_size);
-        if (err || !claimed)
-                return err; /* another worker, or a replay, paged it */
-        escalation_t *e = &grp->esc.esc;
-        e->from_level = prev <= 5 ? prev : 0;
-        if ((err = codec_encode_escalation(
-                     b->codec, b->conf->kafka.output_format[TOPIC_ESCALATIONS],
-                     e, &b->out, errstr, errstr_size)) ||
-            (err = kafka_io_produce(b->kio, TOPIC_ESCALATIONS, e->incident_id,
-                                    b->out.data, b->out.len, errstr,
-                                    errstr_size)))
-                return err;
-        b->stats.escalations++;
-        char from[8] = "none";
-        if (e->from_level)
-                snprintf(from, sizeof(from), "%d", e->from_level);
-        log_warn("escalation incident=%s level=%s->%d target=%s reason=%s "
-                 "id=%s: %s", e->incident_id, from, e->to_level, e->target,
-                 e->reason, e->escalation_id, e->summary);
-        return IMPACTD_OK;
-}
-
-static impactd_err_t read_after(batch_t *b, group_t *grp, char *errstr,
-                                size_t errstr_size) {
-        const incident_t *inc = &grp->inc;
-        impactd_err_t err = IMPACTD_OK;
-        if (grp->escalate && (err = read_claim(b, grp, errstr, errstr_size)))
-                return err;
-        for (size_t t = 0; t < inc->new_tickets_cnt; t++) {
-                redis_route_reply_t rr;
-                if ((err = redis_state_read_route(b->rs, &rr, errstr, errstr_size)))
-                        return err;
-                if (rr.held_cnt &&
-                    (err = release_held(b, SCOPE_TICKET, inc->new_tickets[t],
-                                        inc->id, &rr))) {
-                        snprintf(errstr, errstr_size, "out of memory");
-                        return err;
-                }
-        }
-        if (!inc->open)
-                for (size_t s = 0; s < inc->services_cnt; s++)
-                        if ((err = redis_state_read_status(b->rs, errstr,
-                                                           errstr_size)))
-                                return err;
-        if (inc->resolved_now)
-                log_info("resolved incident=%s root=%s", inc->id,
-                         inc->root_service);
-        return IMPACTD_OK;
-}
-
-/* One apply round and its follow-ups; *more is set when binds released
- * held events that need another round. */
-static impactd_err_t apply_round(batch_t *b, bool *more, char *errstr,
-                                 size_t errstr_size) {
         impactd_err_t err;
         size_t before = b->n_items, follow = 0;
         *more = false;
-        if ((err = make_groups(b))) {
-                snprintf(errstr, errstr_size, "out of memory");
-                return err;
-        }
         if (!b->n_groups)
                 return IMPACTD_OK;
+        if ((err = read_late_accounts(b, errstr, errstr_size)))
+                return err;
         for (size_t g = 0; g < b->n_groups; g++)
                 append_group(b, &b->groups[g]);
         b->stats.redis_rounds++;
@@ -700,18 +494,35 @@ static impactd_err_t apply_round(batch_t *b, bool *more, char *errstr,
                         return err;
         for (size_t g = 0; g < b->n_groups; g++) {
                 group_t *grp = &b->groups[g];
-                if (grp->inc.changed &&
-                    (err = produce_scored(b, grp, errstr, errstr_size)))
+                grp->added_cnt = 0;
+                if (grp->inc.changed && !grp->inc.gone &&
+                    (err = batch_produce_scored(b, grp, errstr, errstr_size)))
                         return err;
-                follow += append_after(b, grp);
+                follow += batch_append_after(b, grp);
         }
         if (!follow)
                 return IMPACTD_OK;
         b->stats.redis_rounds++;
         for (size_t g = 0; g < b->n_groups; g++)
-                if ((err = read_after(b, &b->groups[g], errstr, errstr_size)))
+                if ((err = batch_read_after(b, &b->groups[g], errstr, errstr_size)))
                         return err;
         *more = b->n_items > before;
+        return IMPACTD_OK;
+}
+
+static impactd_err_t apply_rounds(batch_t *b, char *errstr, size_t errstr_size) {
+        bool more = true;
+        for (int round = 0; more && round < MAX_ROUNDS; round++) {
+                impactd_err_t err = make_groups(b);
+                if (err) {
+                        snprintf(errstr, errstr_size, "out of memory");
+                        return err;
+                }
+                if ((err = run_groups(b, &more, errstr, errstr_size)))
+                        return err;
+        }
+        /* Anything still unapplied stays held in Redis and is picked up by
+         * the next batch that routes its service or ticket. */
         return IMPACTD_OK;
 }
 
@@ -726,22 +537,63 @@ static void restart(batch_t *b) {
                 it->incident[0] = '\0';
                 it->applied = it->held = false;
         }
+        strmap_clear(&b->acct_map);
+        b->n_accounts = 0;
+        b->now = impactd_clock_ms();
 }
 
 impactd_err_t batch_apply(batch_t *b, char *errstr, size_t errstr_size) {
         impactd_err_t err;
-        bool more = true;
         restart(b);
         if ((err = route_round(b, errstr, errstr_size)) ||
-            (err = hold_round(b, errstr, errstr_size)))
+            (err = hold_round(b, errstr, errstr_size)) ||
+            (err = apply_rounds(b, errstr, errstr_size)))
+                redis_state_discard(b->rs);
+        return err;
+}
+
+impactd_err_t batch_rescore(batch_t *b, size_t *n, char *errstr,
+                            size_t errstr_size) {
+        const config_t *conf = b->conf;
+        int limit = conf->lifecycle.deadline_batch;
+        redis_due_t *due = calloc((size_t)limit, sizeof(*due));
+        impactd_err_t err;
+        bool more;
+        *n = 0;
+        if (!due) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return IMPACTD_ERR_NOMEM;
+        }
+        batch_reset(b);
+        restart(b);
+        redis_state_append_due(b->rs, b->now, limit);
+        b->stats.redis_rounds++;
+        if ((err = redis_state_read_due(b->rs, due, (size_t)limit, n, errstr,
+                                        errstr_size)) || !*n)
                 goto out;
-        for (int round = 0; more && round < MAX_ROUNDS; round++)
-                if ((err = apply_round(b, &more, errstr, errstr_size)))
-                        goto out;
-        /* Anything still unapplied stays held in Redis and is picked up by
-         * the next batch that routes its service or ticket. */
+        for (size_t g = 0; g < b->n_groups; g++)
+                b->groups[g].n = 0;
+        b->n_groups = 0;
+        group_t *gs = batch_grow(b->groups, &b->cap_groups, *n, sizeof(*gs));
+        if (!gs) {
+                snprintf(errstr, errstr_size, "out of memory");
+                err = IMPACTD_ERR_NOMEM;
+                goto out;
+        }
+        b->groups = gs;
+        for (size_t i = 0; i < *n; i++, b->n_groups++) {
+                memcpy(gs[i].id, due[i].incident_id, INCIDENT_ID_MAX);
+                gs[i].tick = due[i].deadline;
+                gs[i].n = 0;
+        }
+        b->stats.rescored += *n;
+        /* Re-scores may page, resolve and hand over like events do. */
+        if ((err = run_groups(b, &more, errstr, errstr_size)) == IMPACTD_OK &&
+            more)
+                err = apply_rounds(b, errstr, errstr_size);
 out:
         if (err)
                 redis_state_discard(b->rs);
+        free(due);
         return err;
 }

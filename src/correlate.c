@@ -64,8 +64,13 @@ static uint32_t fnv1a(const char *s) {
         return h;
 }
 
+void correlate_takeover_incident_id(const char *service, const char *event_id,
+                                    char *out, size_t size) {
+        char svc[96];
+        correlate_incident_id(service, svc, sizeof(svc));
+        snprintf(out, size, "%s-%08" PRIx32, svc, fnv1a(event_id));
+}
+
 void correlate_new_incident_id(const event_t *ev, char *out, size_t size) {
-        char service[96];
-        correlate_incident_id(ev->service, service, sizeof(service));
-        snprintf(out, size, "%s-%08" PRIx32, service, fnv1a(ev->event_id));
+        correlate_takeover_incident_id(ev->service, ev->event_id, out, size);
 }

@@ -9,21 +9,10 @@
 #include <string.h>
 
 #include "log.h"
+#include "redis_state_internal.h"
 
 extern const char impactd_lua_impactd[];
 extern const size_t impactd_lua_impactd_len;
-
-struct redis_state {
-        const config_t *conf;
-        redisContext *ctx;
-        size_t pending;      /* appended, not yet read */
-        redisReply *last;    /* reply backing the views of the last read */
-        const char **held;   /* redis_route_reply_t storage */
-        size_t *held_lens;
-        size_t held_cap;
-        redis_args_t cmd;    /* the command being appended */
-        char key[8][INCIDENT_ID_MAX + 64];
-};
 
 /* ---- argument lists ---------------------------------------------------- */
 
@@ -341,27 +330,93 @@ void redis_state_append_bind(redis_state_t *rs, const char *ticket_id,
         cmd_end(rs);
 }
 
-void redis_state_append_close(redis_state_t *rs, const char *service,
-                              const char *incident_id) {
-        cmd_begin(rs, "impactd_close", 1);
+void redis_state_append_map(redis_state_t *rs, const char *service,
+                            const char *incident_id, map_mode_t mode,
+                            int64_t secs) {
+        static const char *const modes[] = {"nx", "keep", "expire"};
+        cmd_begin(rs, "impactd_map", 2);
         cmd_str(rs, key_of(rs, 0, "svc:", service, ""));
+        cmd_str(rs, key_of(rs, 1, "svc:", service, ":held"));
         cmd_str(rs, incident_id);
+        cmd_str(rs, modes[mode]);
+        redis_args_addf(&rs->cmd, "%lld", (long long)secs);
         cmd_end(rs);
 }
 
-static const char *const incident_suffix[8] = {
-        "", ":seen", ":alerts", ":accts", ":tix", ":segs", ":tpm", ":esc"};
-
-void redis_state_append_apply(redis_state_t *rs, const char *incident_id,
-                              int trend_window_min,
-                              const redis_args_t *events) {
-        cmd_begin(rs, "impactd_apply", 8);
-        for (int k = 0; k < 8; k++)
-                cmd_str(rs, key_of(rs, k, "", incident_id, incident_suffix[k]));
+void redis_state_append_impact(redis_state_t *rs, const char *incident_id,
+                               const char *const *services, size_t n) {
+        cmd_begin(rs, "impactd_impact", 2);
+        cmd_str(rs, key_of(rs, 0, "", incident_id, ""));
+        cmd_str(rs, key_of(rs, 1, "", incident_id, ":imp"));
         redis_args_addf(&rs->cmd, "%lld",
                         (long long)rs->conf->redis.incident_ttl_s);
-        redis_args_addf(&rs->cmd, "%d", trend_window_min);
+        for (size_t i = 0; i < n; i++)
+                cmd_str(rs, services[i]);
+        cmd_end(rs);
+}
+
+static const char *deadlines_key(redis_state_t *rs) {
+        snprintf(rs->key[0], sizeof(rs->key[0]), "%s:deadlines",
+                 rs->conf->redis.key_prefix);
+        return rs->key[0];
+}
+
+void redis_state_append_schedule(redis_state_t *rs, const char *incident_id,
+                                 int64_t at) {
+        cmd_begin(rs, "impactd_schedule", 1);
+        cmd_str(rs, deadlines_key(rs));
         cmd_str(rs, incident_id);
+        redis_args_addf(&rs->cmd, "%lld", (long long)at);
+        cmd_end(rs);
+}
+
+void redis_state_append_due(redis_state_t *rs, int64_t now, int limit) {
+        cmd_begin(rs, "impactd_due", 1);
+        cmd_str(rs, deadlines_key(rs));
+        redis_args_addf(&rs->cmd, "%lld", (long long)now);
+        redis_args_addf(&rs->cmd, "%lld",
+                        (long long)rs->conf->lifecycle.deadline_lease_ms);
+        redis_args_addf(&rs->cmd, "%d", limit);
+        cmd_end(rs);
+}
+
+/* A plain HGETALL: the account hash belongs to another system, so no
+ * function of ours should need to be loaded to read it. */
+void redis_state_append_account(redis_state_t *rs, const char *account_id) {
+        redis_args_reset(&rs->cmd);
+        redis_args_add(&rs->cmd, "HGETALL", 7);
+        redis_args_addf(&rs->cmd, "%s:account:%s", rs->conf->redis.key_prefix,
+                        account_id);
+        cmd_end(rs);
+}
+
+static const char *const incident_suffix[10] = {
+        "", ":seen", ":alerts", ":accts", ":tix", ":segs", ":tpm", ":esc",
+        ":imp", ":spm"};
+
+static int64_t window_minutes(int64_t ms) {
+        int64_t m = ms / 60000;
+        return m > 0 ? m : 1;
+}
+
+void redis_state_append_apply(redis_state_t *rs, const char *incident_id,
+                              int64_t now, int64_t tick,
+                              const redis_args_t *events) {
+        const config_t *conf = rs->conf;
+        cmd_begin(rs, "impactd_apply", 10);
+        for (int k = 0; k < 10; k++)
+                cmd_str(rs, key_of(rs, k, "", incident_id, incident_suffix[k]));
+        redis_args_addf(&rs->cmd, "%lld", (long long)conf->redis.incident_ttl_s);
+        redis_args_addf(&rs->cmd, "%lld",
+                        (long long)window_minutes(conf->scoring.trend_window_ms));
+        cmd_str(rs, incident_id);
+        redis_args_addf(&rs->cmd, "%lld", (long long)now);
+        redis_args_addf(&rs->cmd, "%lld", (long long)tick);
+        redis_args_addf(&rs->cmd, "%lld",
+                        (long long)conf->lifecycle.quiet_time_ms);
+        redis_args_addf(&rs->cmd, "%lld",
+                        (long long)window_minutes(conf->scoring.sentiment_window_ms));
+        redis_args_addf(&rs->cmd, "%lld", (long long)conf->lifecycle.retention_s);
         for (size_t i = 0; i < events->argc; i++)
                 redis_args_add(&rs->cmd, events->argv[i], events->argvlen[i]);
         cmd_end(rs);
@@ -377,249 +432,4 @@ void redis_state_append_claim(redis_state_t *rs, const char *incident_id,
         redis_args_addf(&rs->cmd, "%d", level);
         redis_args_addf(&rs->cmd, "%lld", (long long)at);
         cmd_end(rs);
-}
-
-/* ---- reading ------------------------------------------------------------ */
-
-static impactd_err_t read_reply(redis_state_t *rs, redisReply **out,
-                                char *errstr, size_t errstr_size) {
-        void *r = NULL;
-        if (rs->last) {
-                freeReplyObject(rs->last);
-                rs->last = NULL;
-        }
-        if (!rs->ctx || rs->pending == 0) {
-                snprintf(errstr, errstr_size, "redis: no reply pending");
-                return IMPACTD_ERR_REDIS;
-        }
-        rs->pending--;
-        if (redisGetReply(rs->ctx, &r) != REDIS_OK) {
-                snprintf(errstr, errstr_size, "redis: %s",
-                         rs->ctx->errstr[0] ? rs->ctx->errstr
-                                            : "connection lost");
-                rs->pending = 0;
-                return IMPACTD_ERR_REDIS;
-        }
-        rs->last = r;
-        if (rs->last->type == REDIS_REPLY_ERROR) {
-                snprintf(errstr, errstr_size, "redis: %s", rs->last->str);
-                return IMPACTD_ERR_REDIS;
-        }
-        *out = rs->last;
-        return IMPACTD_OK;
-}
-
-void redis_state_discard(redis_state_t *rs) {
-        char errstr[256];
-        redisReply *r;
-        while (rs->pending > 0 && rs->ctx && !rs->ctx->err)
-                read_reply(rs, &r, errstr, sizeof(errstr));
-        rs->pending = 0;
-}
-
-static int held_reserve(redis_state_t *rs, size_t n) {
-        if (n <= rs->held_cap)
-                return 0;
-        const char **h = realloc(rs->held, n * sizeof(*h));
-        if (!h)
-                return -1;
-        rs->held = h;
-        size_t *l = realloc(rs->held_lens, n * sizeof(*l));
-        if (!l)
-                return -1;
-        rs->held_lens = l;
-        rs->held_cap = n;
-        return 0;
-}
-
-static void copy_id(char *dst, const redisReply *r) {
-        size_t n = r->len < INCIDENT_ID_MAX - 1 ? r->len : INCIDENT_ID_MAX - 1;
-        memcpy(dst, r->str, n);
-        dst[n] = '\0';
-}
-
-impactd_err_t redis_state_read_route(redis_state_t *rs,
-                                     redis_route_reply_t *out, char *errstr,
-                                     size_t errstr_size) {
-        redisReply *r;
-        impactd_err_t err = read_reply(rs, &r, errstr, errstr_size);
-        memset(out, 0, sizeof(*out));
-        if (err)
-                return err;
-        if (r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
-            r->element[1]->type != REDIS_REPLY_INTEGER)
-                goto bad;
-        if (r->element[0]->type == REDIS_REPLY_STRING)
-                copy_id(out->incident_id, r->element[0]);
-        size_t n = (size_t)r->element[1]->integer;
-        if (2 + n > r->elements || held_reserve(rs, r->elements) == -1)
-                goto bad;
-        for (size_t i = 2; i < r->elements; i++) {
-                if (r->element[i]->type != REDIS_REPLY_STRING)
-                        goto bad;
-                rs->held[i - 2] = r->element[i]->str;
-                rs->held_lens[i - 2] = r->element[i]->len;
-        }
-        out->alert_incidents = rs->held;
-        out->alert_incident_lens = rs->held_lens;
-        out->alerts_cnt = n;
-        out->held = rs->held + n;
-        out->held_lens = rs->held_lens + n;
-        out->held_cnt = r->elements - 2 - n;
-        return IMPACTD_OK;
-bad:
-        snprintf(errstr, errstr_size, "redis: unexpected reply to route");
-        return IMPACTD_ERR_REDIS;
-}
-
-impactd_err_t redis_state_read_hold(redis_state_t *rs, char *incident_id,
-                                    char *errstr, size_t errstr_size) {
-        redisReply *r;
-        impactd_err_t err = read_reply(rs, &r, errstr, errstr_size);
-        incident_id[0] = '\0';
-        if (!err && r->type == REDIS_REPLY_STRING)
-                copy_id(incident_id, r);
-        return err;
-}
-
-impactd_err_t redis_state_read_status(redis_state_t *rs, char *errstr,
-                                      size_t errstr_size) {
-        redisReply *r;
-        return read_reply(rs, &r, errstr, errstr_size);
-}
-
-impactd_err_t redis_state_read_claim(redis_state_t *rs, bool *claimed,
-                                     int *prev_level, char *errstr,
-                                     size_t errstr_size) {
-        redisReply *r;
-        impactd_err_t err = read_reply(rs, &r, errstr, errstr_size);
-        if (err)
-                return err;
-        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
-                snprintf(errstr, errstr_size, "redis: unexpected reply to claim");
-                return IMPACTD_ERR_REDIS;
-        }
-        *claimed = r->element[0]->integer == 1;
-        *prev_level = (int)r->element[1]->integer;
-        return IMPACTD_OK;
-}
-
-/* ---- the apply reply ---------------------------------------------------- */
-
-enum {
-        F_REVISION = 0, F_STATUS, F_ROOT, F_DETECTED, F_LAST, F_RESOLVED,
-        F_TRIAGED, F_DECLARED, F_USERS, F_DISRUPTION, F_BURN, F_LOSS,
-        F_ACCOUNTS, F_ARR, F_TIER, F_STRATEGIC, F_TICKETS, F_TICKETS_OPEN,
-        F_PERSONAL, F_SENT_COUNT, F_SENT_NEG, F_SENT_SUM, F_TIX_NOW,
-        F_TIX_PREV, F_MAX_ESC, F_CHANGED, F_DUPS, F_RESOLVED_NOW,
-        F_N_SERVICES, F_N_SEGMENTS, F_N_NEW_TICKETS, F_HEADER_COUNT
-};
-
-void incident_clear(incident_t *inc) {
-        if (inc->reply_)
-                freeReplyObject(inc->reply_);
-        free(inc->services);
-        free(inc->segments);
-        free(inc->new_tickets);
-        memset(inc, 0, sizeof(*inc));
-}
-
-static int64_t field_i64(const redisReply *r, int i) {
-        return strtoll(r->element[i]->str, NULL, 10);
-}
-
-static double field_dbl(const redisReply *r, int i) {
-        return strtod(r->element[i]->str, NULL);
-}
-
-static impactd_err_t parse_lists(incident_t *inc, redisReply *r) {
-        size_t ns = (size_t)field_i64(r, F_N_SERVICES);
-        size_t ng = (size_t)field_i64(r, F_N_SEGMENTS);
-        size_t nt = (size_t)field_i64(r, F_N_NEW_TICKETS);
-        size_t at = F_HEADER_COUNT;
-        if (r->elements != at + ns + 2 * ng + nt)
-                return IMPACTD_ERR_REDIS;
-        inc->services = calloc(ns + 1, sizeof(*inc->services));
-        inc->segments = calloc(ng + 1, sizeof(*inc->segments));
-        inc->new_tickets = calloc(nt + 1, sizeof(*inc->new_tickets));
-        if (!inc->services || !inc->segments || !inc->new_tickets)
-                return IMPACTD_ERR_NOMEM;
-        for (size_t i = 0; i < ns; i++)
-                inc->services[inc->services_cnt++] = r->element[at++]->str;
-        for (size_t i = 0; i < ng; i++, at += 2) {
-                /* "kind\x1fvalue": split in place, the reply is ours. */
-                char *name = r->element[at]->str, *sep = strchr(name, '\x1f');
-                if (!sep)
-                        continue;
-                *sep = '\0';
-                for (int k = 0; k < SEGMENT_KIND_COUNT; k++) {
-                        if (strcmp(name, segment_kind_name(k)) != 0)
-                                continue;
-                        segment_count_t *s = &inc->segments[inc->segments_cnt++];
-                        s->kind = (segment_kind_t)k;
-                        s->value = sep + 1;
-                        s->count = strtoll(r->element[at + 1]->str, NULL, 10);
-                }
-        }
-        for (size_t i = 0; i < nt; i++)
-                inc->new_tickets[inc->new_tickets_cnt++] = r->element[at++]->str;
-        return IMPACTD_OK;
-}
-
-static void parse_header(incident_t *inc, const redisReply *r) {
-        inc->revision = field_i64(r, F_REVISION);
-        inc->open = strcmp(r->element[F_STATUS]->str, "RESOLVED") != 0;
-        inc->root_service = r->element[F_ROOT]->str;
-        inc->detected_at = field_i64(r, F_DETECTED);
-        inc->last_event_at = field_i64(r, F_LAST);
-        inc->resolved_at = field_i64(r, F_RESOLVED);
-        inc->triaged_at = field_i64(r, F_TRIAGED);
-        inc->declared_severity = (int)field_i64(r, F_DECLARED);
-        inc->affected_users = (int64_t)field_dbl(r, F_USERS);
-        inc->disruption = (int)field_dbl(r, F_DISRUPTION);
-        inc->slo_burn_rate = field_dbl(r, F_BURN);
-        inc->revenue_loss_per_hour = field_dbl(r, F_LOSS);
-        inc->affected_accounts = field_i64(r, F_ACCOUNTS);
-        inc->arr_at_risk = field_dbl(r, F_ARR);
-        inc->max_tier = (int)field_i64(r, F_TIER);
-        inc->strategic = field_i64(r, F_STRATEGIC) != 0;
-        inc->tickets_total = field_i64(r, F_TICKETS);
-        inc->tickets_open = field_i64(r, F_TICKETS_OPEN);
-        inc->personal_data_at_risk = field_i64(r, F_PERSONAL) != 0;
-        inc->sentiment_count = field_i64(r, F_SENT_COUNT);
-        inc->sentiment_negative = field_i64(r, F_SENT_NEG);
-        inc->sentiment_sum = field_dbl(r, F_SENT_SUM);
-        inc->tickets_now = field_i64(r, F_TIX_NOW);
-        inc->tickets_prev = field_i64(r, F_TIX_PREV);
-        inc->max_escalated = (int)field_i64(r, F_MAX_ESC);
-        inc->changed = field_i64(r, F_CHANGED) != 0;
-        inc->dups = field_i64(r, F_DUPS);
-        inc->resolved_now = field_i64(r, F_RESOLVED_NOW) != 0;
-}
-
-impactd_err_t redis_state_read_apply(redis_state_t *rs, incident_t *inc,
-                                     char *errstr, size_t errstr_size) {
-        redisReply *r;
-        incident_clear(inc);
-        impactd_err_t err = read_reply(rs, &r, errstr, errstr_size);
-        if (err)
-                return err;
-        /* The incident keeps the reply: its lists are views into it. */
-        inc->reply_ = r;
-        rs->last = NULL;
-        if (r->type != REDIS_REPLY_ARRAY || r->elements < F_HEADER_COUNT)
-                goto bad;
-        for (size_t i = 0; i < r->elements; i++)
-                if (r->element[i]->type != REDIS_REPLY_STRING)
-                        goto bad;
-        parse_header(inc, r);
-        if ((err = parse_lists(inc, r)) == IMPACTD_OK)
-                return IMPACTD_OK;
-        if (err == IMPACTD_ERR_NOMEM) {
-                snprintf(errstr, errstr_size, "out of memory");
-                return err;
-        }
-bad:
-        snprintf(errstr, errstr_size, "redis: unexpected reply to apply");
-        return IMPACTD_ERR_REDIS;
 }

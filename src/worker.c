@@ -14,6 +14,7 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 #define STATS_EVERY_MS 10000
+#define RESCORE_EVERY_MS 200
 
 struct worker {
         const config_t *conf;
@@ -24,6 +25,8 @@ struct worker {
         batch_t *batch;
         rd_kafka_message_t **msgs;
         int64_t next_stats_ms;
+        int64_t next_rescore_ms; /* monotonic */
+        size_t rescored;         /* claimed by the last re-score */
         batch_stats_t last_stats;
 };
 
@@ -67,7 +70,8 @@ worker_t *worker_new(const config_t *conf, volatile sig_atomic_t *run,
         if (!w->msgs || !(w->codec = codec_new(conf, errstr, errstr_size)) ||
             !(w->kio = kafka_io_new(conf, errstr, errstr_size)) ||
             redis_until_up(w, errstr, errstr_size) ||
-            !(w->batch = batch_new(conf, w->codec, w->rs, w->kio))) {
+            !(w->batch = batch_new(conf, w->codec, w->rs, w->kio, errstr,
+                                   errstr_size))) {
                 if (!w->msgs)
                         snprintf(errstr, errstr_size, "out of memory");
                 worker_destroy(w);
@@ -108,13 +112,16 @@ static void log_stats(worker_t *w, int64_t now) {
         w->next_stats_ms = now + STATS_EVERY_MS;
 }
 
-/* Applies the loaded batch, riding out Redis outages.  Gives up only when
- * asked to stop: the batch is then neither delivered nor committed, and
- * is consumed again after a restart. */
-static impactd_err_t apply_until_done(worker_t *w, char *errstr,
-                                      size_t errstr_size) {
+/* Runs a batch step (apply, re-score), riding out Redis outages.  Gives
+ * up only when asked to stop: the batch is then neither delivered nor
+ * committed, and is consumed again after a restart. */
+typedef impactd_err_t (*batch_step_t)(worker_t *w, char *errstr,
+                                      size_t errstr_size);
+
+static impactd_err_t until_done(worker_t *w, batch_step_t step, char *errstr,
+                                size_t errstr_size) {
         for (;;) {
-                impactd_err_t err = batch_apply(w->batch, errstr, errstr_size);
+                impactd_err_t err = step(w, errstr, errstr_size);
                 if (err != IMPACTD_ERR_REDIS)
                         return err;
                 log_error("redis: batch failed, retrying: %s", errstr);
@@ -128,11 +135,35 @@ static impactd_err_t apply_until_done(worker_t *w, char *errstr,
         }
 }
 
+static impactd_err_t apply_step(worker_t *w, char *errstr, size_t errstr_size) {
+        return batch_apply(w->batch, errstr, errstr_size);
+}
+
+static impactd_err_t rescore_step(worker_t *w, char *errstr,
+                                  size_t errstr_size) {
+        return batch_rescore(w->batch, &w->rescored, errstr, errstr_size);
+}
+
+/* Deadlines that passed on the incident clock are claimed at most every
+ * RESCORE_EVERY_MS, and at once again while a claim comes back full. */
+static impactd_err_t rescore_due(worker_t *w, char *errstr, size_t errstr_size) {
+        int64_t now = impactd_mono_ms();
+        impactd_err_t err;
+        if (now < w->next_rescore_ms)
+                return IMPACTD_OK;
+        if ((err = until_done(w, rescore_step, errstr, errstr_size)))
+                return err;
+        bool full = w->rescored >= (size_t)w->conf->lifecycle.deadline_batch;
+        w->next_rescore_ms = full ? now : now + RESCORE_EVERY_MS;
+        return w->rescored ? kafka_io_flush(w->kio, errstr, errstr_size)
+                           : IMPACTD_OK;
+}
+
 static impactd_err_t process(worker_t *w, size_t n, char *errstr,
                              size_t errstr_size) {
         impactd_err_t err;
         if ((err = batch_load(w->batch, w->msgs, n, errstr, errstr_size)) ||
-            (err = apply_until_done(w, errstr, errstr_size)) ||
+            (err = until_done(w, apply_step, errstr, errstr_size)) ||
             (err = kafka_io_flush(w->kio, errstr, errstr_size)))
                 return err;
         /* Only now are all outputs of these events acknowledged. */
@@ -149,6 +180,7 @@ int worker_run(worker_t *w) {
                  conf->kafka.topics[TOPIC_SENTIMENT]);
         while (*w->run) {
                 int fatal = 0;
+                impactd_clock_refresh();
                 size_t n = kafka_io_poll_batch(w->kio, w->msgs,
                                                (size_t)conf->kafka.batch_max_messages,
                                                conf->kafka.batch_max_wait_ms, &fatal);
@@ -165,6 +197,11 @@ int worker_run(worker_t *w) {
                 if (err) {
                         log_error("batch of %zu messages not committed: %s", n,
                                   errstr);
+                        rc = IMPACTD_EXIT_FAILURE;
+                        break;
+                }
+                if ((err = rescore_due(w, errstr, sizeof(errstr)))) {
+                        log_error("re-scoring failed: %s", errstr);
                         rc = IMPACTD_EXIT_FAILURE;
                         break;
                 }

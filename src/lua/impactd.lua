@@ -14,7 +14,11 @@
 --                 <p>:{<incident>}:segs   "kind\31value" -> tickets (hash)
 --                 <p>:{<incident>}:tpm    minute -> tickets (hash, for trend)
 --                 <p>:{<incident>}:esc    escalation id -> level (hash)
---   per service   <p>:svc:{<service>}     open incident id (string)
+--                 <p>:{<incident>}:imp    blast radius: impacted services (set)
+--                 <p>:{<incident>}:spm    minute -> sentiment count/negatives/sum
+--   global        <p>:deadlines           incident -> next re-score time (zset)
+--   per service   <p>:svc:{<service>}     open incident id (string); kept
+--                                          for the reopen window once resolved
 --                 <p>:svc:{<service>}:held  events waiting for an incident (list)
 --                 <p>:svc:{<service>}:ev    alert event id -> incident (hash)
 --   per ticket    <p>:tkt:{<ticket>}      incident id (string)
@@ -124,26 +128,99 @@ local function bind(keys, args)
     return out
 end
 
--- close: forget a service's open incident, only if it is still `id`.
-local function close(keys, args)
-    if redis.call('GET', keys[1]) == args[1] then
-        return redis.call('DEL', keys[1])
+-- map: point a service at an incident, or stop pointing it.  KEYS[1] = the
+-- service's id key, KEYS[2] its held list.  ARGV[1] = incident id,
+-- ARGV[2] = mode, ARGV[3] = seconds:
+--   'nx'     map it unless the service has an incident of its own (a
+--            downstream service joins the blast radius of an open incident:
+--            its alerts will join that incident instead of paging alone);
+--            returns {id now mapped, n = 0, held events...} like route
+--   'expire' if it is still mapped to the incident, keep it only this long
+--            (the reopen window once resolved; 0 = forget now)
+--   'keep'   if it is still mapped to the incident, keep it this long
+--            (a reopened incident)
+local function map(keys, args)
+    local id, mode, secs = args[1], args[2], tonumber(args[3])
+    local cur = redis.call('GET', keys[1])
+    if mode == 'nx' then
+        if not cur then
+            redis.call('SET', keys[1], id, 'EX', secs)
+            cur = id
+        end
+        local out = {cur, 0}
+        if cur == id then
+            for _, v in ipairs(redis.call('LRANGE', keys[2], 0, -1)) do
+                out[#out + 1] = v
+            end
+        end
+        return out
     end
-    return 0
+    if cur ~= id then return 0 end
+    if secs > 0 then return redis.call('EXPIRE', keys[1], secs) end
+    return redis.call('DEL', keys[1])
+end
+
+-- impact: add services to an incident's blast radius.  The worker walks
+-- the dependency graph (only from services not in the set yet) and writes
+-- the closure back here, so the next walk starts where this one stopped.
+-- KEYS[1] agg, KEYS[2] imp; ARGV[1] = ttl, ARGV[2..] = services.
+local function impact(keys, args)
+    if redis.call('EXISTS', keys[1]) == 0 then return 0 end
+    local n = 0
+    for i = 2, #args do n = n + redis.call('SADD', keys[2], args[i]) end
+    local ttl = redis.call('TTL', keys[1])
+    redis.call('EXPIRE', keys[2], ttl > 0 and ttl or tonumber(args[1]))
+    return n
+end
+
+-- schedule: when an incident must be re-scored next with no new event
+-- (duration, triage and SLA clocks, the end of the quiet time).
+-- KEYS[1] = deadlines; ARGV[1] = incident, ARGV[2] = epoch ms (0 = never).
+local function schedule(keys, args)
+    if tonumber(args[2]) <= 0 then
+        return redis.call('ZREM', keys[1], args[1])
+    end
+    return redis.call('ZADD', keys[1], args[2], args[1])
+end
+
+-- due: claim up to ARGV[3] incidents whose deadline is <= ARGV[1] (now),
+-- leasing each for ARGV[2] ms: another worker sees it again only if this
+-- one dies before rescheduling it.  Returns {incident, deadline, ...}; the
+-- deadline doubles as the re-score's tick, which apply fences on, so a
+-- deadline taken over after a lease expired is not applied twice.
+local function due(keys, args)
+    local now, lease = tonumber(args[1]), tonumber(args[2])
+    local items = redis.call('ZRANGEBYSCORE', keys[1], '-inf', now,
+                             'WITHSCORES', 'LIMIT', 0, tonumber(args[3]))
+    for j = 1, #items, 2 do
+        redis.call('ZADD', keys[1], now + lease, items[j])
+    end
+    return items
 end
 
 -------------------------------------------------------------------------------
 -- apply: fold a batch of one incident's events into its aggregates.
 --
--- KEYS: 1 agg, 2 seen, 3 alerts, 4 accts, 5 tix, 6 segs, 7 tpm, 8 esc
--- ARGV: 1 ttl seconds, 2 trend window minutes, 3 incident id, then events:
+-- KEYS: 1 agg, 2 seen, 3 alerts, 4 accts, 5 tix, 6 segs, 7 tpm, 8 esc,
+--       9 imp, 10 spm
+-- ARGV: 1 ttl seconds, 2 trend window minutes, 3 incident id, 4 now (ms),
+--       5 tick (a deadline being re-scored; 0 = none), 6 quiet time (ms),
+--       7 sentiment window minutes, 8 retention seconds once resolved,
+--       then events:
 --   A, event_id, service, status(F|R), disruption(0..2|''), severity, users,
---      burn, revenue_loss, occurred_at                           (10 fields)
+--      burn, revenue_loss, region, occurred_at                   (11 fields)
 --   T, event_id, ticket_id, account, tier(1..4|''), arr, strategic(0|1|''),
---      region, version, platform, feature, status(O|R|S), personal(0|1),
---      occurred_at                                               (14 fields)
+--      region, version, platform, feature, account prefix, status(O|R|S),
+--      personal(0|1), occurred_at                                (15 fields)
 --   S, event_id, account, score, negative(0|1), occurred_at      (6 fields)
 -- '' means absent.
+--
+-- Alert facts per service (KEYS[3]): state, disruption, users, burn,
+-- revenue loss, region, origin.  State '1' firing, '0' resolved, 'H'
+-- firing but handed over to an incident of its own when this one
+-- resolved.  Origin 'd' marks a service that alerted while already in the
+-- blast radius (downstream of the root): it does not hold the incident
+-- open, so a resolve of the root is never kept back by its dependents.
 -------------------------------------------------------------------------------
 
 local function hincr(key, field, by)
@@ -155,22 +232,29 @@ local function touch_time(st, t)
     if st.last_event_at == nil or t > st.last_event_at then st.last_event_at = t end
 end
 
+local ALERT_FIELDS = 7 -- state, disruption, users, burn, loss, region, origin
+
 local function apply_alert(K, st, a, i)
     local service, status = a[i + 2], a[i + 3]
     local prev = redis.call('HGET', K[3], service)
-    -- fields: firing, disruption, users, burn, revenue_loss
-    local f = prev and split(prev) or {'0', '', '', '', ''}
-    f[1] = (status == 'F') and '1' or '0'
-    if a[i + 4] ~= '' then f[2] = a[i + 4] end
-    if a[i + 6] ~= '' then f[3] = a[i + 6] end
-    if a[i + 7] ~= '' then f[4] = a[i + 7] end
-    if a[i + 8] ~= '' then f[5] = a[i + 8] end
-    redis.call('HSET', K[3], service, table.concat(f, US))
+    local f = prev and split(prev) or {'0', '', '', '', '', '', ''}
+    for j = #f + 1, ALERT_FIELDS do f[j] = '' end
     if not st.root_service then
         st.root_service = service
         redis.call('HSET', K[1], 'root_service', service)
+    elseif not prev and service ~= st.root_service and
+        redis.call('SISMEMBER', K[9], service) == 1 then
+        f[7] = 'd'
     end
-    local t = tonumber(a[i + 9])
+    f[1] = (status == 'F') and '1' or '0'
+    -- disruption, users, burn, revenue loss, region: a report replaces
+    -- the service's earlier one, an absent field keeps it.
+    local src = {'', a[i + 4], a[i + 6], a[i + 7], a[i + 8], a[i + 9]}
+    for j = 2, 6 do
+        if src[j] ~= '' then f[j] = src[j] end
+    end
+    redis.call('HSET', K[3], service, table.concat(f, US))
+    local t = tonumber(a[i + 10])
     if a[i + 5] ~= '' then
         redis.call('HSET', K[1], 'declared_severity', a[i + 5])
         if not redis.call('HGET', K[1], 'triaged_at') then
@@ -180,10 +264,11 @@ local function apply_alert(K, st, a, i)
     if status == 'F' then
         if st.status == 'RESOLVED' then
             st.status = 'OPEN'
+            st.reopened = true
             redis.call('HSET', K[1], 'status', 'OPEN')
             redis.call('HDEL', K[1], 'resolved_at')
         end
-    else
+    elseif st.resolve_at == nil or t > st.resolve_at then
         st.resolve_at = t
     end
 end
@@ -191,8 +276,8 @@ end
 local function apply_ticket(K, st, a, i, bucket_ms)
     local tid, acct = a[i + 2], a[i + 3]
     local tier, arr, strategic = a[i + 4], a[i + 5], a[i + 6]
-    local status = a[i + 11]
-    local t = tonumber(a[i + 13])
+    local status = a[i + 12]
+    local t = tonumber(a[i + 14])
     -- Accounts count once however many tickets they file; an explicit ARR
     -- on a later ticket replaces the account's earlier figure.
     local prev = redis.call('HGET', K[4], acct)
@@ -207,11 +292,20 @@ local function apply_ticket(K, st, a, i, bucket_ms)
         redis.call('HINCRBYFLOAT', K[1], 'arr_at_risk', new_arr - old_arr)
     end
     redis.call('HSET', K[4], acct, table.concat(f, US))
-    if num(f[1], 0) > num(redis.call('HGET', K[1], 'max_tier'), 0) then
+    local tn = num(f[1], 0)
+    if tn > num(redis.call('HGET', K[1], 'max_tier'), 0) then
         redis.call('HSET', K[1], 'max_tier', f[1])
     end
+    if tn > 0 then
+        -- Tiers affected, as bits (1 << tier): whose SLAs are on the clock.
+        local mask = num(redis.call('HGET', K[1], 'tiers'), 0)
+        local bit = 2 ^ tn
+        if math.floor(mask / bit) % 2 == 0 then
+            redis.call('HSET', K[1], 'tiers', mask + bit)
+        end
+    end
     if f[3] == '1' then redis.call('HSET', K[1], 'strategic', 1) end
-    if a[i + 12] == '1' then redis.call('HSET', K[1], 'personal_data', 1) end
+    if a[i + 13] == '1' then redis.call('HSET', K[1], 'personal_data', 1) end
 
     local old = redis.call('HGET', K[5], tid)
     local was_open = old == 'O' or old == 'R'
@@ -219,8 +313,9 @@ local function apply_ticket(K, st, a, i, bucket_ms)
     if not old then
         hincr(K[1], 'tickets_total', 1)
         st.new_tickets[#st.new_tickets + 1] = tid
-        local kinds = {'region', 'product_version', 'platform', 'feature'}
-        for k = 1, 4 do
+        local kinds = {'region', 'product_version', 'platform', 'feature',
+                       'account_prefix'}
+        for k = 1, 5 do
             local v = a[i + 6 + k]
             if v ~= '' then hincr(K[6], kinds[k] .. US .. v, 1) end
         end
@@ -233,46 +328,110 @@ end
 
 local function apply_sentiment(K, a, i)
     hincr(K[1], 'sentiment_count', 1)
-    if a[i + 4] == '1' then hincr(K[1], 'sentiment_negative', 1) end
+    local negative = a[i + 4] == '1'
+    if negative then hincr(K[1], 'sentiment_negative', 1) end
     redis.call('HINCRBYFLOAT', K[1], 'sentiment_sum', a[i + 3])
+    -- Per minute, for the surge and the trend: c<m> count, n<m> negative,
+    -- s<m> sum of scores.
+    local m = math.floor(tonumber(a[i + 5]) / 60000)
+    hincr(K[10], 'c' .. m, 1)
+    if negative then hincr(K[10], 'n' .. m, 1) end
+    redis.call('HINCRBYFLOAT', K[10], 's' .. m, a[i + 3])
+end
+
+-- Settles the incident's status from its alerts at `now`: it resolves
+-- once no service that holds it open has fired for the quiet time.  A
+-- service that only joined as a dependent does not hold it open; if it
+-- is still firing then, it is handed over ('H') to an incident of its own.
+local function settle(K, st, alerts, now, quiet_ms)
+    if st.status ~= 'OPEN' or #alerts == 0 then return end
+    local holding, downstream = false, {}
+    for j = 1, #alerts, 2 do
+        local f = split(alerts[j + 1])
+        if f[1] == '1' then
+            if f[7] == 'd' then downstream[#downstream + 1] = j
+            else holding = true end
+        end
+    end
+    local since = num(redis.call('HGET', K[1], 'quiet_since'), nil)
+    if holding then
+        if since then redis.call('HDEL', K[1], 'quiet_since') end
+        return
+    end
+    if not since then
+        since = st.resolve_at or now
+        redis.call('HSET', K[1], 'quiet_since', since)
+        st.changed = true
+    end
+    if now < since + quiet_ms then return end
+    st.status = 'RESOLVED'
+    redis.call('HSET', K[1], 'resolved_at', since)
+    redis.call('HDEL', K[1], 'quiet_since')
+    for _, j in ipairs(downstream) do
+        local f = split(alerts[j + 1])
+        f[1] = 'H'
+        alerts[j + 1] = table.concat(f, US)
+        redis.call('HSET', K[3], alerts[j], alerts[j + 1])
+    end
+end
+
+-- Sums minute buckets of `key` named prefix..minute over [from, to].
+local function window_sum(key, prefix, from, to)
+    local fields = {}
+    for b = from, to do fields[#fields + 1] = prefix .. b end
+    local total = 0
+    for _, v in ipairs(redis.call('HMGET', key, unpack(fields))) do
+        total = total + num(v, 0)
+    end
+    return total
 end
 
 -- The incident's current facts, in the order redis_state.c reads them.
-local function summarize(K, st, window)
+local function summarize(K, st, alerts, now, window, swindow)
     local h = redis.call('HGETALL', K[1])
     local agg = {}
     for j = 1, #h, 2 do agg[h[j]] = h[j + 1] end
 
-    local users, disruption, burn, loss, firing = -1, -1, -1, -1, 0
-    local services = {}
-    local alerts = redis.call('HGETALL', K[3])
+    local users, disruption, burn, loss = -1, -1, -1, -1
+    local services, handover, regions, region_list = {}, {}, {}, {}
     for j = 1, #alerts, 2 do
         services[#services + 1] = alerts[j]
         local f = split(alerts[j + 1])
-        if f[1] == '1' then firing = firing + 1 end
         -- Alerts of one incident describe overlapping user bases and the
         -- same lost sales: take the worst report, never the sum.
-        users = math.max(users, num(f[3], -1))
+        local u = num(f[3], -1)
+        users = math.max(users, u)
         -- An alert that never named its disruption counts as DEGRADED.
         disruption = math.max(disruption, num(f[2], 1))
         burn = math.max(burn, num(f[4], -1))
         loss = math.max(loss, num(f[5], -1))
+        if f[6] ~= nil and f[6] ~= '' and u >= 0 then
+            if regions[f[6]] == nil then region_list[#region_list + 1] = f[6] end
+            regions[f[6]] = math.max(regions[f[6]] or 0, u)
+        end
+        if f[1] == 'H' then
+            handover[#handover + 1] = {alerts[j], f[2], f[3], f[4], f[5], f[6]}
+        end
     end
 
-    local last = num(agg.last_event_at, 0)
-    local now_b = math.floor(last / 60000)
-    local fields = {}
-    for b = now_b - 2 * window + 1, now_b do fields[#fields + 1] = tostring(b) end
-    local counts = redis.call('HMGET', K[7], unpack(fields))
-    local prev_n, now_n = 0, 0
-    for j = 1, #counts do
-        if j <= window then prev_n = prev_n + num(counts[j], 0)
-        else now_n = now_n + num(counts[j], 0) end
-    end
+    -- Windows end at the later of now and the last event, so a replay of
+    -- old events still sees them in their own windows.
+    local ref = math.max(now, num(agg.last_event_at, 0))
+    local now_b = math.floor(ref / 60000)
+    local prev_n = window_sum(K[7], '', now_b - 2 * window + 1, now_b - window)
+    local now_n = window_sum(K[7], '', now_b - window + 1, now_b)
+    local s_from = now_b - swindow + 1
+    local snow_c = window_sum(K[10], 'c', s_from, now_b)
+    local snow_n = window_sum(K[10], 'n', s_from, now_b)
+    local snow_s = window_sum(K[10], 's', s_from, now_b)
+    local sprev_c = window_sum(K[10], 'c', s_from - swindow, s_from - 1)
+    local sprev_s = window_sum(K[10], 's', s_from - swindow, s_from - 1)
 
     local segs = redis.call('HGETALL', K[6])
+    local imp = redis.call('SMEMBERS', K[9])
+    table.sort(imp)
     local out = {
-        agg.revision or '0', agg.status or 'OPEN', agg.root_service or '',
+        agg.revision or '0', st.status, agg.root_service or '',
         agg.detected_at or '0', agg.last_event_at or '0',
         agg.resolved_at or '0', agg.triaged_at or '0',
         agg.declared_severity or '0',
@@ -287,25 +446,44 @@ local function summarize(K, st, window)
         agg.max_escalated or '6',
         st.changed and '1' or '0', tostring(st.dups),
         st.resolved_now and '1' or '0',
+        agg.tiers or '0', agg.quiet_since or '0',
+        tostring(snow_c), tostring(snow_n), fmt(snow_s),
+        tostring(sprev_c), fmt(sprev_s),
+        st.reopened and '1' or '0',
         tostring(#services), tostring(#segs / 2), tostring(#st.new_tickets),
+        tostring(#imp), tostring(#region_list), tostring(#handover),
     }
     for _, s in ipairs(services) do out[#out + 1] = s end
     for j = 1, #segs do out[#out + 1] = segs[j] end
     for _, t in ipairs(st.new_tickets) do out[#out + 1] = t end
+    for _, s in ipairs(imp) do out[#out + 1] = s end
+    for _, r in ipairs(region_list) do
+        out[#out + 1] = r
+        out[#out + 1] = fmt(regions[r])
+    end
+    for _, ho in ipairs(handover) do
+        for k = 1, 6 do out[#out + 1] = ho[k] or '' end
+    end
     return out
 end
 
 local function apply(keys, args)
     local ttl, window = tonumber(args[1]), tonumber(args[2])
+    local now, tick = tonumber(args[4]), tonumber(args[5])
+    local quiet_ms, swindow = tonumber(args[6]), tonumber(args[7])
+    local retention = tonumber(args[8])
+    if tick > 0 and redis.call('EXISTS', keys[1]) == 0 then
+        return false -- a deadline of an incident that expired meanwhile
+    end
     local st = {changed = false, dups = 0, new_tickets = {}}
     st.status = redis.call('HGET', keys[1], 'status') or 'OPEN'
     st.root_service = redis.call('HGET', keys[1], 'root_service')
     st.detected_at = tonumber(redis.call('HGET', keys[1], 'detected_at'))
     st.last_event_at = tonumber(redis.call('HGET', keys[1], 'last_event_at'))
     local was_status = st.status
-    local arity = {A = 10, T = 14, S = 6}
+    local arity = {A = 11, T = 15, S = 6}
 
-    local i = 4
+    local i = 9
     while i <= #args do
         local kind = args[i]
         local n = arity[kind]
@@ -321,28 +499,29 @@ local function apply(keys, args)
         end
         i = i + n
     end
+    -- A deadline re-scores once, whichever worker claimed it.
+    if tick > 0 and st.status == 'OPEN' and
+        tick > num(redis.call('HGET', keys[1], 'last_tick'), 0) then
+        redis.call('HSET', keys[1], 'last_tick', tick)
+        st.changed = true
+    end
 
+    -- Event times may run ahead of the clock: the incident is at least as
+    -- old as its events say (the worker scores with the same rule).
+    now = math.max(now, st.last_event_at or 0)
+    local alerts = redis.call('HGETALL', keys[3])
+    if st.changed then settle(keys, st, alerts, now, quiet_ms) end
     if st.changed then
-        -- An incident resolves when no service of it is firing any more.
-        if st.resolve_at and st.status == 'OPEN' then
-            local any_firing = false
-            for _, v in ipairs(redis.call('HVALS', keys[3])) do
-                if string.sub(v, 1, 1) == '1' then any_firing = true break end
-            end
-            if not any_firing then
-                st.status = 'RESOLVED'
-                redis.call('HSET', keys[1], 'resolved_at', st.resolve_at)
-            end
-        end
         st.resolved_now = (st.status == 'RESOLVED' and was_status ~= 'RESOLVED')
         redis.call('HSET', keys[1], 'status', st.status,
                    'incident_id', args[3],
-                   'detected_at', st.detected_at,
-                   'last_event_at', st.last_event_at)
+                   'detected_at', st.detected_at or now,
+                   'last_event_at', st.last_event_at or now)
         hincr(keys[1], 'revision', 1)
-        for k = 1, #keys do redis.call('EXPIRE', keys[k], ttl) end
+        local keep = st.status == 'RESOLVED' and retention or ttl
+        for k = 1, #keys do redis.call('EXPIRE', keys[k], keep) end
     end
-    return summarize(keys, st, window)
+    return summarize(keys, st, alerts, now, window, swindow)
 end
 
 -- claim: record an escalation exactly once across workers.
@@ -369,6 +548,9 @@ redis.register_function('impactd_route', route)
 redis.register_function('impactd_hold', hold)
 redis.register_function('impactd_unhold', unhold)
 redis.register_function('impactd_bind', bind)
-redis.register_function('impactd_close', close)
+redis.register_function('impactd_map', map)
+redis.register_function('impactd_impact', impact)
+redis.register_function('impactd_schedule', schedule)
+redis.register_function('impactd_due', due)
 redis.register_function('impactd_apply', apply)
 redis.register_function('impactd_claim', claim)

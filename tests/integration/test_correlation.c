@@ -122,11 +122,50 @@ static void test_incident_key_groups_services(void **state) {
         harness_stop(&h);
 }
 
+/* Accounts kept in Redis hashes by another system (impact:account:<id>)
+ * win over the YAML catalog; fields of the event win over both. */
+static void test_account_hashes_in_redis(void **state) {
+        static harness_t h;
+        (void)state;
+        harness_start(&h, "account-hashes", 11, 2, TEST_CATALOG);
+        /* umbrella is in no YAML; initech's YAML ARR is 50000 */
+        freeReplyObject(harness_redis(&h, "HSET impact:account:umbrella tier "
+                                          "ENTERPRISE arr 250000 strategic true"));
+        freeReplyObject(harness_redis(&h, "HSET impact:account:initech arr 90000"));
+        harness_worker_start(&h, 0);
+        harness_produce(&h, "alerts", search_alert, false);
+        harness_flush(&h);
+        assert_true(harness_wait_consumed(&h, 20000));
+        harness_produce(&h, "tickets",
+                        "{\"event_id\":\"u1\",\"ticket_id\":\"T-U\","
+                        "\"account_id\":\"umbrella\",\"service\":\"search\","
+                        "\"status\":\"OPEN\",\"occurred_at\":1795000060000}",
+                        false);
+        harness_produce(&h, "tickets",
+                        "{\"event_id\":\"i1\",\"ticket_id\":\"T-I\","
+                        "\"account_id\":\"initech\",\"service\":\"search\","
+                        "\"arr\":70000,\"status\":\"OPEN\","
+                        "\"occurred_at\":1795000070000}", false);
+        harness_flush(&h);
+        assert_true(harness_wait_consumed(&h, 20000));
+        json_t *all = harness_read_all(&h, "impact.scored");
+        json_t *last = json_array_get(all, json_array_size(all) - 1);
+        assert_int_equal(jint(last, "affected_accounts"), 2);
+        /* umbrella 250000 from its hash + initech 70000 from the event */
+        assert_near(jnum(last, "arr_at_risk"), 320000);
+        /* umbrella is strategic in its hash: the tier dimension tops out */
+        assert_near(jnum(json_object_get(last, "dimensions"), "customer_tier"), 100);
+        json_decref(all);
+        assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
+        harness_stop(&h);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_teardown(test_ticket_before_alert_gives_same_result, harness_teardown),
                 cmocka_unit_test_teardown(test_sentiment_before_its_ticket_joins_through_it, harness_teardown),
                 cmocka_unit_test_teardown(test_incident_key_groups_services, harness_teardown),
+                cmocka_unit_test_teardown(test_account_hashes_in_redis, harness_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,48 +24,53 @@ typedef struct step {
 #define A(...) "{\"event_id\":" __VA_ARGS__ "}"
 
 static const step_t steps[] = {
-        /* users 1000/20000 x 0.7 = 3.5; blast 1/3 = 33.3:
-         * 0.25*3.5 + 0.10*33.3 = 4.2 */
+        /* users 1000/20000 x 0.7 = 3.5; blast radius: payments alone (no
+         * dependents), 20000 of the catalog's 80000 users = 25.0:
+         * 0.25*3.5 + 0.10*25 = 3.375 -> 3.4 */
         {"alerts", A("\"a1\",\"service\":\"payments\",\"status\":\"FIRING\","
                      "\"disruption\":\"DEGRADED\",\"affected_users\":1000,"
                      "\"declared_severity\":4,\"occurred_at\":1795000000000"),
-         "OPEN", 4.2, 5, "PARTIAL", 1000, 0, 0, "MEDIUM"},
-        /* users 60, revenue 100k/1M = 10, slo 100, blast 33.3, duration
-         * 1/240 min = 0.4: 15 + 2.5 + 20 + 3.33 + 0.04 = 40.9 */
+         "OPEN", 3.4, 5, "PARTIAL", 1000, 0, 0, "MEDIUM"},
+        /* users 60, revenue 100k/1M = 10, slo 100, blast 25, duration
+         * 1/240 min = 0.4: 15 + 2.5 + 20 + 2.5 + 0.04 = 40.0 */
         {"alerts", A("\"a2\",\"service\":\"payments\",\"status\":\"FIRING\","
                      "\"disruption\":\"OUTAGE\",\"affected_users\":12000,"
                      "\"slo_burn_rate\":14.4,\"revenue_loss_per_hour\":100000,"
                      "\"occurred_at\":1795000060000"),
-         "OPEN", 40.9, 3, "COMPLETE", 12000, 0, 0, "HIGH"},
+         "OPEN", 40.0, 3, "COMPLETE", 12000, 0, 0, "HIGH"},
         /* acme: revenue (500k + 100k)/1M = 60, tier 100 (strategic):
-         * 15 + 15 + 20 + 3.33 + 10 + 0.08 = 63.4 */
+         * 15 + 15 + 20 + 2.5 + 10 + 0.08 = 62.6.  Its ENTERPRISE SLA:
+         * triaged at T0 (declared severity), 2 of 240 min: not at risk */
         {"tickets", A("\"t1\",\"ticket_id\":\"T-1\",\"account_id\":\"acme\","
                       "\"service\":\"payments\",\"status\":\"OPEN\","
                       "\"region\":\"eu-central\",\"platform\":\"web\","
                       "\"occurred_at\":1795000120000"),
-         "OPEN", 63.4, 2, "COMPLETE", 12000, 1, 500000, "HIGH"},
-        /* acme again: counted once, ARR once; duration 3 min: 63.5 */
+         "OPEN", 62.6, 2, "COMPLETE", 12000, 1, 500000, "HIGH"},
+        /* acme again: counted once, ARR once; duration 3 min = 1.25 ->
+         * 1.3: 62.63 -> 62.6 */
         {"tickets", A("\"t2\",\"ticket_id\":\"T-2\",\"account_id\":\"acme\","
                       "\"service\":\"payments\",\"status\":\"OPEN\","
                       "\"region\":\"eu-south\",\"platform\":\"ios\","
                       "\"occurred_at\":1795000180000"),
-         "OPEN", 63.5, 2, "COMPLETE", 12000, 1, 500000, "HIGH"},
-        /* globex: revenue (800k + 100k)/1M = 90: 15 + 22.5 + 20 + 3.33 +
-         * 10 + 0.17 = 71.0 */
+         "OPEN", 62.6, 2, "COMPLETE", 12000, 1, 500000, "HIGH"},
+        /* globex: revenue (800k + 100k)/1M = 90: 15 + 22.5 + 20 + 2.5 +
+         * 10 + 0.17 = 70.17 -> 70.2 */
         {"tickets", A("\"t3\",\"ticket_id\":\"T-3\",\"account_id\":\"globex\","
                       "\"service\":\"payments\",\"status\":\"OPEN\","
                       "\"region\":\"eu-central\",\"platform\":\"web\","
                       "\"occurred_at\":1795000240000"),
-         "OPEN", 71.0, 2, "COMPLETE", 12000, 2, 800000, "HIGH"},
-        /* joins through its ticket: lift 10 x 1.0 x 1/10 = 1.0 on 71.04 */
+         "OPEN", 70.2, 2, "COMPLETE", 12000, 2, 800000, "HIGH"},
+        /* joins through its ticket: lift 10 x 1.0 x 1/10 = 1.0; duration
+         * 5 min = 2.1: 70.21 -> 70.2 + 1.0 */
         {"sentiment", A("\"s1\",\"account_id\":\"acme\",\"ticket_id\":\"T-1\","
                         "\"score\":-0.8,\"channel\":\"chat\","
                         "\"occurred_at\":1795000300000"),
-         "OPEN", 72.0, 2, "COMPLETE", 12000, 2, 800000, "HIGH"},
-        /* resolved after 12 min: duration 5.0 -> 71.3 + 1.0 */
+         "OPEN", 71.2, 2, "COMPLETE", 12000, 2, 800000, "HIGH"},
+        /* resolved after 12 min (quiet time 0 in the test catalog):
+         * duration 5.0 -> 70.5 + 1.0 */
         {"alerts", A("\"a3\",\"service\":\"payments\",\"status\":\"RESOLVED\","
                      "\"occurred_at\":1795000720000"),
-         "RESOLVED", 72.3, 2, "COMPLETE", 12000, 2, 800000, "HIGH"},
+         "RESOLVED", 71.5, 2, "COMPLETE", 12000, 2, 800000, "HIGH"},
 };
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
 

@@ -1,0 +1,175 @@
+/* Events -> the packed FCALL arguments of impactd_apply (layout in
+ * impactd.lua), with the account catalog filled in. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch_internal.h"
+
+static const char *str_or_empty(const char *s) {
+        return s ? s : "";
+}
+
+static int add_str(redis_args_t *a, const char *s) {
+        s = str_or_empty(s);
+        return redis_args_add(a, s, strlen(s));
+}
+
+static int pack_alert(redis_args_t *a, const event_t *ev) {
+        const event_alert_t *al = &ev->u.alert;
+        int r = redis_args_add(a, "A", 1) | add_str(a, ev->event_id) |
+                add_str(a, ev->service) |
+                redis_args_add(a, al->status == ALERT_FIRING ? "F" : "R", 1);
+        r |= (ev->has & HAS_DISRUPTION) ? redis_args_addf(a, "%d", al->disruption)
+                                        : add_str(a, NULL);
+        r |= (ev->has & HAS_DECLARED_SEVERITY)
+                     ? redis_args_addf(a, "%d", al->declared_severity)
+                     : add_str(a, NULL);
+        r |= (ev->has & HAS_AFFECTED_USERS)
+                     ? redis_args_addf(a, "%" PRId64, al->affected_users)
+                     : add_str(a, NULL);
+        r |= (ev->has & HAS_SLO_BURN_RATE)
+                     ? redis_args_addf(a, "%.17g", al->slo_burn_rate)
+                     : add_str(a, NULL);
+        r |= (ev->has & HAS_REVENUE_LOSS)
+                     ? redis_args_addf(a, "%.17g", al->revenue_loss_per_hour)
+                     : add_str(a, NULL);
+        r |= add_str(a, ev->region);
+        return r | redis_args_addf(a, "%" PRId64, ev->occurred_at);
+}
+
+/* The account as this batch read it from Redis, or NULL. */
+static const redis_account_t *redis_account(const batch_t *b, const char *id) {
+        size_t i = strmap_get(&b->acct_map, id);
+        if (i == NONE || !b->accounts[i].acct.found)
+                return NULL;
+        return &b->accounts[i].acct;
+}
+
+/* Event fields win over the Redis hash, which wins over the YAML. */
+typedef struct account_facts {
+        customer_tier_t tier;
+        double arr; /* < 0 = unknown */
+        int strategic; /* -1 = unknown */
+} account_facts_t;
+
+static void account_facts(const batch_t *b, const event_t *ev,
+                          account_facts_t *f) {
+        const event_ticket_t *t = &ev->u.ticket;
+        const config_account_t *yaml = config_account_find(b->conf, t->account_id);
+        const redis_account_t *kv = redis_account(b, t->account_id);
+        f->tier = TIER_NONE;
+        f->arr = -1;
+        f->strategic = -1;
+        if (yaml) {
+                f->tier = yaml->tier;
+                f->arr = yaml->arr;
+                f->strategic = yaml->strategic;
+        }
+        if (kv) {
+                if (kv->tier != TIER_NONE)
+                        f->tier = kv->tier;
+                if (kv->arr >= 0)
+                        f->arr = kv->arr;
+                if (kv->strategic >= 0)
+                        f->strategic = kv->strategic;
+        }
+        if (ev->has & HAS_CUSTOMER_TIER)
+                f->tier = t->customer_tier;
+        if (ev->has & HAS_ARR)
+                f->arr = t->arr;
+        if (ev->has & HAS_STRATEGIC)
+                f->strategic = t->strategic;
+}
+
+/* The account id up to the first configured separator: the data
+ * partition it lives in ("eu1-acme" -> "eu1"); none without one. */
+static int add_prefix(const config_t *conf, redis_args_t *a, const char *id) {
+        const char *seps = conf->segments.account_prefix_separators;
+        if (!seps || !*seps || !id)
+                return add_str(a, NULL);
+        size_t n = strcspn(id, seps);
+        if (!id[n] || n == 0)
+                return add_str(a, NULL);
+        return redis_args_add(a, id, n);
+}
+
+static int pack_ticket(const batch_t *b, redis_args_t *a, const event_t *ev) {
+        static const char *const status_code[] = {"O", "R", "S"};
+        const event_ticket_t *t = &ev->u.ticket;
+        account_facts_t f;
+        account_facts(b, ev, &f);
+        int r = redis_args_add(a, "T", 1) | add_str(a, ev->event_id) |
+                add_str(a, t->ticket_id) | add_str(a, t->account_id);
+        r |= f.tier != TIER_NONE ? redis_args_addf(a, "%d", f.tier)
+                                 : add_str(a, NULL);
+        r |= f.arr >= 0 ? redis_args_addf(a, "%.17g", f.arr) : add_str(a, NULL);
+        /* Only a known "yes" is sent: an account is never un-flagged by a
+         * later ticket that does not say. */
+        r |= add_str(a, f.strategic == 1 ? "1" : f.strategic == 0 ? "0" : NULL);
+        r |= add_str(a, ev->region) | add_str(a, t->product_version) |
+             add_str(a, t->platform) | add_str(a, t->feature) |
+             add_prefix(b->conf, a, t->account_id) |
+             add_str(a, status_code[t->status]) |
+             add_str(a, t->personal_data_at_risk ? "1" : "0");
+        return r | redis_args_addf(a, "%" PRId64, ev->occurred_at);
+}
+
+static int pack_sentiment(const config_t *conf, redis_args_t *a,
+                          const event_t *ev) {
+        const event_sentiment_t *s = &ev->u.sentiment;
+        bool negative = s->score < conf->scoring.sentiment_negative_below;
+        return redis_args_add(a, "S", 1) | add_str(a, ev->event_id) |
+               add_str(a, s->account_id) |
+               redis_args_addf(a, "%.17g", s->score) |
+               add_str(a, negative ? "1" : "0") |
+               redis_args_addf(a, "%" PRId64, ev->occurred_at);
+}
+
+int batch_pack_event(batch_t *b, const event_t *ev) {
+        switch (ev->kind) {
+        case EVENT_ALERT: return pack_alert(&b->args, ev);
+        case EVENT_TICKET: return pack_ticket(b, &b->args, ev);
+        default: return pack_sentiment(b->conf, &b->args, ev);
+        }
+}
+
+/* ---- accounts kept in Redis by another system ---------------------------- */
+
+size_t batch_append_accounts(batch_t *b, size_t from) {
+        size_t n = 0;
+        if (!b->conf->accounts_from_redis)
+                return 0;
+        for (size_t i = from; i < b->n_items; i++) {
+                const item_t *it = b->items[i];
+                if (it->ev.kind != EVENT_TICKET || it->applied)
+                        continue;
+                const char *id = it->ev.u.ticket.account_id;
+                size_t idx = strmap_get_or_put(&b->acct_map, id, b->n_accounts);
+                if (idx != b->n_accounts)
+                        continue; /* read already, or NONE: packed from YAML */
+                account_slot_t *slots = batch_grow(b->accounts, &b->cap_accounts,
+                                                   b->n_accounts + 1,
+                                                   sizeof(*slots));
+                if (!slots)
+                        break;
+                b->accounts = slots;
+                slots[b->n_accounts].id = id;
+                slots[b->n_accounts].acct.found = false;
+                b->n_accounts++;
+                redis_state_append_account(b->rs, id);
+                n++;
+        }
+        return n;
+}
+
+impactd_err_t batch_read_accounts(batch_t *b, size_t n, char *errstr,
+                                  size_t errstr_size) {
+        for (size_t k = b->n_accounts - n; k < b->n_accounts; k++) {
+                impactd_err_t err = redis_state_read_account(
+                        b->rs, &b->accounts[k].acct, errstr, errstr_size);
+                if (err)
+                        return err;
+        }
+        return IMPACTD_OK;
+}

@@ -1,0 +1,363 @@
+/* Reading the replies of the pipelined calls, in append order. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "redis_state_internal.h"
+
+/* ---- reading ------------------------------------------------------------ */
+
+static impactd_err_t read_reply(redis_state_t *rs, redisReply **out,
+                                char *errstr, size_t errstr_size) {
+        void *r = NULL;
+        if (rs->last) {
+                freeReplyObject(rs->last);
+                rs->last = NULL;
+        }
+        if (!rs->ctx || rs->pending == 0) {
+                snprintf(errstr, errstr_size, "redis: no reply pending");
+                return IMPACTD_ERR_REDIS;
+        }
+        rs->pending--;
+        if (redisGetReply(rs->ctx, &r) != REDIS_OK) {
+                snprintf(errstr, errstr_size, "redis: %s",
+                         rs->ctx->errstr[0] ? rs->ctx->errstr
+                                            : "connection lost");
+                rs->pending = 0;
+                return IMPACTD_ERR_REDIS;
+        }
+        rs->last = r;
+        if (rs->last->type == REDIS_REPLY_ERROR) {
+                snprintf(errstr, errstr_size, "redis: %s", rs->last->str);
+                return IMPACTD_ERR_REDIS;
+        }
+        *out = rs->last;
+        return IMPACTD_OK;
+}
+
+void redis_state_discard(redis_state_t *rs) {
+        char errstr[256];
+        redisReply *r;
+        while (rs->pending > 0 && rs->ctx && !rs->ctx->err)
+                read_reply(rs, &r, errstr, sizeof(errstr));
+        rs->pending = 0;
+}
+
+static int held_reserve(redis_state_t *rs, size_t n) {
+        if (n <= rs->held_cap)
+                return 0;
+        const char **h = realloc(rs->held, n * sizeof(*h));
+        if (!h)
+                return -1;
+        rs->held = h;
+        size_t *l = realloc(rs->held_lens, n * sizeof(*l));
+        if (!l)
+                return -1;
+        rs->held_lens = l;
+        rs->held_cap = n;
+        return 0;
+}
+
+static void copy_id(char *dst, const redisReply *r) {
+        size_t n = r->len < INCIDENT_ID_MAX - 1 ? r->len : INCIDENT_ID_MAX - 1;
+        memcpy(dst, r->str, n);
+        dst[n] = '\0';
+}
+
+impactd_err_t redis_state_read_route(redis_state_t *rs,
+                                     redis_route_reply_t *out, char *errstr,
+                                     size_t errstr_size) {
+        redisReply *r;
+        impactd_err_t err = read_reply(rs, &r, errstr, errstr_size);
+        memset(out, 0, sizeof(*out));
+        if (err)
+                return err;
+        if (r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
+            r->element[1]->type != REDIS_REPLY_INTEGER)
+                goto bad;
+        if (r->element[0]->type == REDIS_REPLY_STRING)
+                copy_id(out->incident_id, r->element[0]);
+        size_t n = (size_t)r->element[1]->integer;
+        if (2 + n > r->elements || held_reserve(rs, r->elements) == -1)
+                goto bad;
+        for (size_t i = 2; i < r->elements; i++) {
+                if (r->element[i]->type != REDIS_REPLY_STRING)
+                        goto bad;
+                rs->held[i - 2] = r->element[i]->str;
+                rs->held_lens[i - 2] = r->element[i]->len;
+        }
+        out->alert_incidents = rs->held;
+        out->alert_incident_lens = rs->held_lens;
+        out->alerts_cnt = n;
+        out->held = rs->held + n;
+        out->held_lens = rs->held_lens + n;
+        out->held_cnt = r->elements - 2 - n;
+        return IMPACTD_OK;
+bad:
+        snprintf(errstr, errstr_size, "redis: unexpected reply to route");
+        return IMPACTD_ERR_REDIS;
+}
+
+impactd_err_t redis_state_read_hold(redis_state_t *rs, char *incident_id,
+                                    char *errstr, size_t errstr_size) {
+        redisReply *r;
+        impactd_err_t err = read_reply(rs, &r, errstr, errstr_size);
+        incident_id[0] = '\0';
+        if (!err && r->type == REDIS_REPLY_STRING)
+                copy_id(incident_id, r);
+        return err;
+}
+
+impactd_err_t redis_state_read_status(redis_state_t *rs, char *errstr,
+                                      size_t errstr_size) {
+        redisReply *r;
+        return read_reply(rs, &r, errstr, errstr_size);
+}
+
+impactd_err_t redis_state_read_claim(redis_state_t *rs, bool *claimed,
+                                     int *prev_level, char *errstr,
+                                     size_t errstr_size) {
+        redisReply *r;
+        impactd_err_t err = read_reply(rs, &r, errstr, errstr_size);
+        if (err)
+                return err;
+        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+                snprintf(errstr, errstr_size, "redis: unexpected reply to claim");
+                return IMPACTD_ERR_REDIS;
+        }
+        *claimed = r->element[0]->integer == 1;
+        *prev_level = (int)r->element[1]->integer;
+        return IMPACTD_OK;
+}
+
+/* ---- the apply reply ---------------------------------------------------- */
+
+enum {
+        F_REVISION = 0, F_STATUS, F_ROOT, F_DETECTED, F_LAST, F_RESOLVED,
+        F_TRIAGED, F_DECLARED, F_USERS, F_DISRUPTION, F_BURN, F_LOSS,
+        F_ACCOUNTS, F_ARR, F_TIER, F_STRATEGIC, F_TICKETS, F_TICKETS_OPEN,
+        F_PERSONAL, F_SENT_COUNT, F_SENT_NEG, F_SENT_SUM, F_TIX_NOW,
+        F_TIX_PREV, F_MAX_ESC, F_CHANGED, F_DUPS, F_RESOLVED_NOW,
+        F_TIERS, F_QUIET_SINCE, F_SNOW_COUNT, F_SNOW_NEG, F_SNOW_SUM,
+        F_SPREV_COUNT, F_SPREV_SUM, F_REOPENED,
+        F_N_SERVICES, F_N_SEGMENTS, F_N_NEW_TICKETS, F_N_IMPACTED,
+        F_N_REGIONS, F_N_HANDOVERS, F_HEADER_COUNT
+};
+
+#define HANDOVER_FIELDS 6
+
+void incident_clear(incident_t *inc) {
+        if (inc->reply_)
+                freeReplyObject(inc->reply_);
+        free(inc->services);
+        free(inc->impacted);
+        free(inc->segments);
+        free(inc->region_users);
+        free(inc->handovers);
+        free(inc->new_tickets);
+        memset(inc, 0, sizeof(*inc));
+}
+
+static int64_t field_i64(const redisReply *r, size_t i) {
+        return strtoll(r->element[i]->str, NULL, 10);
+}
+
+static double field_dbl(const redisReply *r, size_t i) {
+        return strtod(r->element[i]->str, NULL);
+}
+
+static void parse_segment(incident_t *inc, char *name, const char *count) {
+        /* "kind\x1fvalue": split in place, the reply is ours. */
+        char *sep = strchr(name, '\x1f');
+        if (!sep)
+                return;
+        *sep = '\0';
+        for (int k = 0; k < SEGMENT_KIND_COUNT; k++) {
+                const char *kind = segment_kind_name(k);
+                if (!kind || strcmp(name, kind) != 0)
+                        continue;
+                segment_count_t *s = &inc->segments[inc->segments_cnt++];
+                s->kind = (segment_kind_t)k;
+                s->value = sep + 1;
+                s->count = strtoll(count, NULL, 10);
+                return;
+        }
+}
+
+static void parse_handover(handover_t *h, const redisReply *r, size_t at) {
+        h->service = r->element[at]->str;
+        h->disruption = r->element[at + 1]->len ? (int)field_i64(r, at + 1) : -1;
+        h->affected_users = r->element[at + 2]->len ? field_i64(r, at + 2) : -1;
+        h->slo_burn_rate = r->element[at + 3]->len ? field_dbl(r, at + 3) : -1;
+        h->revenue_loss_per_hour =
+                r->element[at + 4]->len ? field_dbl(r, at + 4) : -1;
+        h->region = r->element[at + 5]->str;
+}
+
+static impactd_err_t parse_lists(incident_t *inc, redisReply *r) {
+        size_t ns = (size_t)field_i64(r, F_N_SERVICES);
+        size_t ng = (size_t)field_i64(r, F_N_SEGMENTS);
+        size_t nt = (size_t)field_i64(r, F_N_NEW_TICKETS);
+        size_t ni = (size_t)field_i64(r, F_N_IMPACTED);
+        size_t nr = (size_t)field_i64(r, F_N_REGIONS);
+        size_t nh = (size_t)field_i64(r, F_N_HANDOVERS);
+        size_t at = F_HEADER_COUNT;
+        if (r->elements != at + ns + 2 * ng + nt + ni + 2 * nr +
+                                   HANDOVER_FIELDS * nh)
+                return IMPACTD_ERR_REDIS;
+        inc->services = calloc(ns + 1, sizeof(*inc->services));
+        inc->segments = calloc(ng + 1, sizeof(*inc->segments));
+        inc->new_tickets = calloc(nt + 1, sizeof(*inc->new_tickets));
+        inc->impacted = calloc(ni + 1, sizeof(*inc->impacted));
+        inc->region_users = calloc(nr + 1, sizeof(*inc->region_users));
+        inc->handovers = calloc(nh + 1, sizeof(*inc->handovers));
+        if (!inc->services || !inc->segments || !inc->new_tickets ||
+            !inc->impacted || !inc->region_users || !inc->handovers)
+                return IMPACTD_ERR_NOMEM;
+        for (size_t i = 0; i < ns; i++)
+                inc->services[inc->services_cnt++] = r->element[at++]->str;
+        for (size_t i = 0; i < ng; i++, at += 2)
+                parse_segment(inc, r->element[at]->str, r->element[at + 1]->str);
+        for (size_t i = 0; i < nt; i++)
+                inc->new_tickets[inc->new_tickets_cnt++] = r->element[at++]->str;
+        for (size_t i = 0; i < ni; i++)
+                inc->impacted[inc->impacted_cnt++] = r->element[at++]->str;
+        for (size_t i = 0; i < nr; i++, at += 2) {
+                region_users_t *ru = &inc->region_users[inc->region_users_cnt++];
+                ru->region = r->element[at]->str;
+                ru->users = (int64_t)field_dbl(r, at + 1);
+        }
+        for (size_t i = 0; i < nh; i++, at += HANDOVER_FIELDS)
+                parse_handover(&inc->handovers[inc->handovers_cnt++], r, at);
+        return IMPACTD_OK;
+}
+
+static void parse_header(incident_t *inc, const redisReply *r) {
+        inc->revision = field_i64(r, F_REVISION);
+        inc->open = strcmp(r->element[F_STATUS]->str, "RESOLVED") != 0;
+        inc->root_service = r->element[F_ROOT]->str;
+        inc->detected_at = field_i64(r, F_DETECTED);
+        inc->last_event_at = field_i64(r, F_LAST);
+        inc->resolved_at = field_i64(r, F_RESOLVED);
+        inc->triaged_at = field_i64(r, F_TRIAGED);
+        inc->quiet_since = field_i64(r, F_QUIET_SINCE);
+        inc->declared_severity = (int)field_i64(r, F_DECLARED);
+        inc->affected_users = (int64_t)field_dbl(r, F_USERS);
+        inc->disruption = (int)field_dbl(r, F_DISRUPTION);
+        inc->slo_burn_rate = field_dbl(r, F_BURN);
+        inc->revenue_loss_per_hour = field_dbl(r, F_LOSS);
+        inc->affected_accounts = field_i64(r, F_ACCOUNTS);
+        inc->arr_at_risk = field_dbl(r, F_ARR);
+        inc->max_tier = (int)field_i64(r, F_TIER);
+        inc->tiers = (unsigned)field_i64(r, F_TIERS);
+        inc->strategic = field_i64(r, F_STRATEGIC) != 0;
+        inc->tickets_total = field_i64(r, F_TICKETS);
+        inc->tickets_open = field_i64(r, F_TICKETS_OPEN);
+        inc->personal_data_at_risk = field_i64(r, F_PERSONAL) != 0;
+        inc->sentiment_count = field_i64(r, F_SENT_COUNT);
+        inc->sentiment_negative = field_i64(r, F_SENT_NEG);
+        inc->sentiment_sum = field_dbl(r, F_SENT_SUM);
+        inc->sentiment_now_count = field_i64(r, F_SNOW_COUNT);
+        inc->sentiment_now_negative = field_i64(r, F_SNOW_NEG);
+        inc->sentiment_now_sum = field_dbl(r, F_SNOW_SUM);
+        inc->sentiment_prev_count = field_i64(r, F_SPREV_COUNT);
+        inc->sentiment_prev_sum = field_dbl(r, F_SPREV_SUM);
+        inc->tickets_now = field_i64(r, F_TIX_NOW);
+        inc->tickets_prev = field_i64(r, F_TIX_PREV);
+        inc->max_escalated = (int)field_i64(r, F_MAX_ESC);
+        inc->changed = field_i64(r, F_CHANGED) != 0;
+        inc->dups = field_i64(r, F_DUPS);
+        inc->resolved_now = field_i64(r, F_RESOLVED_NOW) != 0;
+        inc->reopened = field_i64(r, F_REOPENED) != 0;
+}
+
+impactd_err_t redis_state_read_apply(redis_state_t *rs, incident_t *inc,
+                                     char *errstr, size_t errstr_size) {
+        redisReply *r;
+        incident_clear(inc);
+        impactd_err_t err = read_reply(rs, &r, errstr, errstr_size);
+        if (err)
+                return err;
+        if (r->type == REDIS_REPLY_NIL) { /* Lua false: expired */
+                inc->gone = true;
+                return IMPACTD_OK;
+        }
+        /* The incident keeps the reply: its lists are views into it. */
+        inc->reply_ = r;
+        rs->last = NULL;
+        if (r->type != REDIS_REPLY_ARRAY || r->elements < F_HEADER_COUNT)
+                goto bad;
+        for (size_t i = 0; i < r->elements; i++)
+                if (r->element[i]->type != REDIS_REPLY_STRING)
+                        goto bad;
+        parse_header(inc, r);
+        if ((err = parse_lists(inc, r)) == IMPACTD_OK)
+                return IMPACTD_OK;
+        if (err == IMPACTD_ERR_NOMEM) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return err;
+        }
+bad:
+        snprintf(errstr, errstr_size, "redis: unexpected reply to apply");
+        return IMPACTD_ERR_REDIS;
+}
+
+impactd_err_t redis_state_read_due(redis_state_t *rs, redis_due_t *out,
+                                   size_t max, size_t *n, char *errstr,
+                                   size_t errstr_size) {
+        redisReply *r;
+        impactd_err_t err = read_reply(rs, &r, errstr, errstr_size);
+        *n = 0;
+        if (err)
+                return err;
+        if (r->type != REDIS_REPLY_ARRAY || r->elements % 2) {
+                snprintf(errstr, errstr_size, "redis: unexpected reply to due");
+                return IMPACTD_ERR_REDIS;
+        }
+        for (size_t i = 0; i + 1 < r->elements && *n < max; i += 2) {
+                if (r->element[i]->type != REDIS_REPLY_STRING ||
+                    r->element[i + 1]->type != REDIS_REPLY_STRING)
+                        continue;
+                copy_id(out[*n].incident_id, r->element[i]);
+                out[*n].deadline = (int64_t)strtod(r->element[i + 1]->str, NULL);
+                (*n)++;
+        }
+        return IMPACTD_OK;
+}
+
+/* Fields another system may set; anything else in the hash is ignored,
+ * and a value that does not parse counts as not given. */
+impactd_err_t redis_state_read_account(redis_state_t *rs, redis_account_t *out,
+                                       char *errstr, size_t errstr_size) {
+        redisReply *r;
+        impactd_err_t err = read_reply(rs, &r, errstr, errstr_size);
+        memset(out, 0, sizeof(*out));
+        out->arr = -1;
+        out->strategic = -1;
+        if (err)
+                return err;
+        if (r->type != REDIS_REPLY_ARRAY)
+                return IMPACTD_OK;
+        for (size_t i = 0; i + 1 < r->elements; i += 2) {
+                const char *k = r->element[i]->str, *v = r->element[i + 1]->str;
+                char *end;
+                if (!k || !v)
+                        continue;
+                out->found = true;
+                if (!strcmp(k, "tier")) {
+                        customer_tier_t t;
+                        if (customer_tier_parse(v, &t) == 0)
+                                out->tier = t;
+                } else if (!strcmp(k, "arr")) {
+                        double arr = strtod(v, &end);
+                        if (end != v && !*end && arr >= 0)
+                                out->arr = arr;
+                } else if (!strcmp(k, "strategic")) {
+                        if (!strcmp(v, "1") || !strcmp(v, "true"))
+                                out->strategic = 1;
+                        else if (!strcmp(v, "0") || !strcmp(v, "false"))
+                                out->strategic = 0;
+                }
+        }
+        return IMPACTD_OK;
+}

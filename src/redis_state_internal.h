@@ -1,0 +1,22 @@
+/* The connection object shared by redis_state.c (connecting, appending)
+ * and redis_reply.c (reading replies).  Not for other modules. */
+#ifndef IMPACTD_REDIS_STATE_INTERNAL_H
+#define IMPACTD_REDIS_STATE_INTERNAL_H
+
+#include <hiredis/hiredis.h>
+
+#include "redis_state.h"
+
+struct redis_state {
+        const config_t *conf;
+        redisContext *ctx;
+        size_t pending;      /* appended, not yet read */
+        redisReply *last;    /* reply backing the views of the last read */
+        const char **held;   /* redis_route_reply_t storage */
+        size_t *held_lens;
+        size_t held_cap;
+        redis_args_t cmd;    /* the command being appended */
+        char key[10][INCIDENT_ID_MAX + 64];
+};
+
+#endif
