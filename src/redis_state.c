@@ -553,12 +553,16 @@ static impactd_err_t parse_lists(incident_t *inc, redisReply *r) {
                         continue;
                 *sep = '\0';
                 for (int k = 0; k < SEGMENT_KIND_COUNT; k++) {
-                        if (strcmp(name, segment_kind_name(k)) != 0)
+                        /* A kind declared before its encoder exists has
+                         * no name yet. */
+                        const char *kind = segment_kind_name(k);
+                        if (!kind || strcmp(name, kind) != 0)
                                 continue;
                         segment_count_t *s = &inc->segments[inc->segments_cnt++];
                         s->kind = (segment_kind_t)k;
                         s->value = sep + 1;
                         s->count = strtoll(r->element[at + 1]->str, NULL, 10);
+                        break;
                 }
         }
         for (size_t i = 0; i < nt; i++)
