@@ -353,6 +353,9 @@ static rd_kafka_t *reader_new(harness_t *h, const char *topic, int *nparts) {
         rd_kafka_conf_set(kc, "group.id", "impactd-test-reader", NULL, 0);
         rd_kafka_conf_set(kc, "enable.auto.commit", "false", NULL, 0);
         rd_kafka_conf_set(kc, "enable.partition.eof", "true", NULL, 0);
+        /* At the end of a partition a fetch waits this long for data before
+         * the broker answers and EOF is known (default 500 ms). */
+        rd_kafka_conf_set(kc, "fetch.wait.max.ms", "10", NULL, 0);
         rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, kc, errstr, sizeof(errstr));
         if (!rk)
                 die("reader: %s", errstr);
