@@ -38,6 +38,11 @@ static const char *env_or(const char *name, const char *def) {
         return v && *v ? v : def;
 }
 
+/* CTest passes the fixture's URL; the default only serves running a test
+ * binary by hand against scripts/redis-test.sh's default port. */
+static const char *redis_url(void) {
+        return env_or("IMPACTD_TEST_REDIS_URL", "redis://127.0.0.1:6479");
+}
 
 static void start_kafka(harness_t *h, int partitions) {
         char errstr[512];
@@ -84,8 +89,7 @@ static void write_config(harness_t *h, const char *extra) {
                 "log: {level: %s}\n"
                 "%s\n",
                 h->bootstraps, h->name,
-                env_or("IMPACTD_TEST_REDIS_URL", "redis://127.0.0.1:6479"),
-                h->redis_db, env_or("IMPACTD_SOURCE_DIR", "."),
+                redis_url(), h->redis_db, env_or("IMPACTD_SOURCE_DIR", "."),
                 env_or("IMPACTD_TEST_LOG_LEVEL", "info"), extra ? extra : "");
         fclose(fp);
 }
@@ -115,6 +119,7 @@ void harness_start(harness_t *h, const char *name, int redis_db,
         if (!mkdtemp(h->dir))
                 die("mkdtemp: %s", strerror(errno));
         h->redis_db = redis_db;
+        snprintf(h->clock_path, sizeof(h->clock_path), "%s/clock", h->dir);
         start_kafka(h, partitions);
         write_config(h, extra_yaml);
         config_t *conf = config_load(h->config_path, errstr, sizeof(errstr));
@@ -124,12 +129,12 @@ void harness_start(harness_t *h, const char *name, int redis_db,
         if (!(h->codec = codec_new(conf, errstr, sizeof(errstr))))
                 die("codec: %s", errstr);
 
-        const char *url = env_or("IMPACTD_TEST_REDIS_URL", "redis://127.0.0.1:6479");
+        const char *url = redis_url();
         const char *hp = strstr(url, "://");
-        char host[128] = "127.0.0.1";
-        int port = 6479;
-        if (hp && sscanf(hp + 3, "%127[^:]:%d", host, &port) < 1)
-                die("bad IMPACTD_TEST_REDIS_URL %s", url);
+        char host[128];
+        int port;
+        if (!hp || sscanf(hp + 3, "%127[^:]:%d", host, &port) != 2)
+                die("IMPACTD_TEST_REDIS_URL %s is not redis://host:port", url);
         h->redis = redisConnect(host, port);
         if (!h->redis || h->redis->err)
                 die("redis %s:%d: %s (is the redis fixture running?)", host,
@@ -167,6 +172,37 @@ void harness_stop(harness_t *h) {
 
 /* ---- workers ------------------------------------------------------------ */
 
+void harness_set_clock(harness_t *h, int64_t ms) {
+        char tmp[340];
+        snprintf(tmp, sizeof(tmp), "%s.tmp", h->clock_path);
+        FILE *fp = fopen(tmp, "w");
+        if (!fp || fprintf(fp, "%lld\n", (long long)ms) < 0 || fclose(fp))
+                die("cannot write %s: %s", tmp, strerror(errno));
+        if (rename(tmp, h->clock_path))
+                die("rename %s: %s", tmp, strerror(errno));
+}
+
+extern char **environ;
+
+/* The test's environment plus IMPACTD_CLOCK_FILE, built before fork so
+ * the child only has to exec (librdkafka's threads may hold malloc's
+ * locks at fork time). */
+static char **worker_environ(const harness_t *h, char *clock_var,
+                             size_t size) {
+        size_t n = 0, k = 0;
+        while (environ[n])
+                n++;
+        char **envp = calloc(n + 2, sizeof(*envp));
+        if (!envp)
+                die("out of memory");
+        snprintf(clock_var, size, "IMPACTD_CLOCK_FILE=%s", h->clock_path);
+        for (size_t i = 0; i < n; i++)
+                if (strncmp(environ[i], "IMPACTD_CLOCK_FILE=", 19) != 0)
+                        envp[k++] = environ[i];
+        envp[k] = clock_var;
+        return envp;
+}
+
 static int file_has_line(const char *path, const char *needle) {
         char line[1024];
         FILE *fp = fopen(path, "r");
@@ -180,7 +216,11 @@ static int file_has_line(const char *path, const char *needle) {
 }
 
 void harness_worker_start(harness_t *h, int idx) {
-        char out[320], log[320];
+        char out[320], log[320], clock_var[360];
+        const char *bin = env_or("IMPACTD_BIN", "./impactd");
+        char *const argv[] = {"impactd", "run", "--config", h->config_path,
+                              NULL};
+        char **envp = worker_environ(h, clock_var, sizeof(clock_var));
         snprintf(out, sizeof(out), "%s/worker%d.out", h->dir, idx);
         snprintf(log, sizeof(log), "%s/worker%d.log", h->dir, idx);
         unlink(out);
@@ -194,10 +234,10 @@ void harness_worker_start(harness_t *h, int idx) {
                         _exit(126);
                 dup2(o, 1);
                 dup2(e, 2);
-                execl(env_or("IMPACTD_BIN", "./impactd"), "impactd", "run",
-                      "--config", h->config_path, (char *)NULL);
+                execve(bin, argv, envp);
                 _exit(127);
         }
+        free(envp);
         h->workers[idx] = pid;
         int64_t deadline = impactd_mono_ms() + 20000;
         while (!file_has_line(out, "kafka bootstrap:")) {
@@ -313,6 +353,9 @@ static rd_kafka_t *reader_new(harness_t *h, const char *topic, int *nparts) {
         rd_kafka_conf_set(kc, "group.id", "impactd-test-reader", NULL, 0);
         rd_kafka_conf_set(kc, "enable.auto.commit", "false", NULL, 0);
         rd_kafka_conf_set(kc, "enable.partition.eof", "true", NULL, 0);
+        /* At the end of a partition a fetch waits this long for data before
+         * the broker answers and EOF is known (default 500 ms). */
+        rd_kafka_conf_set(kc, "fetch.wait.max.ms", "10", NULL, 0);
         rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, kc, errstr, sizeof(errstr));
         if (!rk)
                 die("reader: %s", errstr);

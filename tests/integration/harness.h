@@ -13,6 +13,7 @@
 #include <librdkafka/rdkafka.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define HARNESS_MAX_WORKERS 4
@@ -21,6 +22,7 @@ typedef struct harness {
         char name[64];
         char dir[256];         /* temp dir: config, worker logs */
         char config_path[320];
+        char clock_path[320];  /* IMPACTD_CLOCK_FILE of the workers */
         int redis_db;
         rd_kafka_t *mock_rk;
         void *mock;            /* rd_kafka_mock_cluster_t */
@@ -41,6 +43,13 @@ void harness_stop(harness_t *h); /* kills workers, frees everything */
 /* cmocka teardown: stops every harness a failed test left running, so a
  * failing assertion never leaves workers behind. */
 int harness_teardown(void **state);
+
+/* Sets the clock workers measure incidents by to `ms` (epoch ms).  Every
+ * worker runs with IMPACTD_CLOCK_FILE naming a file in the test's temp
+ * dir; until the first call it does not exist and workers use the wall
+ * clock.  The file is replaced atomically, so a worker never reads half a
+ * number; workers pick the new time up on their next poll. */
+void harness_set_clock(harness_t *h, int64_t ms);
 
 /* Spawns worker `idx` and waits for its "kafka bootstrap" line. */
 void harness_worker_start(harness_t *h, int idx);
