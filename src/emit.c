@@ -94,6 +94,30 @@ static void earliest(int64_t *best, int64_t at, int64_t after) {
                 *best = at;
 }
 
+/* When duration alone, growing one point of its dimension every
+ * full_scale/100 minutes, lifts the score into the next level: a long
+ * incident escalates on the minute, not at the next periodic re-score.
+ * 0 when it cannot (level 1, or the duration dimension tops out first). */
+static int64_t level_by_duration_at(const score_config_t *sc,
+                                    const incident_t *inc, const emit_ctx_t *ctx,
+                                    const score_result_t *r) {
+        double total = 0;
+        for (int d = 0; d < DIM_COUNT; d++)
+                total += sc->weights[d];
+        if (r->computed_level <= 1 || total <= 0 || sc->duration_full_scale_min <= 0)
+                return 0;
+        double per_min = sc->weights[DIM_DURATION] / total * 100.0 /
+                         sc->duration_full_scale_min;
+        double need = sc->level_thresholds[r->computed_level - 2] - r->score;
+        if (per_min <= 0 || need <= 0)
+                return 0;
+        double minutes = (double)ctx->duration_ms / 60000.0 + need / per_min;
+        if (minutes > sc->duration_full_scale_min)
+                return 0;
+        /* A second late: the rounded score has crossed by then. */
+        return inc->detected_at + (int64_t)(minutes * 60000.0) + 1000;
+}
+
 int64_t emit_next_deadline(const config_t *conf, const incident_t *inc,
                            const emit_ctx_t *ctx, const score_result_t *r) {
         const score_config_t *sc = &conf->scoring;
@@ -101,8 +125,13 @@ int64_t emit_next_deadline(const config_t *conf, const incident_t *inc,
         if (!inc->open)
                 return 0;
         earliest(&next, now + conf->lifecycle.rescore_interval_ms, now);
-        if (sc->triage_after_ms > 0 && !r->triage_escalated)
+        /* Only an incident the triage clock would raise needs waking. */
+        bool lacks_signal = inc->affected_users < 0 && inc->arr_at_risk <= 0 &&
+                            inc->revenue_loss_per_hour < 0 &&
+                            inc->tickets_total == 0;
+        if (sc->triage_after_ms > 0 && lacks_signal && !r->triage_escalated)
                 earliest(&next, inc->detected_at + sc->triage_after_ms, now);
+        earliest(&next, level_by_duration_at(sc, inc, ctx, r), now);
         earliest(&next, ctx->sla.next_change_at, now);
         if (inc->quiet_since)
                 earliest(&next, inc->quiet_since + conf->lifecycle.quiet_time_ms,

@@ -17,7 +17,8 @@
 #define T0 1795000000000LL
 #define MIN 60000LL
 
-/* Three services, four accounts: small enough to score by hand. */
+/* Three services, four accounts: small enough to score by hand.  An
+ * incident resolves as soon as its alerts do (no quiet time). */
 #define TEST_CATALOG                                                           \
         "services:\n"                                                          \
         "  payments: {users: 20000, team: payments, depends_on: [payments-db]}\n" \
@@ -27,7 +28,8 @@
         "  acme: {tier: ENTERPRISE, arr: 500000, strategic: true, sla: gold}\n" \
         "  globex: {tier: ENTERPRISE, arr: 300000, sla: gold}\n"               \
         "  initech: {tier: BUSINESS, arr: 50000, sla: silver}\n"               \
-        "  free-1: {tier: FREE, arr: 0}\n"
+        "  free-1: {tier: FREE, arr: 0}\n"                                   \
+        "lifecycle: {quiet_time_s: 0}\n"
 
 static inline const char *jstr(json_t *o, const char *k) {
         const char *s = json_string_value(json_object_get(o, k));
