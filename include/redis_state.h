@@ -120,12 +120,13 @@ size_t redis_state_pending(const redis_state_t *rs);
  * redis_state_read_route(), with the incident each alert went to before. */
 void redis_state_append_route(redis_state_t *rs, route_scope_t scope,
                               const char *name, const char *candidate,
-                              const redis_args_t *alerts);
+                              int64_t now, const redis_args_t *alerts);
 /* hold: keep `n` raw events for a service/ticket with no incident yet.
  * Reply: redis_state_read_hold(). */
 void redis_state_append_hold(redis_state_t *rs, route_scope_t scope,
-                             const char *name, const char *const *events,
-                             const size_t *lens, size_t n);
+                             const char *name, int64_t now,
+                             const char *const *events, const size_t *lens,
+                             size_t n);
 /* unhold: drop held events once applied.  Reply: redis_state_read_status(). */
 void redis_state_append_unhold(redis_state_t *rs, route_scope_t scope,
                                const char *name, const char *const *events,
@@ -135,12 +136,16 @@ void redis_state_append_bind(redis_state_t *rs, const char *ticket_id,
                              const char *incident_id);
 /* map: point a service at an incident (MAP_NX: unless it has one of its
  * own; reply like route, with the service's held events), or, if it still
- * points at `incident_id`, keep it `secs` more (MAP_KEEP) or only `secs`
- * (MAP_EXPIRE; 0 = forget it now; reply: redis_state_read_status()). */
+ * points at `incident_id`, keep it `secs` more (MAP_KEEP: open again) or
+ * let a firing alert reopen it until `until` on the incident clock
+ * (MAP_EXPIRE: resolved; secs = 0 forgets it now).  `now` is the incident
+ * clock.  Reply for KEEP/EXPIRE: redis_state_read_status().  Times in the
+ * routing functions are on the incident clock, so the reopen window is
+ * the same in a test that moves the clock as in production. */
 typedef enum { MAP_NX = 0, MAP_KEEP, MAP_EXPIRE } map_mode_t;
 void redis_state_append_map(redis_state_t *rs, const char *service,
                             const char *incident_id, map_mode_t mode,
-                            int64_t secs);
+                            int64_t secs, int64_t now, int64_t until);
 /* impact: add services to the incident's stored blast radius. */
 void redis_state_append_impact(redis_state_t *rs, const char *incident_id,
                                const char *const *services, size_t n);

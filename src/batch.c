@@ -185,6 +185,7 @@ static size_t lookup_for(batch_t *b, route_scope_t scope, const char *name) {
         l->name = name;
         l->first_alert = l->last_alert = NONE;
         l->candidate[0] = l->incident[0] = '\0';
+        l->now = b->now;
         return idx;
 }
 
@@ -218,6 +219,12 @@ static impactd_err_t route_round(batch_t *b, char *errstr, size_t errstr_size) {
                         goto nomem;
                 if (it->tkt == NONE && it->plan.ticket)
                         goto nomem;
+                /* An event later than the clock routes at its own time
+                 * (the reopen window is judged on the incident clock). */
+                if (it->svc != NONE && b->lookups[it->svc].now < it->ev.occurred_at)
+                        b->lookups[it->svc].now = it->ev.occurred_at;
+                if (it->tkt != NONE && b->lookups[it->tkt].now < it->ev.occurred_at)
+                        b->lookups[it->tkt].now = it->ev.occurred_at;
                 /* The first firing alert of a service in the batch names
                  * the incident that opens if none is open. */
                 lookup_t *l = it->svc != NONE ? &b->lookups[it->svc] : NULL;
@@ -252,7 +259,7 @@ static impactd_err_t route_round(batch_t *b, char *errstr, size_t errstr_size) {
                                         al->ev.event_id);
                 }
                 redis_state_append_route(b->rs, l->scope, l->name, l->candidate,
-                                         &b->args);
+                                         l->now, &b->args);
         }
         /* The accounts of the batch's tickets ride in the same round. */
         size_t accounts = batch_append_accounts(b, 0);
@@ -361,7 +368,10 @@ static impactd_err_t hold_round(batch_t *b, char *errstr, size_t errstr_size) {
                         return IMPACTD_ERR_NOMEM;
                 }
                 const char *raw = b->raw.data;
-                redis_state_append_hold(b->rs, scope, name, &raw, &b->raw.len, 1);
+                int64_t at = it->ev.occurred_at > b->now ? it->ev.occurred_at
+                                                         : b->now;
+                redis_state_append_hold(b->rs, scope, name, at, &raw,
+                                        &b->raw.len, 1);
                 it->held = true;
                 held++;
         }

@@ -160,6 +160,10 @@ static bool schedules(const group_t *grp) {
 size_t batch_append_after(batch_t *b, group_t *grp) {
         const config_t *conf = b->conf;
         const incident_t *inc = &grp->inc;
+        int64_t now = inc->last_event_at > b->now ? inc->last_event_at : b->now;
+        /* Kept in Redis a little past the window, whose end is judged on
+         * the incident clock; at least a second, 0 would mean "forget". */
+        int64_t reopen_s = conf->lifecycle.reopen_window_ms / 1000 + 60;
         size_t n = 0;
         if (inc->gone) {
                 redis_state_append_schedule(b->rs, grp->id, 0);
@@ -183,7 +187,8 @@ size_t batch_append_after(batch_t *b, group_t *grp) {
                         if (!inhibits(grp, grp->added[a]))
                                 continue;
                         redis_state_append_map(b->rs, grp->added[a], inc->id,
-                                               MAP_NX, conf->redis.incident_ttl_s);
+                                               MAP_NX, conf->redis.incident_ttl_s,
+                                               now, 0);
                         n++;
                 }
         }
@@ -195,20 +200,21 @@ size_t batch_append_after(batch_t *b, group_t *grp) {
                 if (handed_over(inc, inc->services[s]))
                         continue;
                 redis_state_append_map(b->rs, inc->services[s], inc->id,
-                                       MAP_EXPIRE,
-                                       conf->lifecycle.reopen_window_ms / 1000);
+                                       MAP_EXPIRE, reopen_s,
+                                       now, inc->resolved_at +
+                                                    conf->lifecycle.reopen_window_ms);
                 n++;
         }
         for (size_t s = 0; inc->resolved_now && s < grp->ctx.impacted_cnt; s++) {
                 if (listed(inc->services, inc->services_cnt, grp->ctx.impacted[s]))
                         continue;
                 redis_state_append_map(b->rs, grp->ctx.impacted[s], inc->id,
-                                       MAP_EXPIRE, 0);
+                                       MAP_EXPIRE, 0, now, 0);
                 n++;
         }
         for (size_t s = 0; inc->reopened && s < inc->services_cnt; s++, n++)
                 redis_state_append_map(b->rs, inc->services[s], inc->id,
-                                       MAP_KEEP, conf->redis.incident_ttl_s);
+                                       MAP_KEEP, conf->redis.incident_ttl_s, now, 0);
         /* Dependents still firing when the root's incident resolved take
          * over as incidents of their own: forget the mapping, then open. */
         for (size_t h = 0; !inc->open && h < inc->handovers_cnt; h++) {
@@ -219,11 +225,12 @@ size_t batch_append_after(batch_t *b, group_t *grp) {
                          ho->service);
                 correlate_takeover_incident_id(ho->service, evid, cand,
                                                sizeof(cand));
-                redis_state_append_map(b->rs, ho->service, inc->id, MAP_EXPIRE, 0);
+                redis_state_append_map(b->rs, ho->service, inc->id, MAP_EXPIRE,
+                                       0, now, 0);
                 redis_args_reset(args);
                 redis_args_addf(args, "F:%s", evid);
                 redis_state_append_route(b->rs, SCOPE_SERVICE, ho->service,
-                                         cand, args);
+                                         cand, now, args);
                 n += 2;
         }
         if (schedules(grp)) {

@@ -36,6 +36,7 @@ typedef struct lookup {
         size_t first_alert, last_alert; /* alert items routed here, or NONE */
         char candidate[INCIDENT_ID_MAX];
         char incident[INCIDENT_ID_MAX];
+        int64_t now; /* the clock, or its latest event if that is later */
 } lookup_t;
 
 typedef struct group {

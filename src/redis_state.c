@@ -290,22 +290,25 @@ static void append_scoped(redis_state_t *rs, const char *function,
 
 void redis_state_append_route(redis_state_t *rs, route_scope_t scope,
                               const char *name, const char *candidate,
-                              const redis_args_t *alerts) {
+                              int64_t now, const redis_args_t *alerts) {
         append_scoped(rs, "impactd_route", scope, name);
         cmd_str(rs, candidate ? candidate : "");
         redis_args_addf(&rs->cmd, "%lld",
                         (long long)rs->conf->redis.incident_ttl_s);
+        redis_args_addf(&rs->cmd, "%lld", (long long)now);
         for (size_t i = 0; alerts && i < alerts->argc; i++)
                 redis_args_add(&rs->cmd, alerts->argv[i], alerts->argvlen[i]);
         cmd_end(rs);
 }
 
 void redis_state_append_hold(redis_state_t *rs, route_scope_t scope,
-                             const char *name, const char *const *events,
-                             const size_t *lens, size_t n) {
+                             const char *name, int64_t now,
+                             const char *const *events, const size_t *lens,
+                             size_t n) {
         append_scoped(rs, "impactd_hold", scope, name);
         redis_args_addf(&rs->cmd, "%lld",
                         (long long)rs->conf->redis.pending_ttl_s);
+        redis_args_addf(&rs->cmd, "%lld", (long long)now);
         for (size_t i = 0; i < n; i++)
                 redis_args_add(&rs->cmd, events[i], lens[i]);
         cmd_end(rs);
@@ -332,7 +335,7 @@ void redis_state_append_bind(redis_state_t *rs, const char *ticket_id,
 
 void redis_state_append_map(redis_state_t *rs, const char *service,
                             const char *incident_id, map_mode_t mode,
-                            int64_t secs) {
+                            int64_t secs, int64_t now, int64_t until) {
         static const char *const modes[] = {"nx", "keep", "expire"};
         cmd_begin(rs, "impactd_map", 2);
         cmd_str(rs, key_of(rs, 0, "svc:", service, ""));
@@ -340,6 +343,8 @@ void redis_state_append_map(redis_state_t *rs, const char *service,
         cmd_str(rs, incident_id);
         cmd_str(rs, modes[mode]);
         redis_args_addf(&rs->cmd, "%lld", (long long)secs);
+        redis_args_addf(&rs->cmd, "%lld", (long long)now);
+        redis_args_addf(&rs->cmd, "%lld", (long long)until);
         cmd_end(rs);
 }
 

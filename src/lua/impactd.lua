@@ -44,13 +44,28 @@ local function fmt(x)
     return string.format('%.17g', x)
 end
 
+-- A service's id key holds its incident id, or, once that incident has
+-- resolved, "<id>\31<until>": the incident reopens on a firing alert until
+-- `until` (epoch ms on the incident clock), after which the service has
+-- no incident.  mapped() returns the id that counts at `now`, and whether
+-- it is a resolved incident's.
+local function mapped(key, now)
+    local v = redis.call('GET', key)
+    if not v then return nil, false end
+    local sep = string.find(v, US, 1, true)
+    if not sep then return v, false end
+    if now > tonumber(string.sub(v, sep + 1)) then return nil, true end
+    return string.sub(v, 1, sep - 1), true
+end
+
 -- route: the open incident of a service or ticket, creating it for a firing
 -- alert.  KEYS[1] = id key, KEYS[2] = held list, KEYS[3] = alert event id
 -- -> incident (hash).  ARGV[1] = candidate id ('' = look up only),
--- ARGV[2] = ttl seconds, ARGV[3..] = "F:<event id>" / "R:<event id>" of the
--- batch's unkeyed alerts for this service, "K:<event id>" of firing alerts
--- that name their incident (they may open the service's mapping, but
--- their incident is theirs: nothing to remember).
+-- ARGV[2] = ttl seconds, ARGV[3] = now (ms), ARGV[4..] = "F:<event id>" /
+-- "R:<event id>" of the batch's unkeyed alerts for this service,
+-- "K:<event id>" of firing alerts that name their incident (they may open
+-- the service's mapping, but their incident is theirs: nothing to
+-- remember).
 --
 -- Alerts are remembered per service so that a replayed alert goes back to
 -- the incident it was first applied to (whose seen-set absorbs it) rather
@@ -60,10 +75,10 @@ end
 -- acknowledges them with `unhold` once applied, so a crash in between
 -- loses nothing (the incident's seen-set absorbs the replay).
 local function route(keys, args)
-    local id = redis.call('GET', keys[1])
+    local id = mapped(keys[1], tonumber(args[3]))
     local ttl = tonumber(args[2])
     local known, fresh_firing = {}, false
-    for i = 3, #args do
+    for i = 4, #args do
         local kind = string.sub(args[i], 1, 1)
         if kind == 'K' then
             known[i] = ''
@@ -77,14 +92,14 @@ local function route(keys, args)
         id = args[1]
         redis.call('SET', keys[1], id, 'EX', ttl)
     end
-    local out = {id or false, #args - 2}
-    for i = 3, #args do
+    local out = {id or false, #args - 3}
+    for i = 4, #args do
         if known[i] == '' and id and string.sub(args[i], 1, 1) ~= 'K' then
             redis.call('HSET', keys[3], string.sub(args[i], 3), id)
         end
         out[#out + 1] = known[i]
     end
-    if #args > 2 and id then redis.call('EXPIRE', keys[3], ttl) end
+    if #args > 3 and id then redis.call('EXPIRE', keys[3], ttl) end
     if id then
         for _, v in ipairs(redis.call('LRANGE', keys[2], 0, -1)) do
             out[#out + 1] = v
@@ -95,12 +110,13 @@ end
 
 -- hold: keep events that match no incident yet.  Re-checks the id key in
 -- the same atomic step, so an incident opened meanwhile by another worker
--- is never missed.  KEYS as route; ARGV[1] = ttl, ARGV[2..] = events.
--- Returns the incident id when one exists now (nothing held), else false.
+-- is never missed.  KEYS as route; ARGV[1] = ttl, ARGV[2] = now (ms),
+-- ARGV[3..] = events.  Returns the incident id when one exists now
+-- (nothing held), else false.
 local function hold(keys, args)
-    local id = redis.call('GET', keys[1])
+    local id = mapped(keys[1], tonumber(args[2]))
     if id then return id end
-    for i = 2, #args do
+    for i = 3, #args do
         redis.call('RPUSH', keys[2], args[i])
     end
     redis.call('EXPIRE', keys[2], tonumber(args[1]))
@@ -130,20 +146,22 @@ end
 
 -- map: point a service at an incident, or stop pointing it.  KEYS[1] = the
 -- service's id key, KEYS[2] its held list.  ARGV[1] = incident id,
--- ARGV[2] = mode, ARGV[3] = seconds:
+-- ARGV[2] = mode, ARGV[3] = seconds, ARGV[4] = now (ms), ARGV[5] = until:
 --   'nx'     map it unless the service has an incident of its own (a
 --            downstream service joins the blast radius of an open incident:
 --            its alerts will join that incident instead of paging alone);
---            returns {id now mapped, n = 0, held events...} like route
---   'expire' if it is still mapped to the incident, keep it only this long
---            (the reopen window once resolved; 0 = forget now)
---   'keep'   if it is still mapped to the incident, keep it this long
---            (a reopened incident)
+--            a resolved incident's mapping does not count as its own.
+--            Returns {id now mapped, n = 0, held events...} like route.
+--   'expire' if it is still mapped to the incident, which has resolved:
+--            reopen it on a firing alert until `until` (the reopen window,
+--            kept `seconds` in Redis at least); 0 seconds = forget now
+--   'keep'   if it is still mapped to the incident, which is open (again):
+--            keep it `seconds`
 local function map(keys, args)
     local id, mode, secs = args[1], args[2], tonumber(args[3])
-    local cur = redis.call('GET', keys[1])
+    local cur, resolved = mapped(keys[1], tonumber(args[4]))
     if mode == 'nx' then
-        if not cur then
+        if not cur or resolved then
             redis.call('SET', keys[1], id, 'EX', secs)
             cur = id
         end
@@ -156,7 +174,12 @@ local function map(keys, args)
         return out
     end
     if cur ~= id then return 0 end
-    if secs > 0 then return redis.call('EXPIRE', keys[1], secs) end
+    if mode == 'keep' then
+        return redis.call('SET', keys[1], id, 'EX', secs)
+    end
+    if secs > 0 then
+        return redis.call('SET', keys[1], id .. US .. args[5], 'EX', secs)
+    end
     return redis.call('DEL', keys[1])
 end
 
