@@ -9,6 +9,7 @@
 
 #include "batch_internal.h"
 #include "log.h"
+#include "segments.h"
 
 static int add_name(group_t *grp, const char *name) {
         const char **a = batch_grow(grp->added, &grp->added_cap,
@@ -111,6 +112,11 @@ impactd_err_t batch_produce_scored(batch_t *b, group_t *grp, char *errstr,
                 snprintf(errstr, errstr_size, "out of memory");
                 return err;
         }
+        segments_summary(inc->segments, inc->segments_cnt,
+                         (const char *const *)b->conf->segments.known_regions,
+                         b->conf->segments.known_regions_cnt,
+                         grp->ctx.segments_summary,
+                         sizeof(grp->ctx.segments_summary));
         emit_score_input(b->conf, inc, &grp->ctx, &in);
         score_compute(&b->conf->scoring, &in, &grp->result);
         grp->deadline = emit_next_deadline(b->conf, inc, &grp->ctx, &grp->result);

@@ -61,7 +61,7 @@ int buf_append(buf_t *b, const void *p, size_t n) {
 /* Names of output enums (include/output.h)                            */
 
 static const char *const segment_names[SEGMENT_KIND_COUNT] = {
-        "region", "product_version", "platform", "feature"};
+        "region", "product_version", "platform", "feature", "account_prefix"};
 static const char *const audience_names[AUDIENCE_COUNT] = {
         "EXECUTIVE",       "ENGINEERING",      "CUSTOMER",
         "ACCOUNT_MANAGER", "CUSTOMER_LIAISON", "COMPLIANCE"};

@@ -540,6 +540,42 @@ static void fill_segments(enc_t *e, avro_value_t *rec, const scored_t *s) {
         }
 }
 
+static void fill_region_users(enc_t *e, avro_value_t *rec, const scored_t *s) {
+        avro_value_t map, users;
+        int is_new;
+
+        if (!slot(e, rec, "users_by_region", true, &map))
+                return;
+        for (size_t i = 0; i < s->region_users_cnt && !e->err; i++) {
+                const region_users_t *ru = &s->region_users[i];
+                if (!ru->region)
+                        continue;
+                if (avro_value_add(&map, ru->region, &users, NULL, &is_new)) {
+                        enc_fail(e, "field 'users_by_region': not a map");
+                        return;
+                }
+                set_long(e, &users, "users_by_region", ru->users);
+        }
+}
+
+/* Tier names of a bit set (1 << customer_tier_t), highest tier first. */
+static void fill_tiers(enc_t *e, avro_value_t *rec, const char *name,
+                       unsigned bits) {
+        avro_value_t arr, item;
+
+        if (!slot(e, rec, name, true, &arr))
+                return;
+        for (int t = TIER_COUNT - 1; t > TIER_NONE && !e->err; t--) {
+                if (!(bits & (1u << t)))
+                        continue;
+                if (avro_value_append(&arr, &item, NULL) != 0) {
+                        enc_fail(e, "field '%s': not an array", name);
+                        return;
+                }
+                set_string(e, &item, name, customer_tier_name((customer_tier_t)t));
+        }
+}
+
 static void fill_scored(enc_t *e, avro_value_t *rec, const void *arg) {
         const scored_t *s = arg;
         const score_result_t *r = s->result;
@@ -566,6 +602,8 @@ static void fill_scored(enc_t *e, avro_value_t *rec, const void *arg) {
                 put_double(e, &sub, "negative_share",
                            r->sentiment_negative_share);
                 put_long(e, &sub, "count", s->sentiment_count, true);
+                put_enum(e, &sub, "trend", sentiment_trend_name(r->sentiment_trend));
+                put_bool(e, &sub, "surge", r->sentiment_surge);
         }
         put_enum(e, rec, "ticket_trend", ticket_trend_name(r->ticket_trend));
         put_enum(e, rec, "confidence", confidence_name(r->confidence));
@@ -582,6 +620,16 @@ static void fill_scored(enc_t *e, avro_value_t *rec, const void *arg) {
                    r->mismatch_reason[0] ? r->mismatch_reason : NULL);
         put_long(e, rec, "tickets_total", s->tickets_total, true);
         put_long(e, rec, "tickets_open", s->tickets_open, true);
+        put_long(e, rec, "computed_level",
+                 r->computed_level ? r->computed_level : r->level, true);
+        put_string(e, rec, "level_reason",
+                   r->level_reason[0] ? r->level_reason : NULL);
+        fill_region_users(e, rec, s);
+        put_string(e, rec, "segments_summary",
+                   s->segments_summary ? s->segments_summary : "");
+        fill_tiers(e, rec, "sla_at_risk", s->sla_at_risk);
+        fill_tiers(e, rec, "sla_breached", s->sla_breached);
+        put_bool(e, rec, "personal_data_at_risk", s->personal_data_at_risk);
 }
 
 static void fill_escalation(enc_t *e, avro_value_t *rec, const void *arg) {

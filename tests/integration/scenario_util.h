@@ -29,7 +29,8 @@
         "  globex: {tier: ENTERPRISE, arr: 300000, sla: gold}\n"               \
         "  initech: {tier: BUSINESS, arr: 50000, sla: silver}\n"               \
         "  free-1: {tier: FREE, arr: 0}\n"                                   \
-        "lifecycle: {quiet_time_s: 0}\n"
+        "lifecycle:\n"                                                       \
+        "  quiet_time_s: 0\n"
 
 static inline const char *jstr(json_t *o, const char *k) {
         const char *s = json_string_value(json_object_get(o, k));

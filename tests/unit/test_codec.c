@@ -674,8 +674,10 @@ static const char *const services[] = {"payments", "checkout", "web"};
 static const segment_count_t segments[] = {
         {SEGMENT_REGION, "eu-central", 3}, {SEGMENT_REGION, "us-east", 2},
         {SEGMENT_PLATFORM, "ios", 4},      {SEGMENT_PRODUCT_VERSION, "4.2", 5},
-        {SEGMENT_FEATURE, "payments", 1},
+        {SEGMENT_FEATURE, "payments", 1},  {SEGMENT_ACCOUNT_PREFIX, "eu1", 6},
 };
+static const region_users_t region_users[] = {{"eu-central", 9000},
+                                              {"us-east", 1200}};
 
 static void sample_result(score_result_t *r) {
         memset(r, 0, sizeof(*r));
@@ -694,6 +696,11 @@ static void sample_result(score_result_t *r) {
         r->severity_mismatch = true;
         snprintf(r->mismatch_reason, sizeof(r->mismatch_reason),
                  "declared 4, computed 2");
+        r->computed_level = 3;
+        r->triage_escalated = true;
+        snprintf(r->level_reason, sizeof(r->level_reason), "triage clock");
+        r->sentiment_surge = true;
+        r->sentiment_trend = SENTIMENT_WORSENING;
 }
 
 static void sample_scored(scored_t *s, const score_result_t *r) {
@@ -709,7 +716,13 @@ static void sample_scored(scored_t *s, const score_result_t *r) {
         s->impacted_services = services;
         s->impacted_services_cnt = 3;
         s->segments = segments;
-        s->segments_cnt = 5;
+        s->segments_cnt = 6;
+        s->region_users = region_users;
+        s->region_users_cnt = 2;
+        s->segments_summary = "tickets concentrated in eu-central";
+        s->sla_at_risk = 1u << TIER_BUSINESS | 1u << TIER_PRO;
+        s->sla_breached = 1u << TIER_ENTERPRISE;
+        s->personal_data_at_risk = true;
         s->sentiment_count = 8;
         s->declared_severity = 4;
         s->detected_at = T0;
@@ -760,7 +773,7 @@ static void check_scored_json(const json_t *j) {
                                                 "slo_burn",      "blast_radius",
                                                 "customer_tier", "duration"};
 
-        assert_int_equal(json_object_size(j), 27);
+        assert_int_equal(json_object_size(j), 34);
         assert_json_str(j, "incident_id", "inc-42");
         assert_json_int(j, "revision", 7);
         assert_json_str(j, "status", "OPEN");
@@ -798,6 +811,23 @@ static void check_scored_json(const json_t *j) {
                         "declared 4, computed 2");
         assert_json_int(j, "tickets_total", 20);
         assert_json_int(j, "tickets_open", 15);
+        assert_json_int(json_object_get(segs, "account_prefix"), "eu1", 6);
+        assert_json_str(sent, "trend", "WORSENING");
+        assert_true(json_is_true(json_object_get(sent, "surge")));
+        assert_json_int(j, "computed_level", 3);
+        assert_json_str(j, "level_reason", "triage clock");
+        assert_json_int(json_object_get(j, "users_by_region"), "eu-central", 9000);
+        assert_json_int(json_object_get(j, "users_by_region"), "us-east", 1200);
+        assert_json_str(j, "segments_summary", "tickets concentrated in eu-central");
+        const json_t *risk = json_object_get(j, "sla_at_risk");
+        assert_int_equal(json_array_size(risk), 2);
+        assert_string_equal(json_string_value(json_array_get(risk, 0)), "BUSINESS");
+        assert_string_equal(json_string_value(json_array_get(risk, 1)), "PRO");
+        const json_t *breached = json_object_get(j, "sla_breached");
+        assert_int_equal(json_array_size(breached), 1);
+        assert_string_equal(json_string_value(json_array_get(breached, 0)),
+                            "ENTERPRISE");
+        assert_true(json_is_true(json_object_get(j, "personal_data_at_risk")));
 }
 
 static void test_scored_avro_encodes_contract_fields(void **state) {
