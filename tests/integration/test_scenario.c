@@ -121,6 +121,12 @@ static void test_scenario_scores_and_escalates_exactly(void **state) {
         assert_int_equal(jint(last, "resolved_at"), T0 + 12 * MIN);
         /* declared 4 vs computed 2: severity deflation */
         assert_true(json_is_true(json_object_get(last, "severity_mismatch")));
+        /* Resolved: kept for lifecycle.retention_s (1 day), not the open
+         * incident's 7 days. */
+        redisReply *ttl = harness_redis(&h, "TTL impact:{%s}",
+                                        jstr(last, "incident_id"));
+        assert_true(ttl->integer > 86000 && ttl->integer <= 86400);
+        freeReplyObject(ttl);
         json_decref(scored);
 
         /* One escalation per newly reached level: 5, then 3, then 2. */
