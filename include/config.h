@@ -57,7 +57,10 @@ typedef struct config_account {
         customer_tier_t tier; /* TIER_NONE when not given */
         double arr;           /* < 0 when not given */
         bool strategic;
-        char *sla; /* may be NULL */
+        /* Whose SLA targets (scoring.sla.tiers) its tickets are held to,
+         * e.g. a PRO account on an ENTERPRISE contract; TIER_NONE = those
+         * of its own tier. */
+        customer_tier_t sla;
 } config_account_t;
 
 typedef struct config {

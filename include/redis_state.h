@@ -213,6 +213,7 @@ impactd_err_t redis_state_read_due(redis_state_t *rs, redis_due_t *out,
 typedef struct redis_account {
         bool found;
         customer_tier_t tier; /* TIER_NONE when not given */
+        customer_tier_t sla;  /* whose SLA targets apply; TIER_NONE = its tier's */
         double arr;           /* < 0 when not given */
         int strategic;        /* -1 when not given */
 } redis_account_t;

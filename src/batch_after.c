@@ -67,8 +67,12 @@ static impactd_err_t blast_radius(batch_t *b, group_t *grp) {
         const char **all = calloc(n + 1, sizeof(*all));
         if (!all)
                 goto nomem;
-        memcpy(all, inc->impacted, inc->impacted_cnt * sizeof(*all));
-        memcpy(all + inc->impacted_cnt, grp->added, grp->added_cnt * sizeof(*all));
+        /* (memcpy from NULL is undefined even for 0 bytes) */
+        if (inc->impacted_cnt)
+                memcpy(all, inc->impacted, inc->impacted_cnt * sizeof(*all));
+        if (grp->added_cnt)
+                memcpy(all + inc->impacted_cnt, grp->added,
+                       grp->added_cnt * sizeof(*all));
         qsort(all, n, sizeof(*all), cmp_names);
         for (size_t i = 1; i < n; i++) {
                 if (strcmp(all[i], inc->root_service) != 0)

@@ -49,6 +49,7 @@ static const redis_account_t *redis_account(const batch_t *b, const char *id) {
 /* Event fields win over the Redis hash, which wins over the YAML. */
 typedef struct account_facts {
         customer_tier_t tier;
+        customer_tier_t sla; /* TIER_NONE: its tier's */
         double arr; /* < 0 = unknown */
         int strategic; /* -1 = unknown */
 } account_facts_t;
@@ -58,17 +59,20 @@ static void account_facts(const batch_t *b, const event_t *ev,
         const event_ticket_t *t = &ev->u.ticket;
         const config_account_t *yaml = config_account_find(b->conf, t->account_id);
         const redis_account_t *kv = redis_account(b, t->account_id);
-        f->tier = TIER_NONE;
+        f->tier = f->sla = TIER_NONE;
         f->arr = -1;
         f->strategic = -1;
         if (yaml) {
                 f->tier = yaml->tier;
+                f->sla = yaml->sla;
                 f->arr = yaml->arr;
                 f->strategic = yaml->strategic;
         }
         if (kv) {
                 if (kv->tier != TIER_NONE)
                         f->tier = kv->tier;
+                if (kv->sla != TIER_NONE)
+                        f->sla = kv->sla;
                 if (kv->arr >= 0)
                         f->arr = kv->arr;
                 if (kv->strategic >= 0)
@@ -112,6 +116,8 @@ static int pack_ticket(const batch_t *b, redis_args_t *a, const event_t *ev) {
              add_prefix(b->conf, a, t->account_id) |
              add_str(a, status_code[t->status]) |
              add_str(a, t->personal_data_at_risk ? "1" : "0");
+        r |= f.sla != TIER_NONE ? redis_args_addf(a, "%d", f.sla)
+                                : add_str(a, NULL);
         return r | redis_args_addf(a, "%" PRId64, ev->occurred_at);
 }
 

@@ -193,7 +193,7 @@ static const cfg_entry_t account_keys[] = {
         VAL("tier", T_TIER, config_account_t, tier, NULL, R_ANY),
         VAL("arr", T_DOUBLE, config_account_t, arr, NULL, R_NONNEG),
         VAL("strategic", T_BOOL, config_account_t, strategic, NULL, R_ANY),
-        VAL("sla", T_STRING, config_account_t, sla, NULL, R_ANY),
+        VAL("sla", T_TIER, config_account_t, sla, NULL, R_ANY),
 };
 
 /* ---- SLA per customer tier ---- */

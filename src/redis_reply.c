@@ -344,10 +344,10 @@ impactd_err_t redis_state_read_account(redis_state_t *rs, redis_account_t *out,
                 if (!k || !v)
                         continue;
                 out->found = true;
-                if (!strcmp(k, "tier")) {
+                if (!strcmp(k, "tier") || !strcmp(k, "sla")) {
                         customer_tier_t t;
                         if (customer_tier_parse(v, &t) == 0)
-                                out->tier = t;
+                                *(k[0] == 't' ? &out->tier : &out->sla) = t;
                 } else if (!strcmp(k, "arr")) {
                         double arr = strtod(v, &end);
                         if (end != v && !*end && arr >= 0)

@@ -13,6 +13,7 @@
 
 extern const char impactd_lua_impactd[];
 extern const size_t impactd_lua_impactd_len;
+extern const char impactd_lua_impactd_tag[];
 
 /* ---- argument lists ---------------------------------------------------- */
 
@@ -255,10 +256,12 @@ static const char *key_of(redis_state_t *rs, int slot, const char *kind,
         return rs->key[slot];
 }
 
+/* `function` of this build's library: "apply" -> "impactd_<tag>_apply". */
 static void cmd_begin(redis_state_t *rs, const char *function, int numkeys) {
         redis_args_reset(&rs->cmd);
         redis_args_add(&rs->cmd, "FCALL", 5);
-        redis_args_add(&rs->cmd, function, strlen(function));
+        redis_args_addf(&rs->cmd, "impactd_%s_%s", impactd_lua_impactd_tag,
+                        function);
         redis_args_addf(&rs->cmd, "%d", numkeys);
 }
 
@@ -291,7 +294,7 @@ static void append_scoped(redis_state_t *rs, const char *function,
 void redis_state_append_route(redis_state_t *rs, route_scope_t scope,
                               const char *name, const char *candidate,
                               int64_t now, const redis_args_t *alerts) {
-        append_scoped(rs, "impactd_route", scope, name);
+        append_scoped(rs, "route", scope, name);
         cmd_str(rs, candidate ? candidate : "");
         redis_args_addf(&rs->cmd, "%lld",
                         (long long)rs->conf->redis.incident_ttl_s);
@@ -305,7 +308,7 @@ void redis_state_append_hold(redis_state_t *rs, route_scope_t scope,
                              const char *name, int64_t now,
                              const char *const *events, const size_t *lens,
                              size_t n) {
-        append_scoped(rs, "impactd_hold", scope, name);
+        append_scoped(rs, "hold", scope, name);
         redis_args_addf(&rs->cmd, "%lld",
                         (long long)rs->conf->redis.pending_ttl_s);
         redis_args_addf(&rs->cmd, "%lld", (long long)now);
@@ -317,7 +320,7 @@ void redis_state_append_hold(redis_state_t *rs, route_scope_t scope,
 void redis_state_append_unhold(redis_state_t *rs, route_scope_t scope,
                                const char *name, const char *const *events,
                                const size_t *lens, size_t n) {
-        cmd_begin(rs, "impactd_unhold", 1);
+        cmd_begin(rs, "unhold", 1);
         cmd_str(rs, key_of(rs, 0, scope_kind(scope), name, ":held"));
         for (size_t i = 0; i < n; i++)
                 redis_args_add(&rs->cmd, events[i], lens[i]);
@@ -326,7 +329,7 @@ void redis_state_append_unhold(redis_state_t *rs, route_scope_t scope,
 
 void redis_state_append_bind(redis_state_t *rs, const char *ticket_id,
                              const char *incident_id) {
-        append_scoped(rs, "impactd_bind", SCOPE_TICKET, ticket_id);
+        append_scoped(rs, "bind", SCOPE_TICKET, ticket_id);
         cmd_str(rs, incident_id);
         redis_args_addf(&rs->cmd, "%lld",
                         (long long)rs->conf->redis.incident_ttl_s);
@@ -337,7 +340,7 @@ void redis_state_append_map(redis_state_t *rs, const char *service,
                             const char *incident_id, map_mode_t mode,
                             int64_t secs, int64_t now, int64_t until) {
         static const char *const modes[] = {"nx", "keep", "expire"};
-        cmd_begin(rs, "impactd_map", 2);
+        cmd_begin(rs, "map", 2);
         cmd_str(rs, key_of(rs, 0, "svc:", service, ""));
         cmd_str(rs, key_of(rs, 1, "svc:", service, ":held"));
         cmd_str(rs, incident_id);
@@ -350,7 +353,7 @@ void redis_state_append_map(redis_state_t *rs, const char *service,
 
 void redis_state_append_impact(redis_state_t *rs, const char *incident_id,
                                const char *const *services, size_t n) {
-        cmd_begin(rs, "impactd_impact", 2);
+        cmd_begin(rs, "impact", 2);
         cmd_str(rs, key_of(rs, 0, "", incident_id, ""));
         cmd_str(rs, key_of(rs, 1, "", incident_id, ":imp"));
         redis_args_addf(&rs->cmd, "%lld",
@@ -368,7 +371,7 @@ static const char *deadlines_key(redis_state_t *rs) {
 
 void redis_state_append_schedule(redis_state_t *rs, const char *incident_id,
                                  int64_t at) {
-        cmd_begin(rs, "impactd_schedule", 1);
+        cmd_begin(rs, "schedule", 1);
         cmd_str(rs, deadlines_key(rs));
         cmd_str(rs, incident_id);
         redis_args_addf(&rs->cmd, "%lld", (long long)at);
@@ -376,7 +379,7 @@ void redis_state_append_schedule(redis_state_t *rs, const char *incident_id,
 }
 
 void redis_state_append_due(redis_state_t *rs, int64_t now, int limit) {
-        cmd_begin(rs, "impactd_due", 1);
+        cmd_begin(rs, "due", 1);
         cmd_str(rs, deadlines_key(rs));
         redis_args_addf(&rs->cmd, "%lld", (long long)now);
         redis_args_addf(&rs->cmd, "%lld",
@@ -408,7 +411,7 @@ void redis_state_append_apply(redis_state_t *rs, const char *incident_id,
                               int64_t now, int64_t tick,
                               const redis_args_t *events) {
         const config_t *conf = rs->conf;
-        cmd_begin(rs, "impactd_apply", 10);
+        cmd_begin(rs, "apply", 10);
         for (int k = 0; k < 10; k++)
                 cmd_str(rs, key_of(rs, k, "", incident_id, incident_suffix[k]));
         redis_args_addf(&rs->cmd, "%lld", (long long)conf->redis.incident_ttl_s);
@@ -430,7 +433,7 @@ void redis_state_append_apply(redis_state_t *rs, const char *incident_id,
 void redis_state_append_claim(redis_state_t *rs, const char *incident_id,
                               const char *escalation_id, int level,
                               int64_t at) {
-        cmd_begin(rs, "impactd_claim", 2);
+        cmd_begin(rs, "claim", 2);
         cmd_str(rs, key_of(rs, 0, "", incident_id, ""));
         cmd_str(rs, key_of(rs, 1, "", incident_id, ":esc"));
         cmd_str(rs, escalation_id);

@@ -44,6 +44,15 @@ local function fmt(x)
     return string.format('%.17g', x)
 end
 
+-- Appends the events held in list `key` to `out` (they are released, not
+-- removed: `unhold` drops each once it has been applied).
+local function with_held(out, key)
+    for _, v in ipairs(redis.call('LRANGE', key, 0, -1)) do
+        out[#out + 1] = v
+    end
+    return out
+end
+
 -- A service's id key holds its incident id, or, once that incident has
 -- resolved, "<id>\31<until>": the incident reopens on a firing alert until
 -- `until` (epoch ms on the incident clock), after which the service has
@@ -100,11 +109,7 @@ local function route(keys, args)
         out[#out + 1] = known[i]
     end
     if #args > 3 and id then redis.call('EXPIRE', keys[3], ttl) end
-    if id then
-        for _, v in ipairs(redis.call('LRANGE', keys[2], 0, -1)) do
-            out[#out + 1] = v
-        end
-    end
+    if id then with_held(out, keys[2]) end
     return out
 end
 
@@ -137,11 +142,7 @@ end
 -- ARGV[1] = incident id, ARGV[2] = ttl.
 local function bind(keys, args)
     redis.call('SET', keys[1], args[1], 'EX', tonumber(args[2]))
-    local out = {args[1], 0}
-    for _, v in ipairs(redis.call('LRANGE', keys[2], 0, -1)) do
-        out[#out + 1] = v
-    end
-    return out
+    return with_held({args[1], 0}, keys[2])
 end
 
 -- map: point a service at an incident, or stop pointing it.  KEYS[1] = the
@@ -165,13 +166,8 @@ local function map(keys, args)
             redis.call('SET', keys[1], id, 'EX', secs)
             cur = id
         end
-        local out = {cur, 0}
-        if cur == id then
-            for _, v in ipairs(redis.call('LRANGE', keys[2], 0, -1)) do
-                out[#out + 1] = v
-            end
-        end
-        return out
+        if cur ~= id then return {cur, 0} end
+        return with_held({cur, 0}, keys[2])
     end
     if cur ~= id then return 0 end
     if mode == 'keep' then
@@ -234,7 +230,8 @@ end
 --      burn, revenue_loss, region, occurred_at                   (11 fields)
 --   T, event_id, ticket_id, account, tier(1..4|''), arr, strategic(0|1|''),
 --      region, version, platform, feature, account prefix, status(O|R|S),
---      personal(0|1), occurred_at                                (15 fields)
+--      personal(0|1), SLA tier(1..4|'': the account's tier), occurred_at
+--                                                                (16 fields)
 --   S, event_id, account, score, negative(0|1), occurred_at      (6 fields)
 -- '' means absent.
 --
@@ -300,7 +297,7 @@ local function apply_ticket(K, st, a, i, bucket_ms)
     local tid, acct = a[i + 2], a[i + 3]
     local tier, arr, strategic = a[i + 4], a[i + 5], a[i + 6]
     local status = a[i + 12]
-    local t = tonumber(a[i + 14])
+    local t = tonumber(a[i + 15])
     -- Accounts count once however many tickets they file; an explicit ARR
     -- on a later ticket replaces the account's earlier figure.
     local prev = redis.call('HGET', K[4], acct)
@@ -319,8 +316,10 @@ local function apply_ticket(K, st, a, i, bucket_ms)
     if tn > num(redis.call('HGET', K[1], 'max_tier'), 0) then
         redis.call('HSET', K[1], 'max_tier', f[1])
     end
+    -- Tiers whose SLA targets are on the clock, as bits (1 << tier): the
+    -- account's contract, else its tier.
+    tn = num(a[i + 14], tn)
     if tn > 0 then
-        -- Tiers affected, as bits (1 << tier): whose SLAs are on the clock.
         local mask = num(redis.call('HGET', K[1], 'tiers'), 0)
         local bit = 2 ^ tn
         if math.floor(mask / bit) % 2 == 0 then
@@ -504,7 +503,7 @@ local function apply(keys, args)
     st.detected_at = tonumber(redis.call('HGET', keys[1], 'detected_at'))
     st.last_event_at = tonumber(redis.call('HGET', keys[1], 'last_event_at'))
     local was_status = st.status
-    local arity = {A = 11, T = 15, S = 6}
+    local arity = {A = 11, T = 16, S = 6}
 
     local i = 9
     while i <= #args do

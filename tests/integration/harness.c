@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -23,6 +24,21 @@ static const char *const topics[] = {
         "impact.scored",      "impact.escalations",   "impact.notifications",
         "impact.dlq"};
 
+#define MAX_LIVE 4
+static harness_t *live[MAX_LIVE];
+
+/* A worker outliving its test keeps loading its Redis functions and
+ * consuming: never leave one behind, whatever way the test ends. */
+static void kill_live_workers(void) {
+        for (int i = 0; i < MAX_LIVE; i++)
+                for (int w = 0; live[i] && w < HARNESS_MAX_WORKERS; w++)
+                        if (live[i]->workers[w] > 0) {
+                                kill(live[i]->workers[w], SIGKILL);
+                                waitpid(live[i]->workers[w], NULL, 0);
+                                live[i]->workers[w] = 0;
+                        }
+}
+
 static void die(const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
@@ -30,6 +46,7 @@ static void die(const char *fmt, ...) {
         vfprintf(stderr, fmt, ap);
         fprintf(stderr, "\n");
         va_end(ap);
+        kill_live_workers();
         exit(2);
 }
 
@@ -93,9 +110,6 @@ static void write_config(harness_t *h, const char *extra) {
                 env_or("IMPACTD_TEST_LOG_LEVEL", "info"), extra ? extra : "");
         fclose(fp);
 }
-
-#define MAX_LIVE 4
-static harness_t *live[MAX_LIVE];
 
 int harness_teardown(void **state) {
         (void)state;
@@ -238,6 +252,8 @@ void harness_worker_start(harness_t *h, int idx) {
                         _exit(126);
                 dup2(o, 1);
                 dup2(e, 2);
+                /* Dies with the test, even if the test is killed. */
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
                 execve(bin, argv, envp);
                 _exit(127);
         }

@@ -25,9 +25,9 @@
         "  payments-db: {users: 20000, team: storage}\n"                       \
         "  search: {users: 40000, team: search}\n"                             \
         "accounts:\n"                                                          \
-        "  acme: {tier: ENTERPRISE, arr: 500000, strategic: true, sla: gold}\n" \
-        "  globex: {tier: ENTERPRISE, arr: 300000, sla: gold}\n"               \
-        "  initech: {tier: BUSINESS, arr: 50000, sla: silver}\n"               \
+        "  acme: {tier: ENTERPRISE, arr: 500000, strategic: true, sla: ENTERPRISE}\n" \
+        "  globex: {tier: ENTERPRISE, arr: 300000, sla: ENTERPRISE}\n"               \
+        "  initech: {tier: BUSINESS, arr: 50000, sla: BUSINESS}\n"               \
         "  free-1: {tier: FREE, arr: 0}\n"                                   \
         "lifecycle:\n"                                                       \
         "  quiet_time_s: 0\n"

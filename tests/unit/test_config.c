@@ -142,7 +142,7 @@ static void test_shipped_config_loads(void **state) {
         assert_int_equal(acct->tier, TIER_ENTERPRISE);
         assert_true(acct->arr == 480000);
         assert_true(acct->strategic);
-        assert_string_equal(acct->sla, "gold");
+        assert_int_equal(acct->sla, TIER_ENTERPRISE);
         assert_non_null(acct = config_account_find(conf, "initech"));
         assert_int_equal(acct->tier, TIER_BUSINESS);
         assert_false(acct->strategic);
@@ -325,6 +325,10 @@ static void test_out_of_range_values_rejected(void **state) {
         expect_error("accounts:\n  a: {tier: GOLD}\n",
                      "cfg.yaml:2: accounts.a.tier: expected FREE, PRO, "
                      "BUSINESS or ENTERPRISE, got 'GOLD'");
+        /* an SLA names the tier whose targets apply */
+        expect_error("accounts:\n  a: {tier: PRO,\n      sla: gold}\n",
+                     "cfg.yaml:3: accounts.a.sla: expected FREE, PRO, "
+                     "BUSINESS or ENTERPRISE, got 'gold'");
         expect_error("services:\n  a: {users: -5}\n",
                      "cfg.yaml:2: services.a.users: must be >= 0, got '-5'");
         expect_error("scoring: {class_partial_below: 0.6}\n",
@@ -522,7 +526,7 @@ static void test_print_output_loads_back(void **state) {
                 "  cache: {users: 3}\n"
                 "accounts:\n"
                 "  acme: {tier: ENTERPRISE, arr: 1234.5, strategic: true, "
-                "sla: gold}\n"
+                "sla: ENTERPRISE}\n"
                 "  bare: {}\n"
                 "log: {level: debug}\n";
         config_t *conf = must_load(yaml), *again;
@@ -671,7 +675,7 @@ static void test_catalog_lookups(void **state) {
                                    "  api: {users: 7, team: core}\n"
                                    "accounts:\n"
                                    "  big: {tier: BUSINESS, arr: 10}\n"
-                                   "  small: {sla: bronze}\n");
+                                   "  small: {sla: PRO}\n");
         const config_account_t *a;
 
         (void)state;
@@ -682,7 +686,9 @@ static void test_catalog_lookups(void **state) {
         assert_int_equal(a->tier, TIER_NONE);
         assert_true(a->arr < 0);
         assert_false(a->strategic);
-        assert_string_equal(a->sla, "bronze");
+        /* a FREE-or-unknown account on a PRO contract */
+        assert_int_equal(a->sla, TIER_PRO);
+        assert_int_equal(config_account_find(conf, "big")->sla, TIER_NONE);
         assert_int_equal(config_account_find(conf, "big")->tier, TIER_BUSINESS);
         assert_null(config_account_find(conf, "nope"));
         assert_null(config_schema_path(conf, 99));
