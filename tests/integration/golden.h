@@ -13,6 +13,7 @@
 typedef enum {
         GOLDEN_SCORED = 0,
         GOLDEN_ESCALATIONS,
+        GOLDEN_NOTIFICATIONS,
         GOLDEN_OUTPUTS
 } golden_output_t;
 

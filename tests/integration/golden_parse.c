@@ -18,10 +18,10 @@ typedef struct parser {
         size_t errstr_size;
 } parser_t;
 
-static const char *const output_names[GOLDEN_OUTPUTS] = {"scored",
-                                                         "escalation"};
-static const char *const output_topics[GOLDEN_OUTPUTS] = {"impact.scored",
-                                                          "impact.escalations"};
+static const char *const output_names[GOLDEN_OUTPUTS] = {
+        "scored", "escalation", "notification"};
+static const char *const output_topics[GOLDEN_OUTPUTS] = {
+        "impact.scored", "impact.escalations", "impact.notifications"};
 
 const char *golden_output_name(golden_output_t o) {
         return output_names[o];
@@ -215,8 +215,9 @@ static int parse_expect(parser_t *p, int line, char *rest) {
                 if (!strcmp(what, output_names[o]))
                         break;
         if (o == GOLDEN_OUTPUTS)
-                return fail(p, line, "expect: '%s' is not scored or escalation",
-                            what);
+                return fail(p, line,
+                            "expect: '%s' is not scored, escalation or "
+                            "notification", what);
         if (!scn->steps_cnt)
                 return fail(p, line, "expect before any at or clock step");
         json_t *fields = parse_object(p, line, rest);
