@@ -32,6 +32,15 @@ typedef struct handover {
         const char *region;     /* "" = none */
 } handover_t;
 
+/* An account that reported tickets, as the incident counted it. */
+typedef struct incident_account {
+        const char *id;
+        customer_tier_t tier; /* TIER_NONE = unknown */
+        double arr;
+        bool strategic;
+        int64_t tickets;
+} incident_account_t;
+
 /* An incident's facts after an apply call.  Lists are views into the Redis
  * reply that the incident owns; incident_clear() releases it. */
 typedef struct incident {
@@ -54,6 +63,7 @@ typedef struct incident {
         bool strategic;
         int64_t tickets_total, tickets_open;
         bool personal_data_at_risk;
+        int64_t personal_data_at; /* first reported; 0 = never */
         int64_t sentiment_count, sentiment_negative;
         double sentiment_sum;
         /* Sentiment in the current window and the one before it. */
@@ -77,6 +87,10 @@ typedef struct incident {
         size_t region_users_cnt;
         handover_t *handovers;
         size_t handovers_cnt;
+        /* The key accounts (ENTERPRISE or strategic) while open; every
+         * account that reported a ticket once resolved. */
+        incident_account_t *accounts;
+        size_t accounts_cnt;
         const char **new_tickets; /* tickets this call saw first */
         size_t new_tickets_cnt;
         void *reply_; /* owned redisReply */

@@ -141,10 +141,12 @@ enum {
         F_TIERS, F_QUIET_SINCE, F_SNOW_COUNT, F_SNOW_NEG, F_SNOW_SUM,
         F_SPREV_COUNT, F_SPREV_SUM, F_REOPENED,
         F_N_SERVICES, F_N_SEGMENTS, F_N_NEW_TICKETS, F_N_IMPACTED,
-        F_N_REGIONS, F_N_HANDOVERS, F_HEADER_COUNT
+        F_N_REGIONS, F_N_HANDOVERS, F_PERSONAL_AT, F_N_ACCOUNTS,
+        F_HEADER_COUNT
 };
 
 #define HANDOVER_FIELDS 6
+#define ACCOUNT_FIELDS 5
 
 void incident_clear(incident_t *inc) {
         if (inc->reply_)
@@ -154,6 +156,7 @@ void incident_clear(incident_t *inc) {
         free(inc->segments);
         free(inc->region_users);
         free(inc->handovers);
+        free(inc->accounts);
         free(inc->new_tickets);
         memset(inc, 0, sizeof(*inc));
 }
@@ -201,9 +204,10 @@ static impactd_err_t parse_lists(incident_t *inc, redisReply *r) {
         size_t ni = (size_t)field_i64(r, F_N_IMPACTED);
         size_t nr = (size_t)field_i64(r, F_N_REGIONS);
         size_t nh = (size_t)field_i64(r, F_N_HANDOVERS);
+        size_t na = (size_t)field_i64(r, F_N_ACCOUNTS);
         size_t at = F_HEADER_COUNT;
         if (r->elements != at + ns + 2 * ng + nt + ni + 2 * nr +
-                                   HANDOVER_FIELDS * nh)
+                                   HANDOVER_FIELDS * nh + ACCOUNT_FIELDS * na)
                 return IMPACTD_ERR_REDIS;
         inc->services = calloc(ns + 1, sizeof(*inc->services));
         inc->segments = calloc(ng + 1, sizeof(*inc->segments));
@@ -211,8 +215,10 @@ static impactd_err_t parse_lists(incident_t *inc, redisReply *r) {
         inc->impacted = calloc(ni + 1, sizeof(*inc->impacted));
         inc->region_users = calloc(nr + 1, sizeof(*inc->region_users));
         inc->handovers = calloc(nh + 1, sizeof(*inc->handovers));
+        inc->accounts = calloc(na + 1, sizeof(*inc->accounts));
         if (!inc->services || !inc->segments || !inc->new_tickets ||
-            !inc->impacted || !inc->region_users || !inc->handovers)
+            !inc->impacted || !inc->region_users || !inc->handovers ||
+            !inc->accounts)
                 return IMPACTD_ERR_NOMEM;
         for (size_t i = 0; i < ns; i++)
                 inc->services[inc->services_cnt++] = r->element[at++]->str;
@@ -229,6 +235,16 @@ static impactd_err_t parse_lists(incident_t *inc, redisReply *r) {
         }
         for (size_t i = 0; i < nh; i++, at += HANDOVER_FIELDS)
                 parse_handover(&inc->handovers[inc->handovers_cnt++], r, at);
+        for (size_t i = 0; i < na; i++, at += ACCOUNT_FIELDS) {
+                incident_account_t *a = &inc->accounts[inc->accounts_cnt++];
+                a->id = r->element[at]->str;
+                a->tier = (customer_tier_t)field_i64(r, at + 1);
+                if ((unsigned)a->tier >= TIER_COUNT)
+                        a->tier = TIER_NONE;
+                a->arr = field_dbl(r, at + 2);
+                a->strategic = field_i64(r, at + 3) != 0;
+                a->tickets = field_i64(r, at + 4);
+        }
         return IMPACTD_OK;
 }
 
@@ -254,6 +270,7 @@ static void parse_header(incident_t *inc, const redisReply *r) {
         inc->tickets_total = field_i64(r, F_TICKETS);
         inc->tickets_open = field_i64(r, F_TICKETS_OPEN);
         inc->personal_data_at_risk = field_i64(r, F_PERSONAL) != 0;
+        inc->personal_data_at = field_i64(r, F_PERSONAL_AT);
         inc->sentiment_count = field_i64(r, F_SENT_COUNT);
         inc->sentiment_negative = field_i64(r, F_SENT_NEG);
         inc->sentiment_sum = field_dbl(r, F_SENT_SUM);

@@ -9,7 +9,8 @@
 --   per incident  <p>:{<incident>}        aggregates (hash)
 --                 <p>:{<incident>}:seen   event ids applied (set)
 --                 <p>:{<incident>}:alerts service -> latest alert facts (hash)
---                 <p>:{<incident>}:accts  account -> "tier|arr|strategic" (hash)
+--                 <p>:{<incident>}:accts  account -> "tier|arr|strategic|tickets"
+--                                          (hash)
 --                 <p>:{<incident>}:tix    ticket id -> status (hash)
 --                 <p>:{<incident>}:segs   "kind\31value" -> tickets (hash)
 --                 <p>:{<incident>}:tpm    minute -> tickets (hash, for trend)
@@ -301,8 +302,9 @@ local function apply_ticket(K, st, a, i, bucket_ms)
     -- Accounts count once however many tickets they file; an explicit ARR
     -- on a later ticket replaces the account's earlier figure.
     local prev = redis.call('HGET', K[4], acct)
-    local f = prev and split(prev) or {'', '0', '0'}
+    local f = prev and split(prev) or {'', '0', '0', '0'}
     if not prev then hincr(K[1], 'affected_accounts', 1) end
+    if f[4] == nil then f[4] = '0' end
     local old_arr = num(f[2], 0)
     if tier ~= '' and num(tier, 0) > num(f[1], 0) then f[1] = tier end
     if arr ~= '' then f[2] = arr end
@@ -310,6 +312,10 @@ local function apply_ticket(K, st, a, i, bucket_ms)
     local new_arr = num(f[2], 0)
     if new_arr ~= old_arr or not prev then
         redis.call('HINCRBYFLOAT', K[1], 'arr_at_risk', new_arr - old_arr)
+    end
+    -- Tickets per account, for account managers and follow-ups.
+    if redis.call('HEXISTS', K[5], tid) == 0 then
+        f[4] = tostring(num(f[4], 0) + 1)
     end
     redis.call('HSET', K[4], acct, table.concat(f, US))
     local tn = num(f[1], 0)
@@ -327,7 +333,10 @@ local function apply_ticket(K, st, a, i, bucket_ms)
         end
     end
     if f[3] == '1' then redis.call('HSET', K[1], 'strategic', 1) end
-    if a[i + 13] == '1' then redis.call('HSET', K[1], 'personal_data', 1) end
+    if a[i + 13] == '1' and not redis.call('HGET', K[1], 'personal_data') then
+        -- The regulator's clock (GDPR: 72 hours) runs from the first report.
+        redis.call('HSET', K[1], 'personal_data', 1, 'personal_data_at', t)
+    end
 
     local old = redis.call('HGET', K[5], tid)
     local was_open = old == 'O' or old == 'R'
@@ -452,6 +461,16 @@ local function summarize(K, st, alerts, now, window, swindow)
     local segs = redis.call('HGETALL', K[6])
     local imp = redis.call('SMEMBERS', K[9])
     table.sort(imp)
+    -- Accounts: the key ones (ENTERPRISE or strategic, for their account
+    -- managers) while open; every one once resolved (for follow-ups).
+    local accounts = {}
+    local accts = redis.call('HGETALL', K[4])
+    for j = 1, #accts, 2 do
+        local f = split(accts[j + 1])
+        if st.status == 'RESOLVED' or num(f[1], 0) >= 4 or f[3] == '1' then
+            accounts[#accounts + 1] = {accts[j], f[1], f[2], f[3], f[4] or '0'}
+        end
+    end
     local out = {
         agg.revision or '0', st.status, agg.root_service or '',
         agg.detected_at or '0', agg.last_event_at or '0',
@@ -474,6 +493,7 @@ local function summarize(K, st, alerts, now, window, swindow)
         st.reopened and '1' or '0',
         tostring(#services), tostring(#segs / 2), tostring(#st.new_tickets),
         tostring(#imp), tostring(#region_list), tostring(#handover),
+        agg.personal_data_at or '0', tostring(#accounts),
     }
     for _, s in ipairs(services) do out[#out + 1] = s end
     for j = 1, #segs do out[#out + 1] = segs[j] end
@@ -485,6 +505,9 @@ local function summarize(K, st, alerts, now, window, swindow)
     end
     for _, ho in ipairs(handover) do
         for k = 1, 6 do out[#out + 1] = ho[k] or '' end
+    end
+    for _, a in ipairs(accounts) do
+        for k = 1, 5 do out[#out + 1] = a[k] end
     end
     return out
 end
