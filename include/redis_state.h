@@ -64,6 +64,10 @@ typedef struct incident {
         int64_t tickets_total, tickets_open;
         bool personal_data_at_risk;
         int64_t personal_data_at; /* first reported; 0 = never */
+        /* What the policy and the notifications decided so far, at
+         * version decide_v (redis_state_append_decide). */
+        const char *policy_state, *notify_state;
+        int64_t decide_v;
         int64_t sentiment_count, sentiment_negative;
         double sentiment_sum;
         /* Sentiment in the current window and the one before it. */
@@ -177,6 +181,14 @@ void redis_state_append_account(redis_state_t *rs, const char *account_id);
 void redis_state_append_apply(redis_state_t *rs, const char *incident_id,
                               int64_t now, int64_t tick,
                               const redis_args_t *events);
+/* decide: store the policy and notify states decided from version
+ * `expected_v`, and the ids of the outputs they produce, unless another
+ * worker stored others since.  `paged`: a page is among the outputs
+ * (sets triaged_at to `at` if unset).  Reply: redis_state_read_decide(). */
+void redis_state_append_decide(redis_state_t *rs, const char *incident_id,
+                               int64_t expected_v, const char *policy_state,
+                               const char *notify_state, int64_t at,
+                               bool paged, const char *const *ids, size_t n);
 /* claim: record an escalation once.  Reply: redis_state_read_claim(). */
 void redis_state_append_claim(redis_state_t *rs, const char *incident_id,
                               const char *escalation_id, int level,
@@ -212,6 +224,17 @@ impactd_err_t redis_state_read_apply(redis_state_t *rs, incident_t *inc,
 impactd_err_t redis_state_read_claim(redis_state_t *rs, bool *claimed,
                                      int *prev_level, char *errstr,
                                      size_t errstr_size);
+
+/* For decide: *stored, or the states and version to decide again from
+ * (views valid until the next read). */
+typedef struct redis_decide_reply {
+        bool stored;
+        const char *policy_state, *notify_state;
+        int64_t version;
+} redis_decide_reply_t;
+impactd_err_t redis_state_read_decide(redis_state_t *rs,
+                                      redis_decide_reply_t *out, char *errstr,
+                                      size_t errstr_size);
 
 /* A claimed deadline. */
 typedef struct redis_due {

@@ -141,7 +141,8 @@ enum {
         F_TIERS, F_QUIET_SINCE, F_SNOW_COUNT, F_SNOW_NEG, F_SNOW_SUM,
         F_SPREV_COUNT, F_SPREV_SUM, F_REOPENED,
         F_N_SERVICES, F_N_SEGMENTS, F_N_NEW_TICKETS, F_N_IMPACTED,
-        F_N_REGIONS, F_N_HANDOVERS, F_PERSONAL_AT, F_N_ACCOUNTS,
+        F_N_REGIONS, F_N_HANDOVERS, F_PERSONAL_AT, F_POLICY, F_NOTIFY,
+        F_DECIDE_V, F_N_ACCOUNTS,
         F_HEADER_COUNT
 };
 
@@ -271,6 +272,9 @@ static void parse_header(incident_t *inc, const redisReply *r) {
         inc->tickets_open = field_i64(r, F_TICKETS_OPEN);
         inc->personal_data_at_risk = field_i64(r, F_PERSONAL) != 0;
         inc->personal_data_at = field_i64(r, F_PERSONAL_AT);
+        inc->policy_state = r->element[F_POLICY]->str;
+        inc->notify_state = r->element[F_NOTIFY]->str;
+        inc->decide_v = field_i64(r, F_DECIDE_V);
         inc->sentiment_count = field_i64(r, F_SENT_COUNT);
         inc->sentiment_negative = field_i64(r, F_SENT_NEG);
         inc->sentiment_sum = field_dbl(r, F_SENT_SUM);
@@ -377,4 +381,32 @@ impactd_err_t redis_state_read_account(redis_state_t *rs, redis_account_t *out,
                 }
         }
         return IMPACTD_OK;
+}
+
+impactd_err_t redis_state_read_decide(redis_state_t *rs,
+                                      redis_decide_reply_t *out, char *errstr,
+                                      size_t errstr_size) {
+        redisReply *r;
+        impactd_err_t err = read_reply(rs, &r, errstr, errstr_size);
+        memset(out, 0, sizeof(*out));
+        if (err)
+                return err;
+        if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+            r->element[0]->type != REDIS_REPLY_INTEGER)
+                goto bad;
+        out->stored = r->element[0]->integer == 1;
+        if (out->stored)
+                return IMPACTD_OK;
+        if (r->elements != 4)
+                goto bad;
+        for (size_t i = 1; i < 4; i++)
+                if (r->element[i]->type != REDIS_REPLY_STRING)
+                        goto bad;
+        out->policy_state = r->element[1]->str;
+        out->notify_state = r->element[2]->str;
+        out->version = strtoll(r->element[3]->str, NULL, 10);
+        return IMPACTD_OK;
+bad:
+        snprintf(errstr, errstr_size, "redis: unexpected reply to decide");
+        return IMPACTD_ERR_REDIS;
 }

@@ -430,6 +430,23 @@ void redis_state_append_apply(redis_state_t *rs, const char *incident_id,
         cmd_end(rs);
 }
 
+void redis_state_append_decide(redis_state_t *rs, const char *incident_id,
+                               int64_t expected_v, const char *policy_state,
+                               const char *notify_state, int64_t at,
+                               bool paged, const char *const *ids, size_t n) {
+        cmd_begin(rs, "decide", 2);
+        cmd_str(rs, key_of(rs, 0, "", incident_id, ""));
+        cmd_str(rs, key_of(rs, 1, "", incident_id, ":esc"));
+        redis_args_addf(&rs->cmd, "%lld", (long long)expected_v);
+        cmd_str(rs, policy_state);
+        cmd_str(rs, notify_state);
+        redis_args_addf(&rs->cmd, "%lld", (long long)at);
+        cmd_str(rs, paged ? "1" : "0");
+        for (size_t i = 0; i < n; i++)
+                cmd_str(rs, ids[i]);
+        cmd_end(rs);
+}
+
 void redis_state_append_claim(redis_state_t *rs, const char *incident_id,
                               const char *escalation_id, int level,
                               int64_t at) {

@@ -493,7 +493,8 @@ local function summarize(K, st, alerts, now, window, swindow)
         st.reopened and '1' or '0',
         tostring(#services), tostring(#segs / 2), tostring(#st.new_tickets),
         tostring(#imp), tostring(#region_list), tostring(#handover),
-        agg.personal_data_at or '0', tostring(#accounts),
+        agg.personal_data_at or '0', agg.policy or '', agg.notify or '',
+        agg.decide_v or '0', tostring(#accounts),
     }
     for _, s in ipairs(services) do out[#out + 1] = s end
     for j = 1, #segs do out[#out + 1] = segs[j] end
@@ -589,6 +590,33 @@ local function claim(keys, args)
     return {1, prev}
 end
 
+-- decide: record what the escalation policy and the notifications decided
+-- for an incident, exactly once across workers.  The worker decides from
+-- the states the apply reply carried (version `decide_v`); this stores the
+-- new states only if nobody stored others since (compare and set), and
+-- records the ids of the outputs it will produce.  KEYS[1] agg, KEYS[2]
+-- esc; ARGV[1] = expected version, ARGV[2] = policy state, ARGV[3] =
+-- notify state, ARGV[4] = event time (triaged_at if a page is among the
+-- ids and none was set), ARGV[5] = 1 if a page is among them, ARGV[6..] =
+-- output ids.  Returns {1} when stored, else {0, policy, notify, version}
+-- to decide again from.
+local function decide(keys, args)
+    local v = num(redis.call('HGET', keys[1], 'decide_v'), 0)
+    if v ~= tonumber(args[1]) then
+        return {0, redis.call('HGET', keys[1], 'policy') or '',
+                redis.call('HGET', keys[1], 'notify') or '', tostring(v)}
+    end
+    redis.call('HSET', keys[1], 'decide_v', v + 1, 'policy', args[2],
+               'notify', args[3])
+    if args[5] == '1' and not redis.call('HGET', keys[1], 'triaged_at') then
+        redis.call('HSET', keys[1], 'triaged_at', args[4])
+    end
+    for i = 6, #args do redis.call('HSET', keys[2], args[i], args[4]) end
+    local ttl = redis.call('TTL', keys[1])
+    if ttl > 0 and #args >= 6 then redis.call('EXPIRE', keys[2], ttl) end
+    return {1}
+end
+
 redis.register_function('impactd_route', route)
 redis.register_function('impactd_hold', hold)
 redis.register_function('impactd_unhold', unhold)
@@ -599,3 +627,4 @@ redis.register_function('impactd_schedule', schedule)
 redis.register_function('impactd_due', due)
 redis.register_function('impactd_apply', apply)
 redis.register_function('impactd_claim', claim)
+redis.register_function('impactd_decide', decide)

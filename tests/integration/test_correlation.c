@@ -160,12 +160,49 @@ static void test_account_hashes_in_redis(void **state) {
         harness_stop(&h);
 }
 
+extern const char impactd_lua_impactd_tag[];
+
+/* Decisions of the escalation policy are stored by compare and set: of
+ * two workers deciding from the same version, only the first stores. */
+static void test_decide_is_compare_and_set(void **state) {
+        static harness_t h;
+        char fn[64];
+        (void)state;
+        harness_start(&h, "decide", 13, 1, TEST_CATALOG);
+        harness_worker_start(&h, 0); /* loads the function library */
+        snprintf(fn, sizeof(fn), "impactd_%s_decide", impactd_lua_impactd_tag);
+        redisReply *r = harness_redis(&h, "FCALL %s 2 impact:{I} impact:{I}:esc "
+                                          "0 p1 n1 1795000000000 1 I:level:2", fn);
+        assert_int_equal(r->element[0]->integer, 1);
+        freeReplyObject(r);
+        /* a second worker that also read version 0 */
+        r = harness_redis(&h, "FCALL %s 2 impact:{I} impact:{I}:esc "
+                              "0 p2 n2 1795000000001 1 I:level:2", fn);
+        assert_int_equal(r->elements, 4);
+        assert_int_equal(r->element[0]->integer, 0);
+        assert_string_equal(r->element[1]->str, "p1");
+        assert_string_equal(r->element[2]->str, "n1");
+        assert_string_equal(r->element[3]->str, "1");
+        freeReplyObject(r);
+        r = harness_redis(&h, "HMGET impact:{I} policy notify decide_v triaged_at");
+        assert_string_equal(r->element[0]->str, "p1");
+        assert_string_equal(r->element[2]->str, "1");
+        assert_string_equal(r->element[3]->str, "1795000000000");
+        freeReplyObject(r);
+        r = harness_redis(&h, "HGET impact:{I}:esc I:level:2");
+        assert_string_equal(r->str, "1795000000000");
+        freeReplyObject(r);
+        assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
+        harness_stop(&h);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_teardown(test_ticket_before_alert_gives_same_result, harness_teardown),
                 cmocka_unit_test_teardown(test_sentiment_before_its_ticket_joins_through_it, harness_teardown),
                 cmocka_unit_test_teardown(test_incident_key_groups_services, harness_teardown),
                 cmocka_unit_test_teardown(test_account_hashes_in_redis, harness_teardown),
+                cmocka_unit_test_teardown(test_decide_is_compare_and_set, harness_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
