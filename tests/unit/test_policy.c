@@ -235,6 +235,37 @@ static void test_reopen_inside_the_cooldown(void **state) {
         assert_int_equal(out[0].to_level, 1);
 }
 
+/* The timeline of docs/escalation-policy.md, step by step. */
+static void test_the_documented_timeline(void **state) {
+        static const struct {
+                int64_t at;
+                int level;
+                const char *page;
+        } steps[] = {
+                {0, 3, NULL},
+                {20 * SEC, 2, NULL},
+                {30 * SEC, 2, "inc-1:level:2:incident_commander:1"},
+                {5 * MIN, 1, "inc-1:level:1:incident_commander:1"},
+                {15 * MIN, 2, NULL},
+                {25 * MIN, 1, NULL},
+                {40 * MIN, 1, NULL},
+                {60 * MIN, 2, NULL},
+                {70 * MIN, 1, "inc-1:level:1:incident_commander:2"},
+        };
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+                size_t n = at_level(steps[i].level, T0 + steps[i].at);
+
+                assert_int_equal(n, steps[i].page ? 1 : 0);
+                if (n)
+                        assert_string_equal(out[0].escalation_id,
+                                            steps[i].page);
+                if (i == 0)
+                        assert_int_equal(next_at, LIVE);
+        }
+}
+
 /* ---- the other triggers ---- */
 
 static void test_sentiment_surge_pages_the_senior_support_lead(void **state) {
@@ -749,6 +780,7 @@ int main(void) {
                 T(test_each_level_pages_its_roles),
                 T(test_a_level_with_several_roles_pages_each),
                 T(test_reopen_inside_the_cooldown),
+                T(test_the_documented_timeline),
                 T(test_sentiment_surge_pages_the_senior_support_lead),
                 T(test_key_accounts_are_enterprise_or_strategic),
                 T(test_key_account_ids_are_encoded),
