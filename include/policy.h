@@ -143,7 +143,7 @@ void policy_state_init(policy_state_t *st);
 
 /* Compact, space-free text:
  *   v1|<debounced>|<last_level>|<max_paged>|<entry>|<entry>...
- *   entry = <trigger>,<key>,<target>,<seq>,<last_at>,<flags a/m>
+ *   entry = <trigger>,<key>,<target>,<seq>,<last_at>,<flags "", a, am>
  * Returns the length (without NUL) or -1 when `size` is too small
  * (POLICY_STATE_STR_MAX always suffices). */
 int policy_state_format(const policy_state_t *st, char *buf, size_t size);

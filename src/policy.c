@@ -213,8 +213,8 @@ static const char *parse_entry(const char *s, size_t len, policy_entry_t *e) {
         e->seq = (uint32_t)v;
         if (!parse_num(f[4], strlen(f[4]), 0, INT64_MAX, &e->last_at))
                 return "bad time";
-        if (strcmp(f[5], "") && strcmp(f[5], "a") && strcmp(f[5], "m") &&
-            strcmp(f[5], "am"))
+        /* Muted implies active: the sweep clears both together. */
+        if (strcmp(f[5], "") && strcmp(f[5], "a") && strcmp(f[5], "am"))
                 return "bad flags";
         e->active = strchr(f[5], 'a') != NULL;
         e->muted = strchr(f[5], 'm') != NULL;

@@ -593,6 +593,7 @@ static void test_state_garbage_is_rejected(void **state) {
                 "v1|0|6|6|level,2,incident_commander,1,-5,a",
                 "v1|0|6|6|level,2,incident_commander,1,5,x",
                 "v1|0|6|6|level,2,incident_commander,1,5,ma",
+                "v1|0|6|6|level,2,incident_commander,1,5,m",
                 "v1|0|6|6|level,2,incident_commander,1,5,a|"
                 "level,2,incident_commander,2,6,",
         };
@@ -628,6 +629,7 @@ static silence_t window(const char *service, int64_t from, int64_t to) {
 static void test_a_silence_mutes_then_pages_what_still_holds(void **state) {
         silence_t s = window("payments", T0, T0 + HOUR);
         policy_input_t in = input(2, LIVE);
+        char text[POLICY_STATE_STR_MAX], err[256];
 
         (void)state;
         in.silences = &s;
@@ -638,6 +640,11 @@ static void test_a_silence_mutes_then_pages_what_still_holds(void **state) {
         assert_string_equal(out[0].escalation_id,
                             "inc-1:level:2:incident_commander:1");
         assert_int_equal(next_at, T0 + HOUR);
+        /* The held, muted page survives a trip through Redis. */
+        assert_true(policy_state_format(&st, text, sizeof(text)) > 0);
+        assert_non_null(strstr(text, ",1795341630000,am"));
+        assert_int_equal(policy_state_parse(text, &st, err, sizeof(err)),
+                         IMPACTD_OK);
         in.now += 10 * MIN;
         assert_int_equal(run(&in), 0); /* counted once */
         assert_int_equal(next_at, T0 + HOUR);
