@@ -15,7 +15,9 @@
 
 #include "event.h"
 #include "impactd.h"
+#include "policy.h"
 #include "score.h"
+#include "silence.h"
 
 typedef enum {
         TOPIC_ALERTS = 0,
@@ -136,6 +138,14 @@ typedef struct config {
                 char **known_regions;
                 size_t known_regions_cnt;
         } segments;
+
+        /* Who is paged for what, debounce and cooldown (policy:). */
+        policy_config_t policy;
+        /* Maintenance windows of the file (silences:); more come from
+         * Redis at run time.  They never mute resolves or impact.scored.
+         * silence_t has fixed-size fields: one free() of the array. */
+        silence_t *silences;
+        size_t silences_cnt;
 
         /* Accounts also read from Redis hashes <key_prefix>:account:<id>
          * (fields tier, arr, strategic, sla) kept by another system; they

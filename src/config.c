@@ -121,6 +121,7 @@ static int apply_special_default(ctx_t *c, const cfg_entry_t *e) {
 
 static int apply_defaults(ctx_t *c) {
         score_config_defaults(&c->conf->scoring);
+        policy_config_defaults(&c->conf->policy);
         for (const cfg_entry_t *e = cfg_keys; e < cfg_keys + cfg_keys_cnt;
              e++) {
                 void *base = e->type == T_LOADSTR ? (void *)c : c->conf;

@@ -7,6 +7,7 @@
  *                   maps, catalogs, walking a mapping against a table
  *   config_table.c  the tables of keys; the sections with their own rules
  *   config_print.c  the effective configuration, secrets masked
+ *   config_policy.c the escalation policy section and the silences list
  *
  * libyaml's document API loads the file into nodes that keep their line; one
  * table of keys, as in Redis's config.c, gives each dotted key its type,
@@ -165,6 +166,22 @@ void cfg_print_thresholds(const void *base, FILE *fp, int indent,
                           const char *leaf);
 void cfg_print_sla_tiers(const void *base, FILE *fp, int indent,
                          const char *leaf);
+
+/* ---- config_policy.c: the policy section and the silences list ---- */
+
+int cfg_parse_policy(ctx_t *c, void *base, yaml_node_t *v, const char *key);
+void cfg_print_policy(const void *base, FILE *fp, int indent,
+                      const char *leaf);
+int cfg_parse_silences(ctx_t *c, void *base, yaml_node_t *v,
+                       const char *key);
+void cfg_print_silences(const void *base, FILE *fp, int indent,
+                        const char *leaf);
+
+/* ---- config_print.c: for the sections printed elsewhere ---- */
+
+void cfg_print_table(FILE *fp, const cfg_entry_t *tbl, size_t n,
+                     const void *base, int indent);
+void cfg_print_str(FILE *fp, const char *s); /* a quoted YAML value */
 
 /* ---- config.c ---- */
 

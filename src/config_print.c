@@ -238,6 +238,15 @@ void cfg_print_sla_tiers(const void *base, FILE *fp, int indent,
         }
 }
 
+void cfg_print_table(FILE *fp, const cfg_entry_t *tbl, size_t n,
+                     const void *base, int indent) {
+        print_table(fp, tbl, n, base, indent);
+}
+
+void cfg_print_str(FILE *fp, const char *s) {
+        print_str(fp, s, true);
+}
+
 void config_print(const config_t *conf, FILE *fp) {
         fprintf(fp,
                 "# impactd %s: effective configuration of %s, secrets "
