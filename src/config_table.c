@@ -185,6 +185,8 @@ static void init_account(void *elem) {
 static const cfg_entry_t service_keys[] = {
         VAL("users", T_INT64, config_service_t, users, NULL, R_NONNEG),
         VAL("team", T_STRING, config_service_t, team, NULL, R_ANY),
+        VAL("display_name", T_STRING, config_service_t, display_name, NULL,
+            R_ANY),
         LIST("depends_on", T_STRLIST, config_service_t, depends_on,
              depends_on_cnt, NULL),
 };
@@ -405,6 +407,7 @@ const cfg_entry_t cfg_keys[] = {
           segments.account_prefix_separators, "", R_ANY),
         LIST("segments.known_regions", T_STRLIST, config_t,
              segments.known_regions, segments.known_regions_cnt, NULL),
+        SPECIAL("notifications", cfg_parse_notify, cfg_print_notify, "{}"),
         LIST("services", T_CATALOG, config_t, services, services_cnt,
              &services),
         LIST("accounts", T_CATALOG, config_t, accounts, accounts_cnt,
