@@ -143,9 +143,43 @@ static const char *tiers(values_t *vals, notify_field_t f, unsigned bits) {
         return vals->v[f] = bits ? vals->num[f] : "none";
 }
 
+/* Tickets, sentiment and the clock. */
+static void fill_tickets_and_times(const notify_input_t *in, values_t *vals) {
+        int64_t min = in->duration_ms / 60000;
+        const char **v = vals->v;
+
+        fmt(vals, NF_TICKETS_TOTAL, "%" PRId64, in->tickets_total);
+        fmt(vals, NF_TICKETS_OPEN, "%" PRId64, in->tickets_open);
+        v[NF_TICKET_TREND] = ticket_trend_name(in->ticket_trend);
+        if (in->sentiment_count > 0)
+                fmt(vals, NF_SENTIMENT_MEAN, "%.2f", in->sentiment_mean);
+        else
+                v[NF_SENTIMENT_MEAN] = "n/a";
+        fmt(vals, NF_SENTIMENT_COUNT, "%" PRId64, in->sentiment_count);
+        if (min >= 60)
+                fmt(vals, NF_DURATION, "%" PRId64 "h %02" PRId64 "m", min / 60,
+                    min % 60);
+        else
+                fmt(vals, NF_DURATION, "%" PRId64 " min", min);
+        iso_time(vals->num[NF_DETECTED_AT], sizeof(vals->num[0]),
+                 in->detected_at > 0 ? in->detected_at : in->now);
+        v[NF_DETECTED_AT] = vals->num[NF_DETECTED_AT];
+        iso_time(vals->num[NF_RESOLVED_AT], sizeof(vals->num[0]),
+                 in->resolved_at);
+        v[NF_RESOLVED_AT] = !in->open && in->resolved_at > 0
+                                    ? vals->num[NF_RESOLVED_AT]
+                                    : "not yet";
+        v[NF_PERSONAL_DATA] = in->personal_data_at_risk ? "yes" : "no";
+        /* From detection: the earliest the organisation can have become
+         * aware, so the deadline is never later than the real one. */
+        iso_time(vals->num[NF_COMPLIANCE_DEADLINE], sizeof(vals->num[0]),
+                 (in->detected_at > 0 ? in->detected_at : in->now) +
+                         NOTIFY_COMPLIANCE_DEADLINE_MS);
+        v[NF_COMPLIANCE_DEADLINE] = vals->num[NF_COMPLIANCE_DEADLINE];
+}
+
 static void fill_values(const notify_config_t *cfg, const notify_input_t *in,
                         const notify_state_t *st, values_t *vals) {
-        int64_t min = in->duration_ms / 60000;
         int d = in->disruption >= 0 && in->disruption < DISRUPTION_COUNT
                         ? in->disruption
                         : DISRUPTION_COUNT;
@@ -199,34 +233,7 @@ static void fill_values(const notify_config_t *cfg, const notify_input_t *in,
         v[NF_SEGMENTS] = in->segments_summary && *in->segments_summary
                                  ? in->segments_summary
                                  : "none noted";
-        fmt(vals, NF_TICKETS_TOTAL, "%" PRId64, in->tickets_total);
-        fmt(vals, NF_TICKETS_OPEN, "%" PRId64, in->tickets_open);
-        v[NF_TICKET_TREND] = ticket_trend_name(in->ticket_trend);
-        if (in->sentiment_count > 0)
-                fmt(vals, NF_SENTIMENT_MEAN, "%.2f", in->sentiment_mean);
-        else
-                v[NF_SENTIMENT_MEAN] = "n/a";
-        fmt(vals, NF_SENTIMENT_COUNT, "%" PRId64, in->sentiment_count);
-        if (min >= 60)
-                fmt(vals, NF_DURATION, "%" PRId64 "h %02" PRId64 "m", min / 60,
-                    min % 60);
-        else
-                fmt(vals, NF_DURATION, "%" PRId64 " min", min);
-        iso_time(vals->num[NF_DETECTED_AT], sizeof(vals->num[0]),
-                 in->detected_at > 0 ? in->detected_at : in->now);
-        v[NF_DETECTED_AT] = vals->num[NF_DETECTED_AT];
-        iso_time(vals->num[NF_RESOLVED_AT], sizeof(vals->num[0]),
-                 in->resolved_at);
-        v[NF_RESOLVED_AT] = !in->open && in->resolved_at > 0
-                                    ? vals->num[NF_RESOLVED_AT]
-                                    : "not yet";
-        v[NF_PERSONAL_DATA] = in->personal_data_at_risk ? "yes" : "no";
-        /* From detection: the earliest the organisation can have become
-         * aware, so the deadline is never later than the real one. */
-        iso_time(vals->num[NF_COMPLIANCE_DEADLINE], sizeof(vals->num[0]),
-                 (in->detected_at > 0 ? in->detected_at : in->now) +
-                         NOTIFY_COMPLIANCE_DEADLINE_MS);
-        v[NF_COMPLIANCE_DEADLINE] = vals->num[NF_COMPLIANCE_DEADLINE];
+        fill_tickets_and_times(in, vals);
 }
 
 static void fill_account(const notify_input_t *in, const notify_account_t *a,

@@ -17,16 +17,16 @@
 
 const char *notify_state_format(const notify_state_t *st, char *buf,
                                 size_t size) {
-        static const notify_state_t fresh;
         size_t len;
         int n;
 
         if (!size)
                 return buf;
         buf[0] = '\0';
-        if (!memcmp(st, &fresh, offsetof(notify_state_t, accounts)) &&
-            !st->accounts_cnt)
-                return buf;
+        if (!st->revision && !st->opened && !st->level && !st->impact_class &&
+            !st->sla_at_risk && !st->sla_breached && !st->resolved &&
+            !st->follow_ups && !st->accounts_cnt)
+                return buf; /* fresh */
         n = snprintf(buf, size,
                      "r=%" PRId64 ";o=%x;l=%d;c=%d;s=%x;b=%x;x=%x;f=%d;k=",
                      st->revision, st->opened, st->level, (int)st->impact_class,
