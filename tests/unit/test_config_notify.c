@@ -208,13 +208,20 @@ __attribute__((noinline)) static bool same_section(const char *a,
 /* config/impactd.yaml documents the defaults: same section printed. */
 static void test_shipped_config_has_the_defaults(void **state) {
         const char *env = getenv("IMPACTD_SOURCE_DIR");
+        const char *marker = strstr(__FILE__, "/tests/unit/");
         char path[4096], err[ERRSZ], *out, *out2;
         config_t *shipped, *defaults = must_load("");
 
         (void)state;
         unsetenv("IMPACTD_KAFKA_BROKERS");
         unsetenv("IMPACTD_REDIS_URL");
-        snprintf(path, sizeof(path), "%s/config/impactd.yaml", env ? env : ".");
+        /* The source tree: from ctest's environment, else this file's. */
+        if (env)
+                snprintf(path, sizeof(path), "%s/config/impactd.yaml", env);
+        else
+                snprintf(path, sizeof(path), "%.*s/config/impactd.yaml",
+                         marker ? (int)(marker - __FILE__) : 1,
+                         marker ? __FILE__ : ".");
         if (!(shipped = config_load(path, err, sizeof(err))))
                 fail_msg("%s", err);
         out = print_to_string(shipped);
