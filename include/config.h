@@ -16,6 +16,7 @@
 #include "event.h"
 #include "impactd.h"
 #include "policy.h"
+#include "notify.h"
 #include "score.h"
 #include "silence.h"
 
@@ -50,6 +51,9 @@ typedef struct config_service {
         char *name;
         int64_t users;    /* 0 = unknown */
         char *team;       /* may be NULL */
+        /* What customers call it ({{service_display}}); NULL = the
+         * notifications.default_display_name, never the internal name. */
+        char *display_name;
         char **depends_on;
         size_t depends_on_cnt;
 } config_service_t;
@@ -151,6 +155,9 @@ typedef struct config {
          * (fields tier, arr, strategic, sla) kept by another system; they
          * win over the YAML catalog, event fields win over both. */
         bool accounts_from_redis;
+
+        /* Audiences, templates and issue types of notifications. */
+        notify_config_t notify;
 
         config_service_t *services;
         size_t services_cnt;

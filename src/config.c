@@ -399,6 +399,7 @@ void config_destroy(config_t *conf) {
                 return;
         cfg_free_table(cfg_keys, cfg_keys_cnt, conf);
         cfg_free_schemas(conf);
+        cfg_free_notify(conf);
         free(conf->path);
         free(conf);
 }

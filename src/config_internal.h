@@ -6,6 +6,7 @@
  *   config_parse.c  libyaml document helpers, scalar values, lists, property
  *                   maps, catalogs, walking a mapping against a table
  *   config_table.c  the tables of keys; the sections with their own rules
+ *   config_notify.c notifications.*: templates compiled at load
  *   config_print.c  the effective configuration, secrets masked
  *   config_policy.c the escalation policy section and the silences list
  *
@@ -157,6 +158,15 @@ extern const size_t cfg_sla_keys_cnt;
 extern const char *const cfg_tier_keys[TIER_COUNT]; /* "free", ... */
 void cfg_free_schemas(config_t *conf);
 
+/* ---- config_notify.c: notifications.* ---- */
+
+extern const cfg_entry_t cfg_notify_keys[]; /* of notify_config_t */
+extern const size_t cfg_notify_keys_cnt;
+extern const char *const cfg_audience_keys[AUDIENCE_COUNT]; /* "executive" */
+extern const char *const cfg_kind_keys[NOTIFY_KIND_COUNT];  /* "opened" */
+int cfg_parse_notify(ctx_t *c, void *base, yaml_node_t *v, const char *key);
+void cfg_free_notify(config_t *conf); /* config_destroy() */
+
 /* ---- config_print.c: the T_SPECIAL and masked entries ---- */
 
 void cfg_print_url(const void *base, FILE *fp, int indent, const char *leaf);
@@ -165,6 +175,12 @@ void cfg_print_schema_ids(const void *base, FILE *fp, int indent,
 void cfg_print_thresholds(const void *base, FILE *fp, int indent,
                           const char *leaf);
 void cfg_print_sla_tiers(const void *base, FILE *fp, int indent,
+                         const char *leaf);
+void cfg_print_notify(const void *base, FILE *fp, int indent,
+                      const char *leaf);
+void cfg_print_templates(const void *base, FILE *fp, int indent,
+                         const char *leaf);
+void cfg_print_audiences(const void *base, FILE *fp, int indent,
                          const char *leaf);
 
 /* ---- config_policy.c: the policy section and the silences list ---- */

@@ -254,3 +254,51 @@ void config_print(const config_t *conf, FILE *fp) {
                 IMPACTD_VERSION, conf->path);
         print_table(fp, cfg_keys, cfg_keys_cnt, conf, 0);
 }
+
+/* notifications: its own table, under the key of the entry. */
+void cfg_print_notify(const void *base, FILE *fp, int indent,
+                      const char *leaf) {
+        fprintf(fp, "%*s%s:\n", indent, "", leaf);
+        print_table(fp, cfg_notify_keys, cfg_notify_keys_cnt,
+                    &((const config_t *)base)->notify, indent + 2);
+}
+
+void cfg_print_audiences(const void *base, FILE *fp, int indent,
+                         const char *leaf) {
+        const notify_config_t *nc = base;
+        bool first = true;
+
+        fprintf(fp, "%*s%s: [", indent, "", leaf);
+        for (int a = 0; a < AUDIENCE_COUNT; a++) {
+                if (!nc->audiences[a])
+                        continue;
+                fprintf(fp, "%s%s", first ? "" : ", ",
+                        audience_name((audience_t)a));
+                first = false;
+        }
+        fputs("]\n", fp);
+}
+
+/* Every pair, so the output shows which are not sent (null). */
+void cfg_print_templates(const void *base, FILE *fp, int indent,
+                         const char *leaf) {
+        const notify_config_t *nc = base;
+
+        fprintf(fp, "%*s%s:\n", indent, "", leaf);
+        for (int a = 0; a < AUDIENCE_COUNT; a++) {
+                fprintf(fp, "%*s%s:\n", indent + 2, "", cfg_audience_keys[a]);
+                for (int k = 0; k < NOTIFY_KIND_COUNT; k++) {
+                        const notify_template_t *p = &nc->templates[a][k];
+
+                        fprintf(fp, "%*s%s:%s\n", indent + 4, "",
+                                cfg_kind_keys[k], p->title ? "" : " null");
+                        if (!p->title)
+                                continue;
+                        fprintf(fp, "%*stitle: ", indent + 6, "");
+                        print_str(fp, template_source(p->title), true);
+                        fprintf(fp, "\n%*sbody: ", indent + 6, "");
+                        print_str(fp, template_source(p->body), true);
+                        fputc('\n', fp);
+                }
+        }
+}

@@ -185,6 +185,8 @@ static void init_account(void *elem) {
 static const cfg_entry_t service_keys[] = {
         VAL("users", T_INT64, config_service_t, users, NULL, R_NONNEG),
         VAL("team", T_STRING, config_service_t, team, NULL, R_ANY),
+        VAL("display_name", T_STRING, config_service_t, display_name, NULL,
+            R_ANY),
         LIST("depends_on", T_STRLIST, config_service_t, depends_on,
              depends_on_cnt, NULL),
 };
@@ -409,6 +411,7 @@ const cfg_entry_t cfg_keys[] = {
         {"silences", T_SPECIAL, offsetof(config_t, silences),
          offsetof(config_t, silences_cnt), NULL, R_ANY, NULL, false,
          cfg_parse_silences, cfg_print_silences},
+        SPECIAL("notifications", cfg_parse_notify, cfg_print_notify, "{}"),
         LIST("services", T_CATALOG, config_t, services, services_cnt,
              &services),
         LIST("accounts", T_CATALOG, config_t, accounts, accounts_cnt,
