@@ -28,6 +28,9 @@ typedef struct batch_stats {
         uint64_t applies;      /* FCALL apply, one per incident and round */
         uint64_t scored;       /* scored revisions produced */
         uint64_t escalations;  /* escalations produced */
+        uint64_t notifications; /* notifications produced */
+        uint64_t muted;        /* escalations muted by a silence */
+        uint64_t muted_notifications; /* held back by a silence */
         uint64_t redis_rounds; /* pipelined round trips */
         uint64_t rescored;     /* deadlines re-scored */
 } batch_stats_t;

@@ -45,20 +45,5 @@ void emit_scored(const incident_t *inc, const emit_ctx_t *ctx,
 int64_t emit_next_deadline(const config_t *conf, const incident_t *inc,
                            const emit_ctx_t *ctx, const score_result_t *r);
 
-/* The level escalation of an open incident whose computed level is more
- * severe than any level escalated for it before.  Fills `esc` (strings in
- * the caller's buffers) and returns true when one is due. */
-typedef struct emit_escalation_buf {
-        char id[INCIDENT_ID_MAX + 48];
-        char summary[512];
-        escalation_t esc;
-} emit_escalation_buf_t;
-
-bool emit_level_escalation(const incident_t *inc, const score_result_t *r,
-                           emit_escalation_buf_t *buf);
-
-/* The role paged for a level: 1-2 incident_commander, 3 on_call_engineer,
- * 4-5 service_owner. */
-const char *emit_level_target(int level);
 
 #endif

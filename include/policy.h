@@ -188,6 +188,11 @@ size_t policy_evaluate(const policy_config_t *pc, const policy_input_t *in,
                        policy_state_t *st, policy_decision_t *out, size_t max,
                        int64_t *next_eval_at);
 
+/* The silence muting the incident at in->now: the first active one
+ * matching its root service, or before a root is known, one matching each
+ * of its services; NULL = none.  The worker mutes notifications by it. */
+const silence_t *policy_silence(const policy_input_t *in);
+
 /* The impact.escalations record of a decision: views into `d` and `in`. */
 void policy_escalation(const policy_decision_t *d, const policy_input_t *in,
                        escalation_t *out);

@@ -76,7 +76,6 @@ typedef struct incident {
         int64_t sentiment_prev_count;
         double sentiment_prev_sum;
         int64_t tickets_now, tickets_prev; /* trend windows */
-        int max_escalated;                 /* 6 = never escalated */
         bool changed;      /* this call changed the state: a new revision */
         int64_t dups;      /* events of this call seen before */
         bool resolved_now; /* this call resolved the incident */
@@ -181,18 +180,16 @@ void redis_state_append_account(redis_state_t *rs, const char *account_id);
 void redis_state_append_apply(redis_state_t *rs, const char *incident_id,
                               int64_t now, int64_t tick,
                               const redis_args_t *events);
-/* decide: store the policy and notify states decided from version
- * `expected_v`, and the ids of the outputs they produce, unless another
- * worker stored others since.  `paged`: a page is among the outputs
- * (sets triaged_at to `at` if unset).  Reply: redis_state_read_decide(). */
+/* decide: store the policy and notify states decided on `revision` from
+ * version `expected_v`, and the ids of the outputs they produce, unless
+ * another worker stored others since, or decided this or a later revision
+ * already.  `paged`: a page is among the outputs (sets triaged_at to `at`
+ * if unset).  Reply: redis_state_read_decide(). */
 void redis_state_append_decide(redis_state_t *rs, const char *incident_id,
-                               int64_t expected_v, const char *policy_state,
+                               int64_t expected_v, int64_t revision,
+                               const char *policy_state,
                                const char *notify_state, int64_t at,
                                bool paged, const char *const *ids, size_t n);
-/* claim: record an escalation once.  Reply: redis_state_read_claim(). */
-void redis_state_append_claim(redis_state_t *rs, const char *incident_id,
-                              const char *escalation_id, int level,
-                              int64_t at);
 
 /* Reply readers, in append order.  IMPACTD_ERR_REDIS when the connection
  * failed (reconnect and redo the round) or Redis answered an error. */
@@ -221,14 +218,12 @@ impactd_err_t redis_state_read_status(redis_state_t *rs, char *errstr,
 /* Fills `inc` (cleared first). */
 impactd_err_t redis_state_read_apply(redis_state_t *rs, incident_t *inc,
                                      char *errstr, size_t errstr_size);
-impactd_err_t redis_state_read_claim(redis_state_t *rs, bool *claimed,
-                                     int *prev_level, char *errstr,
-                                     size_t errstr_size);
 
-/* For decide: *stored, or the states and version to decide again from
- * (views valid until the next read). */
+/* For decide: stored; superseded (a replay, or a later revision was
+ * decided first: drop the decisions); else the states and version to
+ * decide again from (views valid until the next read). */
 typedef struct redis_decide_reply {
-        bool stored;
+        bool stored, superseded;
         const char *policy_state, *notify_state;
         int64_t version;
 } redis_decide_reply_t;

@@ -48,6 +48,8 @@ batch_t *batch_new(const config_t *conf, codec_t *codec, redis_state_t *rs,
         }
         for (size_t i = 0; i < n; i++)
                 b->catalog_users += graph_users(b->graph, i);
+        if (batch_decide_init(b, errstr, errstr_size))
+                goto fail;
         return b;
 fail:
         batch_destroy(b);
@@ -79,6 +81,7 @@ void batch_destroy(batch_t *b) {
                 free(b->groups[g].added);
                 free(b->groups[g].ctx.impacted);
         }
+        batch_decide_free(b);
         free(b->groups);
         free(b->accounts);
         graph_destroy(b->graph);
@@ -516,6 +519,8 @@ static impactd_err_t run_groups(batch_t *b, bool *more, char *errstr,
         for (size_t g = 0; g < b->n_groups; g++)
                 if ((err = batch_read_after(b, &b->groups[g], errstr, errstr_size)))
                         return err;
+        if ((err = batch_decide_retries(b, errstr, errstr_size)))
+                return err;
         *more = b->n_items > before;
         return IMPACTD_OK;
 }

@@ -1,6 +1,6 @@
 /* After an incident's apply call: walk its blast radius on the service
  * graph, score it, produce the scored revision, and append the follow-up
- * calls (escalation claims, ticket binds, blast radius and service
+ * calls (the policy's decision, ticket binds, blast radius and service
  * mappings, hand-overs, the next deadline), read back in the same order. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -179,14 +179,7 @@ size_t batch_append_after(batch_t *b, group_t *grp) {
                 redis_state_append_schedule(b->rs, grp->id, 0);
                 return 1;
         }
-        grp->escalate = inc->changed &&
-                        emit_level_escalation(inc, &grp->result, &grp->esc);
-        if (grp->escalate) {
-                redis_state_append_claim(b->rs, inc->id, grp->esc.id,
-                                         grp->esc.esc.to_level,
-                                         inc->last_event_at);
-                n++;
-        }
+        n += batch_append_decide(b, grp);
         for (size_t t = 0; t < inc->new_tickets_cnt; t++, n++)
                 redis_state_append_bind(b->rs, inc->new_tickets[t], inc->id);
         if (inc->changed && grp->added_cnt) {
@@ -249,33 +242,6 @@ size_t batch_append_after(batch_t *b, group_t *grp) {
                 n++;
         }
         return n;
-}
-
-static impactd_err_t read_claim(batch_t *b, group_t *grp, char *errstr,
-                                size_t errstr_size) {
-        bool claimed;
-        int prev;
-        impactd_err_t err = redis_state_read_claim(b->rs, &claimed, &prev,
-                                                   errstr, errstr_size);
-        if (err || !claimed)
-                return err; /* another worker, or a replay, paged it */
-        escalation_t *e = &grp->esc.esc;
-        e->from_level = prev <= 5 ? prev : 0;
-        if ((err = codec_encode_escalation(
-                     b->codec, b->conf->kafka.output_format[TOPIC_ESCALATIONS],
-                     e, &b->out, errstr, errstr_size)) ||
-            (err = kafka_io_produce(b->kio, TOPIC_ESCALATIONS, e->incident_id,
-                                    b->out.data, b->out.len, errstr,
-                                    errstr_size)))
-                return err;
-        b->stats.escalations++;
-        char from[8] = "none";
-        if (e->from_level)
-                snprintf(from, sizeof(from), "%d", e->from_level);
-        log_warn("escalation incident=%s level=%s->%d target=%s reason=%s "
-                 "id=%s: %s", e->incident_id, from, e->to_level, e->target,
-                 e->reason, e->escalation_id, e->summary);
-        return IMPACTD_OK;
 }
 
 /* Reads a reply like route's and releases any held events it returns
@@ -345,7 +311,7 @@ impactd_err_t batch_read_after(batch_t *b, group_t *grp, char *errstr,
         impactd_err_t err = IMPACTD_OK;
         if (inc->gone)
                 return redis_state_read_status(b->rs, errstr, errstr_size);
-        if (grp->escalate && (err = read_claim(b, grp, errstr, errstr_size)))
+        if ((err = batch_read_decide(b, grp, errstr, errstr_size)))
                 return err;
         for (size_t t = 0; t < inc->new_tickets_cnt; t++)
                 if ((err = read_release(b, inc->new_tickets[t], inc->id,

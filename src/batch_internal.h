@@ -1,8 +1,10 @@
 /* Internals of the batch module, shared by its files:
  *   batch.c        items, load, route, hold, groups and the apply rounds
  *   batch_pack.c   events -> FCALL arguments, with the account catalog
- *   batch_after.c  after an apply: blast radius, score, outputs, claims,
- *                  binds, service mappings, hand-overs and deadlines */
+ *   batch_after.c  after an apply: blast radius, score, outputs, binds,
+ *                  service mappings, hand-overs and deadlines
+ *   batch_decide.c the escalation policy and notifications of a revision,
+ *                  stored by compare and set, then produced */
 #ifndef IMPACTD_BATCH_INTERNAL_H
 #define IMPACTD_BATCH_INTERNAL_H
 
@@ -39,6 +41,45 @@ typedef struct lookup {
         int64_t now; /* the clock, or its latest event if that is later */
 } lookup_t;
 
+/* An output decided on a revision, produced once the decision is stored.
+ * Offsets into decide_t.buf, which grows. */
+typedef struct pending_out {
+        int topic;      /* TOPIC_ESCALATIONS, TOPIC_NOTIFICATIONS; -1 = muted */
+        long id;        /* its id (NUL-terminated); -2 = none */
+        size_t msg, msg_len; /* the encoded record */
+        size_t log;     /* the log line said when it is stored */
+} pending_out_t;
+
+typedef enum { DECIDE_NONE = 0, DECIDE_PENDING, DECIDE_RETRY } decide_step_t;
+
+/* A group's decision (batch_decide.c). */
+typedef struct decide {
+        decide_step_t state;
+        int retries;
+        int64_t version;        /* the decide_v decided from */
+        char *policy_in, *notify_in; /* states to decide from on a retry */
+        size_t policy_out, notify_out; /* new states: offsets into buf */
+        pending_out_t *outs;
+        size_t outs_cnt, outs_cap;
+        size_t muted_notes;     /* notifications held back by a silence */
+        bool paged;             /* a page among the outputs */
+        int64_t next_eval_at;   /* policy: evaluate again then; 0 = none */
+        buf_t buf;
+} decide_t;
+
+/* Per batch, not per group: a policy state is large. */
+typedef struct batch_decide_scratch {
+        policy_state_t *pst;
+        policy_decision_t *decisions; /* POLICY_MAX_DECISIONS */
+        char *state_str;              /* POLICY_STATE_STR_MAX */
+        notify_result_t *nres;
+        policy_account_t *paccts;
+        notify_account_t *naccts;
+        size_t paccts_cap, naccts_cap;
+        const char **ids;
+        size_t ids_cap;
+} batch_decide_scratch_t;
+
 typedef struct group {
         char id[INCIDENT_ID_MAX];
         int64_t tick;    /* a claimed deadline being re-scored, 0 = none */
@@ -47,8 +88,7 @@ typedef struct group {
         incident_t inc;
         emit_ctx_t ctx;
         score_result_t result;
-        emit_escalation_buf_t esc;
-        bool escalate;
+        decide_t dec;
         /* Blast radius: services new to it in this call (graph indexes
          * into the batch's scratch), written back in the after round. */
         const char **added;
@@ -84,6 +124,10 @@ struct batch {
         size_t n_groups, cap_groups;
         redis_args_t args;
         buf_t out, raw;
+        batch_decide_scratch_t dec;
+        /* Silences in force: the config's, then those read from Redis. */
+        silence_t *silences;
+        size_t silences_cnt, silences_cap;
         batch_stats_t stats;
 };
 
@@ -107,5 +151,21 @@ impactd_err_t batch_produce_scored(batch_t *b, group_t *grp, char *errstr,
 size_t batch_append_after(batch_t *b, group_t *grp);
 impactd_err_t batch_read_after(batch_t *b, group_t *grp, char *errstr,
                                size_t errstr_size);
+
+/* batch_decide.c */
+impactd_err_t batch_decide_init(batch_t *b, char *errstr, size_t errstr_size);
+void batch_decide_free(batch_t *b);
+/* Decides on a changed group's revision and appends its decide call;
+ * returns how many calls were appended (0 or 1).  Moves grp->deadline
+ * to the policy's next evaluation when that is sooner. */
+size_t batch_append_decide(batch_t *b, group_t *grp);
+/* Reads that reply: produces the outputs once stored, or marks the group
+ * to decide again from the winner's states. */
+impactd_err_t batch_read_decide(batch_t *b, group_t *grp, char *errstr,
+                                size_t errstr_size);
+/* Decides again, in further round trips, for the groups that lost a
+ * race. */
+impactd_err_t batch_decide_retries(batch_t *b, char *errstr,
+                                   size_t errstr_size);
 
 #endif

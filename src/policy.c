@@ -313,7 +313,7 @@ static const silence_t *silence_for(const policy_input_t *in,
  * dependents' alerts are consequences of the root's maintenance), or,
  * before a root is known, one on every service that alerted (a single
  * service outside any window is enough to page). */
-static const silence_t *muting_silence(const policy_input_t *in) {
+const silence_t *policy_silence(const policy_input_t *in) {
         const silence_t *first = NULL, *s;
 
         if (in->root_service && *in->root_service)
@@ -591,7 +591,7 @@ size_t policy_evaluate(const policy_config_t *pc, const policy_input_t *in,
                 st->debounced = true;
         }
         if (in->open) {
-                ev.silence = muting_silence(in);
+                ev.silence = policy_silence(in);
                 eval_level(&ev);
                 eval_triggers(&ev);
         } else {

@@ -114,22 +114,6 @@ impactd_err_t redis_state_read_status(redis_state_t *rs, char *errstr,
         return read_reply(rs, &r, errstr, errstr_size);
 }
 
-impactd_err_t redis_state_read_claim(redis_state_t *rs, bool *claimed,
-                                     int *prev_level, char *errstr,
-                                     size_t errstr_size) {
-        redisReply *r;
-        impactd_err_t err = read_reply(rs, &r, errstr, errstr_size);
-        if (err)
-                return err;
-        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
-                snprintf(errstr, errstr_size, "redis: unexpected reply to claim");
-                return IMPACTD_ERR_REDIS;
-        }
-        *claimed = r->element[0]->integer == 1;
-        *prev_level = (int)r->element[1]->integer;
-        return IMPACTD_OK;
-}
-
 /* ---- the apply reply ---------------------------------------------------- */
 
 enum {
@@ -137,7 +121,7 @@ enum {
         F_TRIAGED, F_DECLARED, F_USERS, F_DISRUPTION, F_BURN, F_LOSS,
         F_ACCOUNTS, F_ARR, F_TIER, F_STRATEGIC, F_TICKETS, F_TICKETS_OPEN,
         F_PERSONAL, F_SENT_COUNT, F_SENT_NEG, F_SENT_SUM, F_TIX_NOW,
-        F_TIX_PREV, F_MAX_ESC, F_CHANGED, F_DUPS, F_RESOLVED_NOW,
+        F_TIX_PREV, F_CHANGED, F_DUPS, F_RESOLVED_NOW,
         F_TIERS, F_QUIET_SINCE, F_SNOW_COUNT, F_SNOW_NEG, F_SNOW_SUM,
         F_SPREV_COUNT, F_SPREV_SUM, F_REOPENED,
         F_N_SERVICES, F_N_SEGMENTS, F_N_NEW_TICKETS, F_N_IMPACTED,
@@ -285,7 +269,6 @@ static void parse_header(incident_t *inc, const redisReply *r) {
         inc->sentiment_prev_sum = field_dbl(r, F_SPREV_SUM);
         inc->tickets_now = field_i64(r, F_TIX_NOW);
         inc->tickets_prev = field_i64(r, F_TIX_PREV);
-        inc->max_escalated = (int)field_i64(r, F_MAX_ESC);
         inc->changed = field_i64(r, F_CHANGED) != 0;
         inc->dups = field_i64(r, F_DUPS);
         inc->resolved_now = field_i64(r, F_RESOLVED_NOW) != 0;
@@ -395,7 +378,8 @@ impactd_err_t redis_state_read_decide(redis_state_t *rs,
             r->element[0]->type != REDIS_REPLY_INTEGER)
                 goto bad;
         out->stored = r->element[0]->integer == 1;
-        if (out->stored)
+        out->superseded = r->element[0]->integer == 2;
+        if (out->stored || out->superseded)
                 return IMPACTD_OK;
         if (r->elements != 4)
                 goto bad;

@@ -431,7 +431,8 @@ void redis_state_append_apply(redis_state_t *rs, const char *incident_id,
 }
 
 void redis_state_append_decide(redis_state_t *rs, const char *incident_id,
-                               int64_t expected_v, const char *policy_state,
+                               int64_t expected_v, int64_t revision,
+                               const char *policy_state,
                                const char *notify_state, int64_t at,
                                bool paged, const char *const *ids, size_t n) {
         cmd_begin(rs, "decide", 2);
@@ -442,19 +443,8 @@ void redis_state_append_decide(redis_state_t *rs, const char *incident_id,
         cmd_str(rs, notify_state);
         redis_args_addf(&rs->cmd, "%lld", (long long)at);
         cmd_str(rs, paged ? "1" : "0");
+        redis_args_addf(&rs->cmd, "%lld", (long long)revision);
         for (size_t i = 0; i < n; i++)
                 cmd_str(rs, ids[i]);
-        cmd_end(rs);
-}
-
-void redis_state_append_claim(redis_state_t *rs, const char *incident_id,
-                              const char *escalation_id, int level,
-                              int64_t at) {
-        cmd_begin(rs, "claim", 2);
-        cmd_str(rs, key_of(rs, 0, "", incident_id, ""));
-        cmd_str(rs, key_of(rs, 1, "", incident_id, ":esc"));
-        cmd_str(rs, escalation_id);
-        redis_args_addf(&rs->cmd, "%d", level);
-        redis_args_addf(&rs->cmd, "%lld", (long long)at);
         cmd_end(rs);
 }

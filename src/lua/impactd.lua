@@ -484,7 +484,6 @@ local function summarize(K, st, alerts, now, window, swindow)
         agg.sentiment_count or '0', agg.sentiment_negative or '0',
         agg.sentiment_sum or '0',
         tostring(now_n), tostring(prev_n),
-        agg.max_escalated or '6',
         st.changed and '1' or '0', tostring(st.dups),
         st.resolved_now and '1' or '0',
         agg.tiers or '0', agg.quiet_since or '0',
@@ -570,50 +569,36 @@ local function apply(keys, args)
     return summarize(keys, st, alerts, now, window, swindow)
 end
 
--- claim: record an escalation exactly once across workers.
--- KEYS[1] agg, KEYS[2] esc; ARGV: escalation id, level, event time.
--- Returns {1, previous level} when this call claimed it, {0, level} when it
--- was claimed before (same id) or a level at least as severe was already
--- escalated.
-local function claim(keys, args)
-    local id, level = args[1], tonumber(args[2])
-    if redis.call('HEXISTS', keys[2], id) == 1 then return {0, level} end
-    local prev = tonumber(redis.call('HGET', keys[1], 'max_escalated') or '6')
-    if level >= prev then return {0, prev} end
-    redis.call('HSET', keys[1], 'max_escalated', level)
-    redis.call('HSET', keys[2], id, level)
-    if not redis.call('HGET', keys[1], 'triaged_at') then
-        redis.call('HSET', keys[1], 'triaged_at', args[3])
-    end
-    local ttl = redis.call('TTL', keys[1])
-    if ttl > 0 then redis.call('EXPIRE', keys[2], ttl) end
-    return {1, prev}
-end
-
 -- decide: record what the escalation policy and the notifications decided
 -- for an incident, exactly once across workers.  The worker decides from
 -- the states the apply reply carried (version `decide_v`); this stores the
 -- new states only if nobody stored others since (compare and set), and
--- records the ids of the outputs it will produce.  KEYS[1] agg, KEYS[2]
--- esc; ARGV[1] = expected version, ARGV[2] = policy state, ARGV[3] =
--- notify state, ARGV[4] = event time (triaged_at if a page is among the
--- ids and none was set), ARGV[5] = 1 if a page is among them, ARGV[6..] =
--- output ids.  Returns {1} when stored, else {0, policy, notify, version}
--- to decide again from.
+-- records the ids of the outputs it will produce.  A revision at or below
+-- the last one decided is a replay or was overtaken by a later revision
+-- that another worker decided first: its decisions are dropped, since the
+-- later one saw newer facts.  KEYS[1] agg, KEYS[2] esc; ARGV[1] = expected
+-- version, ARGV[2] = policy state, ARGV[3] = notify state, ARGV[4] = event
+-- time (triaged_at if a page is among the ids and none was set), ARGV[5] =
+-- 1 if a page is among them, ARGV[6] = revision, ARGV[7..] = output ids.
+-- Returns {1} when stored, {2} when superseded, else {0, policy, notify,
+-- version} to decide again from.
 local function decide(keys, args)
+    if num(redis.call('HGET', keys[1], 'decide_rev'), 0) >= tonumber(args[6]) then
+        return {2}
+    end
     local v = num(redis.call('HGET', keys[1], 'decide_v'), 0)
     if v ~= tonumber(args[1]) then
         return {0, redis.call('HGET', keys[1], 'policy') or '',
                 redis.call('HGET', keys[1], 'notify') or '', tostring(v)}
     end
-    redis.call('HSET', keys[1], 'decide_v', v + 1, 'policy', args[2],
-               'notify', args[3])
+    redis.call('HSET', keys[1], 'decide_v', v + 1, 'decide_rev', args[6],
+               'policy', args[2], 'notify', args[3])
     if args[5] == '1' and not redis.call('HGET', keys[1], 'triaged_at') then
         redis.call('HSET', keys[1], 'triaged_at', args[4])
     end
-    for i = 6, #args do redis.call('HSET', keys[2], args[i], args[4]) end
+    for i = 7, #args do redis.call('HSET', keys[2], args[i], args[4]) end
     local ttl = redis.call('TTL', keys[1])
-    if ttl > 0 and #args >= 6 then redis.call('EXPIRE', keys[2], ttl) end
+    if ttl > 0 and #args >= 7 then redis.call('EXPIRE', keys[2], ttl) end
     return {1}
 end
 
@@ -626,5 +611,4 @@ redis.register_function('impactd_impact', impact)
 redis.register_function('impactd_schedule', schedule)
 redis.register_function('impactd_due', due)
 redis.register_function('impactd_apply', apply)
-redis.register_function('impactd_claim', claim)
 redis.register_function('impactd_decide', decide)

@@ -172,12 +172,12 @@ static void test_decide_is_compare_and_set(void **state) {
         harness_worker_start(&h, 0); /* loads the function library */
         snprintf(fn, sizeof(fn), "impactd_%s_decide", impactd_lua_impactd_tag);
         redisReply *r = harness_redis(&h, "FCALL %s 2 impact:{I} impact:{I}:esc "
-                                          "0 p1 n1 1795000000000 1 I:level:2", fn);
+                                          "0 p1 n1 1795000000000 1 3 I:level:2", fn);
         assert_int_equal(r->element[0]->integer, 1);
         freeReplyObject(r);
         /* a second worker that also read version 0 */
         r = harness_redis(&h, "FCALL %s 2 impact:{I} impact:{I}:esc "
-                              "0 p2 n2 1795000000001 1 I:level:2", fn);
+                              "0 p2 n2 1795000000001 1 4 I:level:2", fn);
         assert_int_equal(r->elements, 4);
         assert_int_equal(r->element[0]->integer, 0);
         assert_string_equal(r->element[1]->str, "p1");

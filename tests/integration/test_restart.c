@@ -59,8 +59,8 @@ static void produce_range(harness_t *h, int from, int to, int pause_ms) {
         harness_flush(h);
 }
 
-/* Revisions count coalesced batches and escalations follow the levels
- * seen at batch boundaries, so both depend on timing.  So does which of
+/* Revisions count coalesced batches and the policy and notify states
+ * follow the levels seen at batch boundaries, so both depend on timing.  So does which of
  * several keyed incidents open at once on one service holds that
  * service's open-incident pointer (first come).  Every aggregate must
  * match exactly. */
@@ -74,7 +74,10 @@ static char *comparable_state(harness_t *h) {
                                    strstr(line, "impact:svc:") == line;
                 if (skip_key || strstr(line, "  revision=") == line ||
                     strstr(line, "  triaged_at=") == line ||
-                    strstr(line, "  max_escalated=") == line)
+                    strstr(line, "  policy=") == line ||
+                    strstr(line, "  notify=") == line ||
+                    strstr(line, "  decide_v=") == line ||
+                    strstr(line, "  decide_rev=") == line)
                         continue;
                 o += sprintf(o, "%s\n", line);
         }
