@@ -101,6 +101,10 @@ typedef struct policy_input {
         unsigned sla_breached;
         bool triage_escalated;  /* score_result_t.triage_escalated */
         bool severity_mismatch; /* score_result_t.severity_mismatch */
+        const char *mismatch_reason; /* its reason; NULL = none */
+        /* For the summary of level pages: what the impact is, e.g. "9000
+         * users (30%), 1 accounts, ARR at risk 300000"; NULL = none. */
+        const char *impact;
         bool personal_data_at_risk;
         int64_t personal_data_at; /* first reported; <= 0 = detected_at */
         /* Silences to apply (config and Redis); inactive ones are skipped. */

@@ -95,7 +95,7 @@ static size_t incident_labels(const batch_t *b, const group_t *grp,
 
 static void policy_input(const batch_t *b, const group_t *grp,
                          const silence_label_t *labels, size_t labels_cnt,
-                         policy_input_t *in) {
+                         char *impact, size_t impact_size, policy_input_t *in) {
         const incident_t *inc = &grp->inc;
         const score_result_t *r = &grp->result;
         memset(in, 0, sizeof(*in));
@@ -118,6 +118,13 @@ static void policy_input(const batch_t *b, const group_t *grp,
         in->sla_breached = grp->ctx.sla.breached;
         in->triage_escalated = r->triage_escalated;
         in->severity_mismatch = r->severity_mismatch;
+        in->mismatch_reason = r->mismatch_reason;
+        snprintf(impact, impact_size, "%" PRId64 " users (%.0f%%), %" PRId64
+                 " accounts, ARR at risk %.0f, %" PRId64 " tickets",
+                 inc->affected_users > 0 ? inc->affected_users : 0,
+                 r->user_share * 100.0, inc->affected_accounts,
+                 inc->arr_at_risk, inc->tickets_total);
+        in->impact = impact;
         in->personal_data_at_risk = inc->personal_data_at_risk;
         in->personal_data_at = inc->personal_data_at;
         in->silences = b->silences;
@@ -247,6 +254,7 @@ static int evaluate(batch_t *b, group_t *grp, const char *policy_s,
         decide_t *d = &grp->dec;
         const incident_t *inc = &grp->inc;
         silence_label_t labels[LABELS_MAX];
+        char impact[160];
         policy_input_t pin;
         notify_input_t nin;
         notify_state_t nst, nbefore;
@@ -254,7 +262,8 @@ static int evaluate(batch_t *b, group_t *grp, const char *policy_s,
         dec_reset(d);
         if (fill_accounts(b, inc))
                 return -1;
-        policy_input(b, grp, labels, incident_labels(b, grp, labels), &pin);
+        policy_input(b, grp, labels, incident_labels(b, grp, labels), impact,
+                     sizeof(impact), &pin);
         if (policy_state_parse(policy_s, s->pst, errstr, sizeof(errstr))) {
                 log_error("incident=%s: stored policy state unreadable (%s): "
                           "deciding from a fresh one", inc->id, errstr);

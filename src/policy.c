@@ -428,8 +428,9 @@ static void eval_level(eval_t *ev) {
                 if (prev <= POLICY_LEVELS && prev > lvl)
                         snprintf(from, sizeof(from), ", up from %d", prev);
                 snprintf(d->summary, sizeof(d->summary),
-                         "%s: level %d (score %.1f)%s", subject(in), lvl,
-                         in->score, from);
+                         "%s: level %d (score %.1f)%s%s%s", subject(in), lvl,
+                         in->score, from, in->impact ? "; " : "",
+                         in->impact ? in->impact : "");
         }
         if (fired && lvl < st->max_paged)
                 st->max_paged = lvl;
@@ -489,10 +490,14 @@ static void summarize(const eval_t *ev, policy_decision_t *d) {
                          subj, in->level);
                 break;
         case TRIGGER_SEVERITY_MISMATCH:
-                snprintf(d->summary, sizeof(d->summary),
-                         "%s: declared severity does not match the computed "
-                         "impact (level %d)",
-                         subj, in->level);
+                if (in->mismatch_reason && *in->mismatch_reason)
+                        snprintf(d->summary, sizeof(d->summary), "%s: %s",
+                                 subj, in->mismatch_reason);
+                else
+                        snprintf(d->summary, sizeof(d->summary),
+                                 "%s: declared severity does not match the "
+                                 "computed impact (level %d)",
+                                 subj, in->level);
                 break;
         case TRIGGER_PERSONAL_DATA:
                 silence_time_format(d->deadline_at, extra, sizeof(extra));

@@ -105,9 +105,11 @@ static void log_stats(worker_t *w, int64_t now) {
                 log_info("stats events=%" PRIu64 " (%.0f/s) dlq=%" PRIu64
                          " duplicates=%" PRIu64 " held=%" PRIu64
                          " scored=%" PRIu64 " escalations=%" PRIu64
+                         " notifications=%" PRIu64 " muted=%" PRIu64 "/%" PRIu64
                          " redis_rounds=%" PRIu64, s.events,
                          secs > 0 ? events / secs : 0.0, s.dlq, s.duplicates,
-                         s.held, s.scored, s.escalations, s.redis_rounds);
+                         s.held, s.scored, s.escalations, s.notifications,
+                         s.muted, s.muted_notifications, s.redis_rounds);
         w->last_stats = s;
         w->next_stats_ms = now + STATS_EVERY_MS;
 }
