@@ -31,6 +31,7 @@ typedef struct batch_stats {
         uint64_t notifications; /* notifications produced */
         uint64_t muted;        /* escalations muted by a silence */
         uint64_t muted_notifications; /* held back by a silence */
+        uint64_t decide_races; /* decided again: another worker was first */
         uint64_t redis_rounds; /* pipelined round trips */
         uint64_t rescored;     /* deadlines re-scored */
 } batch_stats_t;

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "batch_internal.h"
 #include "log.h"
@@ -50,6 +51,10 @@ batch_t *batch_new(const config_t *conf, codec_t *codec, redis_state_t *rs,
                 b->catalog_users += graph_users(b->graph, i);
         if (batch_decide_init(b, errstr, errstr_size))
                 goto fail;
+        /* Test hook: widens the window between an apply and its decision,
+         * so tests can make two workers race on one incident for real. */
+        const char *delay = getenv("IMPACTD_TEST_DECIDE_DELAY_MS");
+        b->decide_delay_ms = delay ? atoi(delay) : 0;
         return b;
 fail:
         batch_destroy(b);
@@ -515,6 +520,11 @@ static impactd_err_t run_groups(batch_t *b, bool *more, char *errstr,
         }
         if (!follow)
                 return IMPACTD_OK;
+        if (b->decide_delay_ms > 0) {
+                struct timespec ts = {b->decide_delay_ms / 1000,
+                                      (b->decide_delay_ms % 1000) * 1000000L};
+                nanosleep(&ts, NULL);
+        }
         b->stats.redis_rounds++;
         for (size_t g = 0; g < b->n_groups; g++)
                 if ((err = batch_read_after(b, &b->groups[g], errstr, errstr_size)))

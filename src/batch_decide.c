@@ -423,6 +423,10 @@ impactd_err_t batch_read_decide(batch_t *b, group_t *grp, char *errstr,
                 return IMPACTD_OK;
         }
         /* Another worker decided in between: decide again from its states. */
+        log_info("incident=%s rev=%" PRId64 ": another worker decided first "
+                 "(version %" PRId64 "); deciding again", grp->inc.id,
+                 grp->inc.revision, r.version);
+        b->stats.decide_races++;
         free(d->policy_in);
         free(d->notify_in);
         d->policy_in = strdup(r.policy_state);

@@ -125,6 +125,7 @@ struct batch {
         redis_args_t args;
         buf_t out, raw;
         batch_decide_scratch_t dec;
+        int decide_delay_ms; /* IMPACTD_TEST_DECIDE_DELAY_MS */
         /* Silences in force: the config's, then those read from Redis. */
         silence_t *silences;
         size_t silences_cnt, silences_cap;

@@ -29,6 +29,8 @@
         "  globex: {tier: ENTERPRISE, arr: 300000, sla: ENTERPRISE}\n"               \
         "  initech: {tier: BUSINESS, arr: 50000, sla: BUSINESS}\n"               \
         "  free-1: {tier: FREE, arr: 0}\n"                                   \
+        "policy:\n"                                                          \
+        "  group_wait_s: 0\n"                                                \
         "lifecycle:\n"                                                       \
         "  quiet_time_s: 0\n"
 

@@ -53,7 +53,8 @@ static void test_two_workers_rescore_each_deadline_once(void **state) {
                 assert_int_equal(this_round, INCIDENTS);
                 json_decref(all);
         }
-        /* Two pages each: level 5 on the first revision, 4 at triage. */
+        /* Two pages each at triage: level 4 (its service owner) and the
+         * triage timeout (the on-call engineer); level 5 pages nobody. */
         json_t *esc = expect_exactly(&h, "impact.escalations", 2 * INCIDENTS);
         json_decref(esc);
         assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);

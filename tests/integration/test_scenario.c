@@ -127,44 +127,63 @@ static void test_scenario_scores_and_escalates_exactly(void **state) {
                                         jstr(last, "incident_id"));
         assert_true(ttl->integer > 86000 && ttl->integer <= 86400);
         freeReplyObject(ttl);
-        json_decref(scored);
 
-        /* One escalation per newly reached level: 5, then 3, then 2. */
-        json_t *esc = expect_exactly(&h, "impact.escalations", 3);
-        static const int to[] = {5, 3, 2};
-        static const char *const target[] = {"service_owner", "on_call_engineer",
-                                             "incident_commander"};
-        for (int i = 0; i < 3; i++) {
-                json_t *e = json_array_get(esc, (size_t)i);
-                assert_int_equal(jint(e, "to_level"), to[i]);
-                assert_string_equal(jstr(e, "target"), target[i]);
-                assert_string_equal(jstr(e, "reason"), "level_raised");
-                assert_int_equal(jint(e, "revision"), i + 1);
-                if (i == 0)
-                        assert_true(json_is_null(json_object_get(e, "from_level")));
-                else
-                        assert_int_equal(jint(e, "from_level"), to[i - 1]);
+        /* The policy (docs/escalation-policy.md, no debounce here): level
+         * 5 pages nobody; 3 then 2 page their roles; acme and globex are
+         * key accounts; declared 4 against computed 2 is a mismatch. */
+        json_t *esc = expect_exactly(&h, "impact.escalations", 5);
+        static const struct {
+                int revision, to_level;
+                const char *reason, *target, *key;
+        } want[] = {
+                {2, 3, "level", "on_call_engineer", "3"},
+                {3, 2, "level", "incident_commander", "2"},
+                {3, 2, "key_account", "account_manager", "acme"},
+                {3, 2, "severity_mismatch", "incident_commander", "-"},
+                {5, 2, "key_account", "account_manager", "globex"},
+        };
+        const char *inc = jstr(last, "incident_id");
+        for (size_t i = 0; i < 5; i++) {
+                json_t *e = json_array_get(esc, i);
+                char id[256];
+                snprintf(id, sizeof(id), "%s:%s:%s:%s:1", inc, want[i].reason,
+                         want[i].key, want[i].target);
+                assert_string_equal(jstr(e, "escalation_id"), id);
+                assert_int_equal(jint(e, "revision"), want[i].revision);
+                assert_int_equal(jint(e, "to_level"), want[i].to_level);
+                assert_string_equal(jstr(e, "reason"), want[i].reason);
+                assert_string_equal(jstr(e, "target"), want[i].target);
         }
+        /* A level page says where it came from. */
+        assert_int_equal(jint(json_array_get(esc, 0), "from_level"), 5);
+        assert_int_equal(jint(json_array_get(esc, 1), "from_level"), 3);
+        json_decref(scored);
         json_decref(esc);
         assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
         harness_stop(&h);
 }
 
-/* Every event delivered a second time: no new revision, no new page, and
- * the Redis state byte for byte as before. */
+/* Every event delivered a second time: no new revision, no new page or
+ * notification, and the Redis state byte for byte as before. */
 static void test_redelivered_events_change_nothing(void **state) {
         static harness_t h;
         (void)state;
         harness_start(&h, "redeliver", 2, 3, TEST_CATALOG);
         harness_worker_start(&h, 0);
         run_steps(&h, true); /* Avro this time */
+        assert_true(harness_wait_consumed(&h, 20000));
+        json_t *notes = harness_read_all(&h, "impact.notifications");
+        size_t n_notes = json_array_size(notes);
+        json_decref(notes);
+        assert_true(n_notes > 0);
         char *before = harness_redis_dump(&h, "*");
         for (size_t i = 0; i < NSTEPS; i++)
                 harness_produce(&h, steps[i].topic, steps[i].json, false);
         harness_flush(&h);
         assert_true(harness_wait_consumed(&h, 20000));
         json_decref(expect_exactly(&h, "impact.scored", NSTEPS));
-        json_decref(expect_exactly(&h, "impact.escalations", 3));
+        json_decref(expect_exactly(&h, "impact.escalations", 5));
+        json_decref(expect_exactly(&h, "impact.notifications", n_notes));
         char *after = harness_redis_dump(&h, "*");
         assert_string_equal(before, after);
         free(before);
