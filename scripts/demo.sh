@@ -127,9 +127,9 @@ start_worker() {
 
         # Scored revisions and escalations, live, until the worker exits.
         tail -n +1 -F --pid="$worker_pid" "$work/worker.log" 2>/dev/null \
-                > >(grep --line-buffered -Ei 'scored|escalat|takeover|resolved incident|reopened' |
+                > >(grep --line-buffered -Ei 'scored|escalat|notification|muted|takeover|resolved incident|reopened' |
                         grep --line-buffered -v ' stats ' |
-                        sed -u -E 's/^[^ ]+ [A-Z]+ //; s/^escalation /ESCALATION /; s/^/   impactd | /') &
+                        sed -u -E 's/^[^ ]+ [A-Z]+ //; s/^escalation /ESCALATION /; s/^notification /NOTIFY /; s/^/   impactd | /') &
         logtail_pid=$!
 
         # A consumer group's first join on the mock cluster takes ~3 s.
@@ -219,6 +219,10 @@ report() {
         say "impact.escalations"
         "$impactd" tail --config "$config" --brokers "$brokers" \
                 --topic impact.escalations --timeout-ms 5000
+        say "impact.notifications (audience, kind, account: title)"
+        "$impactd" tail --config "$config" --brokers "$brokers" \
+                --topic impact.notifications --timeout-ms 5000 |
+                sed -E 's/.*"revision":([0-9]+),"audience":"([^"]*)","account_id":("([^"]*)"|null),"kind":"([^"]*)","title":"([^"]*)".*/rev \1 \2 \5 \4: \6/'
         scored=$("$impactd" tail --config "$config" --brokers "$brokers" \
                 --topic impact.scored --timeout-ms 5000)
         [[ -n "$scored" ]] || die "impact.scored is empty"
