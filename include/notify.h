@@ -135,6 +135,9 @@ typedef struct notify_input {
         int64_t duration_ms;
         int64_t detected_at, resolved_at; /* epoch ms; 0 = not yet */
         bool personal_data_at_risk;
+        /* When the regulator must have been told (epoch ms); 0 = detection
+         * + 72 h.  notify_input_from() uses the policy's deadline. */
+        int64_t compliance_deadline_at;
         const notify_account_t *accounts;
         size_t accounts_cnt;
 } notify_input_t;

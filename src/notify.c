@@ -170,11 +170,11 @@ static void fill_tickets_and_times(const notify_input_t *in, values_t *vals) {
                                     ? vals->num[NF_RESOLVED_AT]
                                     : "not yet";
         v[NF_PERSONAL_DATA] = in->personal_data_at_risk ? "yes" : "no";
-        /* From detection: the earliest the organisation can have become
-         * aware, so the deadline is never later than the real one. */
         iso_time(vals->num[NF_COMPLIANCE_DEADLINE], sizeof(vals->num[0]),
-                 (in->detected_at > 0 ? in->detected_at : in->now) +
-                         NOTIFY_COMPLIANCE_DEADLINE_MS);
+                 in->compliance_deadline_at > 0
+                         ? in->compliance_deadline_at
+                         : (in->detected_at > 0 ? in->detected_at : in->now) +
+                                   NOTIFY_COMPLIANCE_DEADLINE_MS);
         v[NF_COMPLIANCE_DEADLINE] = vals->num[NF_COMPLIANCE_DEADLINE];
 }
 
@@ -619,6 +619,13 @@ void notify_input_from(notify_input_t *in, const struct config *conf,
         in->detected_at = inc->detected_at;
         in->resolved_at = inc->open ? 0 : inc->resolved_at;
         in->personal_data_at_risk = inc->personal_data_at_risk;
+        /* The same deadline as the compliance page's: from when personal
+         * data was first reported at risk. */
+        if (inc->personal_data_at_risk)
+                in->compliance_deadline_at =
+                        (inc->personal_data_at > 0 ? inc->personal_data_at
+                                                   : inc->detected_at) +
+                        conf->policy.regulator_deadline_h * 3600 * 1000;
         in->accounts = accounts;
         in->accounts_cnt = accounts_cnt;
 }

@@ -230,7 +230,10 @@ static void test_shipped_config_has_the_defaults(void **state) {
         assert_string_equal(
                 config_service_find(shipped, "checkout-web")->display_name,
                 "Checkout");
-        assert_null(config_service_find(shipped, "payments")->display_name);
+        assert_string_equal(
+                config_service_find(shipped, "payments")->display_name,
+                "Payments");
+        assert_null(config_service_find(shipped, "payments-db")->display_name);
         free(out);
         free(out2);
         config_destroy(shipped);
