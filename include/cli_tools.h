@@ -31,4 +31,8 @@ int cli_produce(int argc, char **argv);
  * --follow), or after --timeout-ms without a new message. */
 int cli_tail(int argc, char **argv);
 
+/* impactd silence add|list|remove: maintenance windows in Redis
+ * (src/cli_silence.c).  _NOT_FOUND when removing an unknown silence. */
+int cli_silence(int argc, char **argv);
+
 #endif

@@ -32,6 +32,7 @@ typedef enum {
 #define IMPACTD_EXIT_FAILURE 1 /* runtime failure (Kafka fatal, Redis, I/O) */
 #define IMPACTD_EXIT_USAGE 2   /* bad command line */
 #define IMPACTD_EXIT_CONFIG 3  /* invalid configuration */
+#define IMPACTD_EXIT_NOT_FOUND 4 /* silence remove: no such silence */
 
 const char *impactd_err2str(impactd_err_t err);
 

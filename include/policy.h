@@ -128,7 +128,7 @@ typedef struct policy_entry {
         uint32_t seq;    /* fires so far (muted ones included) */
         int64_t last_at; /* time of the last fire */
         bool active;     /* the condition held at the last evaluation */
-        bool muted;      /* the last fire was muted and it has held since */
+        bool muted;      /* the last fire was muted: nobody paged yet */
 } policy_entry_t;
 
 typedef struct policy_state {

@@ -191,6 +191,14 @@ void redis_state_append_decide(redis_state_t *rs, const char *incident_id,
                                const char *notify_state, int64_t at,
                                bool paged, const char *const *ids, size_t n);
 
+/* Silences set at run time (`impactd silence`): the hash
+ * <key_prefix>:silences, silence id -> silence_format() line. */
+void redis_state_append_silences(redis_state_t *rs);  /* HGETALL */
+void redis_state_append_silence_set(redis_state_t *rs, const char *id,
+                                    const char *line); /* HSET */
+void redis_state_append_silence_del(redis_state_t *rs,
+                                    const char *id); /* HDEL */
+
 /* Reply readers, in append order.  IMPACTD_ERR_REDIS when the connection
  * failed (reconnect and redo the round) or Redis answered an error. */
 
@@ -230,6 +238,18 @@ typedef struct redis_decide_reply {
 impactd_err_t redis_state_read_decide(redis_state_t *rs,
                                       redis_decide_reply_t *out, char *errstr,
                                       size_t errstr_size);
+
+/* For silences: the lines that parse, appended to (*arr)[base..] (grown
+ * as needed; the caller frees *arr), *cnt = base + how many.  Lines that
+ * do not parse are counted in *invalid and skipped: another tool may
+ * write the hash. */
+impactd_err_t redis_state_read_silences(redis_state_t *rs, silence_t **arr,
+                                        size_t base, size_t *cnt, size_t *cap,
+                                        size_t *invalid, char *errstr,
+                                        size_t errstr_size);
+/* An integer reply (HSET, HDEL: fields added or removed). */
+impactd_err_t redis_state_read_integer(redis_state_t *rs, long long *out,
+                                       char *errstr, size_t errstr_size);
 
 /* A claimed deadline. */
 typedef struct redis_due {

@@ -269,10 +269,13 @@ static impactd_err_t route_round(batch_t *b, char *errstr, size_t errstr_size) {
                 redis_state_append_route(b->rs, l->scope, l->name, l->candidate,
                                          l->now, &b->args);
         }
-        /* The accounts of the batch's tickets ride in the same round. */
+        /* The accounts of the batch's tickets and the silences set at run
+         * time ride in the same round. */
         size_t accounts = batch_append_accounts(b, 0);
-        if (b->n_lookups || accounts)
+        if (b->n_lookups || accounts) {
+                batch_append_silences(b);
                 b->stats.redis_rounds++;
+        }
         for (size_t i = 0; i < b->n_lookups; i++) {
                 redis_route_reply_t rr;
                 lookup_t *l = &b->lookups[i];
@@ -300,7 +303,8 @@ static impactd_err_t route_round(batch_t *b, char *errstr, size_t errstr_size) {
                         goto nomem;
         }
         impactd_err_t err = batch_read_accounts(b, accounts, errstr, errstr_size);
-        if (err)
+        if (err || ((b->n_lookups || accounts) &&
+                    (err = batch_read_silences(b, errstr, errstr_size))))
                 return err;
         for (size_t i = 0; i < b->n_loaded; i++)
                 item_assign(b, b->items[i]);
@@ -592,9 +596,11 @@ impactd_err_t batch_rescore(batch_t *b, size_t *n, char *errstr,
         batch_reset(b);
         restart(b);
         redis_state_append_due(b->rs, b->now, limit);
+        batch_append_silences(b);
         b->stats.redis_rounds++;
         if ((err = redis_state_read_due(b->rs, due, (size_t)limit, n, errstr,
-                                        errstr_size)) || !*n)
+                                        errstr_size)) ||
+            (err = batch_read_silences(b, errstr, errstr_size)) || !*n)
                 goto out;
         for (size_t g = 0; g < b->n_groups; g++)
                 b->groups[g].n = 0;

@@ -485,6 +485,31 @@ impactd_err_t batch_decide_retries(batch_t *b, char *errstr,
         return IMPACTD_OK;
 }
 
+void batch_append_silences(batch_t *b) {
+        redis_state_append_silences(b->rs);
+}
+
+impactd_err_t batch_read_silences(batch_t *b, char *errstr,
+                                  size_t errstr_size) {
+        size_t invalid, before = b->silences_cnt;
+        impactd_err_t err = redis_state_read_silences(
+                b->rs, &b->silences, b->conf->silences_cnt, &b->silences_cnt,
+                &b->silences_cap, &invalid, errstr, errstr_size);
+        if (err)
+                return err;
+        /* Said when it changes, not every batch. */
+        if (b->silences_cnt != before)
+                log_info("silences in force: %zu from the config, %zu set at "
+                         "run time", b->conf->silences_cnt,
+                         b->silences_cnt - b->conf->silences_cnt);
+        if (invalid != b->silences_invalid)
+                log_warn("%zu entries of %s:silences are not silences; "
+                         "ignored (impactd silence list shows the valid ones)",
+                         invalid, b->conf->redis.key_prefix);
+        b->silences_invalid = invalid;
+        return IMPACTD_OK;
+}
+
 impactd_err_t batch_decide_init(batch_t *b, char *errstr, size_t errstr_size) {
         batch_decide_scratch_t *s = &b->dec;
         const config_t *conf = b->conf;

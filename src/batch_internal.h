@@ -129,6 +129,7 @@ struct batch {
         /* Silences in force: the config's, then those read from Redis. */
         silence_t *silences;
         size_t silences_cnt, silences_cap;
+        size_t silences_invalid; /* unreadable entries last seen */
         batch_stats_t stats;
 };
 
@@ -156,6 +157,11 @@ impactd_err_t batch_read_after(batch_t *b, group_t *grp, char *errstr,
 /* batch_decide.c */
 impactd_err_t batch_decide_init(batch_t *b, char *errstr, size_t errstr_size);
 void batch_decide_free(batch_t *b);
+/* The silences set at run time, read in the batch's first round: they
+ * follow the config's in b->silences. */
+void batch_append_silences(batch_t *b);
+impactd_err_t batch_read_silences(batch_t *b, char *errstr,
+                                  size_t errstr_size);
 /* Decides on a changed group's revision and appends its decide call;
  * returns how many calls were appended (0 or 1).  Moves grp->deadline
  * to the policy's next evaluation when that is sooner. */

@@ -36,6 +36,8 @@ static void usage(FILE *fp) {
                 "-> topic (Avro/JSON)\n"
                 "  tail --topic T [...]                   topic -> JSON lines "
                 "on stdout\n"
+                "  silence add|list|remove [...]          maintenance windows "
+                "set at run time\n"
                 "  version                                print the version\n"
                 "\n"
                 "`impactd COMMAND --help` describes each command.\n"
@@ -43,7 +45,7 @@ static void usage(FILE *fp) {
                 "./config/impactd.yaml.\n"
                 "\n"
                 "Exit codes: 0 ok, 1 runtime failure (Kafka, Redis, I/O), "
-                "2 usage, 3 invalid config.\n",
+                "2 usage, 3 invalid config, 4 no such silence.\n",
                 IMPACTD_VERSION);
 }
 
@@ -166,6 +168,8 @@ int main(int argc, char **argv) {
                 return cli_produce(argc - 1, argv + 1);
         if (!strcmp(cmd, "tail"))
                 return cli_tail(argc - 1, argv + 1);
+        if (!strcmp(cmd, "silence"))
+                return cli_silence(argc - 1, argv + 1);
         fprintf(stderr, "impactd: unknown command '%s'\n\n", cmd);
         usage(stderr);
         return IMPACTD_EXIT_USAGE;

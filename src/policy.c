@@ -213,8 +213,8 @@ static const char *parse_entry(const char *s, size_t len, policy_entry_t *e) {
         e->seq = (uint32_t)v;
         if (!parse_num(f[4], strlen(f[4]), 0, INT64_MAX, &e->last_at))
                 return "bad time";
-        /* Muted implies active: the sweep clears both together. */
-        if (strcmp(f[5], "") && strcmp(f[5], "a") && strcmp(f[5], "am"))
+        if (strcmp(f[5], "") && strcmp(f[5], "a") && strcmp(f[5], "am") &&
+            strcmp(f[5], "m"))
                 return "bad flags";
         e->active = strchr(f[5], 'a') != NULL;
         e->muted = strchr(f[5], 'm') != NULL;
@@ -355,7 +355,9 @@ static policy_decision_t *decide(eval_t *ev, policy_entry_t *e) {
 /* The condition of (t, key, target) holds now.  It fires on a rising edge
  * (when `edge_ok`) unless it fired within the cooldown (and not
  * `bypass`), or when it fired muted, has held since, and no silence
- * mutes it any more.  Returns the decision, or NULL. */
+ * mutes it any more.  A muted fire paged nobody, so it starts no
+ * cooldown: the next rising edge fires again.  Returns the decision, or
+ * NULL. */
 static policy_decision_t *visit(eval_t *ev, trigger_kind_t t, const char *key,
                                 const char *target, bool edge_ok, bool bypass) {
         policy_state_t *st = ev->st;
@@ -367,7 +369,7 @@ static policy_decision_t *visit(eval_t *ev, trigger_kind_t t, const char *key,
                 return NULL; /* the same key twice in the input */
         if (!e || !e->active)
                 fire = edge_ok &&
-                       (!e || bypass ||
+                       (!e || bypass || e->muted ||
                         ev->in->now >= e->last_at + ev->pc->repeat_interval_ms);
         else
                 fire = e->muted && !ev->silence;
@@ -422,7 +424,9 @@ static void eval_level(eval_t *ev) {
 
                 if (!d)
                         continue;
-                fired = true;
+                /* A muted page raised nobody: a later unmuted one of
+                 * this level is still "more severe than any paged". */
+                fired = fired || !d->muted;
                 d->from_level = prev <= POLICY_LEVELS ? prev : 0;
                 from[0] = '\0';
                 if (prev <= POLICY_LEVELS && prev > lvl)
@@ -606,7 +610,6 @@ size_t policy_evaluate(const policy_config_t *pc, const policy_input_t *in,
         for (size_t i = 0; i < st->cnt; i++) {
                 if (!ev.seen[i]) {
                         st->entries[i].active = false;
-                        st->entries[i].muted = false;
                 }
         }
         return ev.n;

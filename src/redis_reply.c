@@ -366,6 +366,55 @@ impactd_err_t redis_state_read_account(redis_state_t *rs, redis_account_t *out,
         return IMPACTD_OK;
 }
 
+impactd_err_t redis_state_read_silences(redis_state_t *rs, silence_t **arr,
+                                        size_t base, size_t *cnt, size_t *cap,
+                                        size_t *invalid, char *errstr,
+                                        size_t errstr_size) {
+        redisReply *r;
+        impactd_err_t err = read_reply(rs, &r, errstr, errstr_size);
+        *cnt = base;
+        *invalid = 0;
+        if (err)
+                return err;
+        if (r->type != REDIS_REPLY_ARRAY) {
+                snprintf(errstr, errstr_size, "redis: unexpected reply to HGETALL");
+                return IMPACTD_ERR_REDIS;
+        }
+        for (size_t i = 0; i + 1 < r->elements; i += 2) {
+                const char *line = r->element[i + 1]->str;
+                char why[128];
+                if (*cnt == *cap) {
+                        size_t ncap = *cap ? *cap * 2 : 8;
+                        silence_t *a = realloc(*arr, ncap * sizeof(*a));
+                        if (!a) {
+                                snprintf(errstr, errstr_size, "out of memory");
+                                return IMPACTD_ERR_NOMEM;
+                        }
+                        *arr = a;
+                        *cap = ncap;
+                }
+                if (!line || silence_parse(line, &(*arr)[*cnt], why, sizeof(why)))
+                        (*invalid)++;
+                else
+                        (*cnt)++;
+        }
+        return IMPACTD_OK;
+}
+
+impactd_err_t redis_state_read_integer(redis_state_t *rs, long long *out,
+                                       char *errstr, size_t errstr_size) {
+        redisReply *r;
+        impactd_err_t err = read_reply(rs, &r, errstr, errstr_size);
+        if (err)
+                return err;
+        if (r->type != REDIS_REPLY_INTEGER) {
+                snprintf(errstr, errstr_size, "redis: expected an integer reply");
+                return IMPACTD_ERR_REDIS;
+        }
+        *out = r->integer;
+        return IMPACTD_OK;
+}
+
 impactd_err_t redis_state_read_decide(redis_state_t *rs,
                                       redis_decide_reply_t *out, char *errstr,
                                       size_t errstr_size) {

@@ -398,6 +398,35 @@ void redis_state_append_account(redis_state_t *rs, const char *account_id) {
         cmd_end(rs);
 }
 
+static void silences_key(redis_state_t *rs) {
+        redis_args_addf(&rs->cmd, "%s:silences", rs->conf->redis.key_prefix);
+}
+
+void redis_state_append_silences(redis_state_t *rs) {
+        redis_args_reset(&rs->cmd);
+        redis_args_add(&rs->cmd, "HGETALL", 7);
+        silences_key(rs);
+        cmd_end(rs);
+}
+
+void redis_state_append_silence_set(redis_state_t *rs, const char *id,
+                                    const char *line) {
+        redis_args_reset(&rs->cmd);
+        redis_args_add(&rs->cmd, "HSET", 4);
+        silences_key(rs);
+        cmd_str(rs, id);
+        cmd_str(rs, line);
+        cmd_end(rs);
+}
+
+void redis_state_append_silence_del(redis_state_t *rs, const char *id) {
+        redis_args_reset(&rs->cmd);
+        redis_args_add(&rs->cmd, "HDEL", 4);
+        silences_key(rs);
+        cmd_str(rs, id);
+        cmd_end(rs);
+}
+
 static const char *const incident_suffix[10] = {
         "", ":seen", ":alerts", ":accts", ":tix", ":segs", ":tpm", ":esc",
         ":imp", ":spm"};

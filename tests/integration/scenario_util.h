@@ -13,7 +13,7 @@
 
 #include "harness.h"
 
-/* 1795000000000 = 2026-11-18T10:13:20Z; every scenario starts there. */
+/* 1795000000000 = 2026-11-18T11:06:40Z; every scenario starts there. */
 #define T0 1795000000000LL
 #define MIN 60000LL
 

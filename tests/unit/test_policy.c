@@ -593,7 +593,6 @@ static void test_state_garbage_is_rejected(void **state) {
                 "v1|0|6|6|level,2,incident_commander,1,-5,a",
                 "v1|0|6|6|level,2,incident_commander,1,5,x",
                 "v1|0|6|6|level,2,incident_commander,1,5,ma",
-                "v1|0|6|6|level,2,incident_commander,1,5,m",
                 "v1|0|6|6|level,2,incident_commander,1,5,a|"
                 "level,2,incident_commander,2,6,",
         };
@@ -674,6 +673,35 @@ static void test_what_ended_inside_the_silence_never_pages(void **state) {
         in.now = T0 + HOUR;
         assert_int_equal(run(&in), 0);
         assert_int_equal(next_at, 0);
+}
+
+/* A muted page paged nobody: when the incident resolves inside the
+ * silence and fails again after it, inside the cooldown, it pages. */
+static void test_a_muted_page_starts_no_cooldown(void **state) {
+        silence_t s = window("payments", T0, T0 + 10 * MIN);
+        policy_input_t in = input(4, LIVE);
+
+        (void)state;
+        in.silences = &s;
+        in.silences_cnt = 1;
+        assert_int_equal(run(&in), 1);
+        assert_true(out[0].muted);
+        in.open = false; /* resolved inside the window */
+        in.now = T0 + 2 * MIN;
+        assert_int_equal(run(&in), 0);
+        in.open = true; /* fails again after it: reopened */
+        in.now = T0 + 12 * MIN;
+        assert_int_equal(run(&in), 1);
+        assert_false(out[0].muted);
+        assert_string_equal(out[0].escalation_id,
+                            "inc-1:level:4:service_owner:2");
+        /* That page starts the cooldown as usual. */
+        in.open = false;
+        in.now += MIN;
+        assert_int_equal(run(&in), 0);
+        in.open = true;
+        in.now += MIN;
+        assert_int_equal(run(&in), 0);
 }
 
 /* A more severe level inside a silence is still muted (and counted). */
@@ -803,6 +831,7 @@ int main(void) {
                 T(test_state_garbage_is_rejected),
                 T(test_a_silence_mutes_then_pages_what_still_holds),
                 T(test_what_ended_inside_the_silence_never_pages),
+                T(test_a_muted_page_starts_no_cooldown),
                 T(test_the_raise_bypass_is_muted_too),
                 T(test_silence_window_service_and_label),
                 T(test_without_a_root_every_service_must_be_silenced),
