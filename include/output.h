@@ -70,6 +70,12 @@ typedef struct escalation {
         const char *target;  /* role, e.g. "incident_commander" */
         const char *summary; /* one line for humans */
         int64_t created_at;  /* epoch ms (event time) */
+        /* Set by the triggers they belong to, else NULL / 0 (null): a
+         * consumer routes an account manager's page by account, an SLA
+         * page by tier, and files the regulator deadline. */
+        const char *account_id; /* key_account */
+        const char *tier;       /* sla_*: the tier; key_account: its tier */
+        int64_t deadline_at;    /* personal_data */
 } escalation_t;
 
 typedef enum {

@@ -644,6 +644,9 @@ static void fill_escalation(enc_t *e, avro_value_t *rec, const void *arg) {
         put_string(e, rec, "target", x->target);
         put_string(e, rec, "summary", x->summary);
         put_long(e, rec, "created_at", x->created_at, true);
+        put_string(e, rec, "account_id", x->account_id);
+        put_string(e, rec, "tier", x->tier);
+        put_long(e, rec, "deadline_at", x->deadline_at, x->deadline_at != 0);
 }
 
 static void fill_notification(enc_t *e, avro_value_t *rec, const void *arg) {

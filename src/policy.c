@@ -627,4 +627,7 @@ void policy_escalation(const policy_decision_t *d, const policy_input_t *in,
         out->target = d->target;
         out->summary = d->summary;
         out->created_at = in->now;
+        out->account_id = d->trigger == TRIGGER_KEY_ACCOUNT ? d->account_id : NULL;
+        out->tier = d->tier != TIER_NONE ? customer_tier_name(d->tier) : NULL;
+        out->deadline_at = d->deadline_at;
 }

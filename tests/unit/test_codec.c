@@ -939,7 +939,7 @@ static void test_escalation_roundtrip(void **state) {
                          IMPACTD_OK);
         assert_memory_equal(f->buf.data, "\0\0\0\0\5", 5);
         j = avro_as_json(f);
-        assert_int_equal(json_object_size(j), 9);
+        assert_int_equal(json_object_size(j), 12);
         assert_json_str(j, "escalation_id", "inc-42:level_raised:1:1");
         assert_json_str(j, "incident_id", "inc-42");
         assert_json_int(j, "revision", 3);
@@ -949,8 +949,28 @@ static void test_escalation_roundtrip(void **state) {
         assert_json_str(j, "target", "incident_commander");
         assert_json_str(j, "summary", "checkout – outage, 1500 users");
         assert_json_int(j, "created_at", T0);
+        assert_true(json_is_null(json_object_get(j, "account_id")));
+        assert_true(json_is_null(json_object_get(j, "tier")));
+        assert_true(json_is_null(json_object_get(j, "deadline_at")));
         json_decref(j);
         assert_json_roundtrip(f, 5);
+
+        /* The routing fields of key-account, SLA and compliance pages. */
+        x.account_id = "acme-corp";
+        x.tier = "ENTERPRISE";
+        x.deadline_at = T0 + 72 * 3600 * 1000LL;
+        assert_int_equal(codec_encode_escalation(f->codec, FORMAT_AVRO, &x,
+                                                 &f->buf, f->errstr,
+                                                 sizeof(f->errstr)),
+                         IMPACTD_OK);
+        j = avro_as_json(f);
+        assert_json_str(j, "account_id", "acme-corp");
+        assert_json_str(j, "tier", "ENTERPRISE");
+        assert_json_int(j, "deadline_at", T0 + 72 * 3600 * 1000LL);
+        json_decref(j);
+        assert_json_roundtrip(f, 5);
+        x.account_id = x.tier = NULL;
+        x.deadline_at = 0;
 
         x.from_level = 3;
         assert_int_equal(codec_encode_escalation(f->codec, FORMAT_JSON, &x,

@@ -795,6 +795,43 @@ static void test_decision_to_escalation_record(void **state) {
         assert_string_equal(e.target, "incident_commander");
         assert_int_equal(e.to_level, 1);
         assert_int_equal(e.created_at, LIVE);
+        /* A level page names no account, tier or deadline (null). */
+        assert_null(e.account_id);
+        assert_null(e.tier);
+        assert_int_equal(e.deadline_at, 0);
+}
+
+/* The record carries what a consumer routes by: the account of a key
+ * account page, the tier of an SLA page, the regulator deadline. */
+static void test_escalation_record_routing_fields(void **state) {
+        policy_account_t acc[] = {{"acme-corp", TIER_ENTERPRISE, true}};
+        policy_input_t in = input(5, LIVE);
+        escalation_t e;
+
+        (void)state;
+        in.accounts = acc;
+        in.accounts_cnt = 1;
+        in.sla_breached = 1u << TIER_ENTERPRISE;
+        in.personal_data_at_risk = true;
+        in.personal_data_at = T0 + 10 * MIN;
+        /* key account, SLA breached x2 (commander, account manager),
+         * personal data */
+        assert_int_equal(run(&in), 4);
+        policy_escalation(&out[0], &in, &e);
+        assert_string_equal(e.reason, "key_account");
+        assert_string_equal(e.account_id, "acme-corp");
+        assert_string_equal(e.tier, "ENTERPRISE");
+        assert_int_equal(e.deadline_at, 0);
+        policy_escalation(&out[1], &in, &e);
+        assert_string_equal(e.reason, "sla_breached");
+        assert_null(e.account_id);
+        assert_string_equal(e.tier, "ENTERPRISE");
+        policy_escalation(&out[3], &in, &e);
+        assert_string_equal(e.reason, "personal_data");
+        assert_string_equal(e.target, "compliance");
+        assert_null(e.account_id);
+        assert_null(e.tier);
+        assert_int_equal(e.deadline_at, T0 + 10 * MIN + 72 * HOUR);
 }
 
 #define T(f) cmocka_unit_test_setup(f, setup)
@@ -823,6 +860,7 @@ int main(void) {
                 T(test_triage_timeout_and_severity_mismatch),
                 T(test_personal_data_carries_the_regulator_deadline),
                 T(test_personal_data_deadline_defaults_to_detection),
+                T(test_escalation_record_routing_fields),
                 T(test_two_workers_decide_the_same_ids),
                 T(test_decisions_beyond_max_come_on_the_next_call),
                 T(test_a_full_state_drops_new_keys_and_counts_them),
