@@ -206,7 +206,7 @@ static void fill_values(const notify_config_t *cfg, const notify_input_t *in,
         v[NF_IMPACT_CLASS] = impact_class_name(in->impact_class);
         v[NF_PREVIOUS_CLASS] =
                 st->level ? impact_class_name(st->impact_class) : "none";
-        fmt(vals, NF_SCORE, "%.0f", in->score);
+        fmt(vals, NF_SCORE, "%.1f", in->score);
         if (in->affected_users >= 0) {
                 fmt(vals, NF_AFFECTED_USERS, "%" PRId64, in->affected_users);
                 fmt(vals, NF_USER_SHARE, "%.0f%%", in->user_share * 100.0);
