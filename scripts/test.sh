@@ -34,6 +34,13 @@ test_stage() {
 
 stage "install dependencies" scripts/install-deps.sh
 
+# The tests' temp dirs (configs, worker logs, clocks) go in a directory of
+# this run's own, removed at the end: nothing else on the machine can clean
+# them up under a running test, and a run leaves nothing behind.
+TMPDIR=$(mktemp -d /tmp/impactd-tests.XXXXXX)
+export TMPDIR
+trap 'rm -rf "$TMPDIR"' EXIT
+
 stage "configure build-test (RelWithDebInfo)" \
         cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIMPACTD_TESTS=ON
 stage "build build-test" cmake --build build-test -j "$jobs"

@@ -129,7 +129,12 @@ void harness_start(harness_t *h, const char *name, int redis_db,
                         break;
                 }
         snprintf(h->name, sizeof(h->name), "%s", name);
-        snprintf(h->dir, sizeof(h->dir), "/tmp/impactd-test-%s-XXXXXX", name);
+        /* $TMPDIR, so that a test run on a shared machine keeps its files
+         * out of everyone else's way (scripts/test.sh gives each run its
+         * own). */
+        const char *tmp = getenv("TMPDIR");
+        snprintf(h->dir, sizeof(h->dir), "%s/impactd-test-%s-XXXXXX",
+                 tmp && *tmp ? tmp : "/tmp", name);
         if (!mkdtemp(h->dir))
                 die("mkdtemp: %s", strerror(errno));
         h->redis_db = redis_db;
