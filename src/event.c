@@ -14,6 +14,7 @@
  * trends, so they are rejected instead. */
 #define OCCURRED_AT_MIN_MS INT64_C(100000000000)
 #define OCCURRED_AT_MAX_MS INT64_C(100000000000000)
+#define AFFECTED_USERS_MAX INT64_C(10000000000) /* 10 billion */
 
 void event_reset(event_t *ev, event_kind_t kind) {
         /* Clear everything but the arena bytes: clearing 8 KiB per message
@@ -145,6 +146,16 @@ static impactd_err_t validate_alert(const event_t *ev, char *errstr,
                          "field 'affected_users': %" PRId64
                          " is out of range (must be >= 0)",
                          a->affected_users);
+                return IMPACTD_ERR_INVALID;
+        }
+        /* More people than live on Earth is a unit or encoding mistake,
+         * and would swamp the incident's user dimension for good. */
+        if ((ev->has & HAS_AFFECTED_USERS) &&
+            a->affected_users > AFFECTED_USERS_MAX) {
+                snprintf(errstr, errstr_size,
+                         "field 'affected_users': %" PRId64
+                         " is absurd (more than %lld)",
+                         a->affected_users, (long long)AFFECTED_USERS_MAX);
                 return IMPACTD_ERR_INVALID;
         }
         if ((err = check_range(ev, HAS_SLO_BURN_RATE, a->slo_burn_rate, 0,

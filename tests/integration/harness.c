@@ -415,9 +415,14 @@ static json_t *decode_message(harness_t *h, const rd_kafka_message_t *m) {
                                 json_object_set_new(hdrs, name,
                                                     json_stringn(val, sz));
                 }
-                return json_pack("{s:s%,s:o}", "value",
-                                 m->payload ? (const char *)m->payload : "",
-                                 m->payload ? m->len : 0, "headers", hdrs);
+                /* The original bytes as they are: bad input may be
+                 * invalid UTF-8 or hold NUL bytes. */
+                return json_pack("{s:o,s:o}", "value",
+                                 json_stringn_nocheck(
+                                         m->payload ? (const char *)m->payload
+                                                    : "",
+                                         m->payload ? m->len : 0),
+                                 "headers", hdrs);
         }
         buf_t out = {0};
         if (codec_to_json(h->codec, m->payload, m->len, &out, errstr,

@@ -15,6 +15,12 @@ typedef struct bad {
 
 #define B(topic, lit, reason) {topic, lit, sizeof(lit) - 1, reason}
 
+/* An alert, a ticket or a sentiment event, from its event id on. */
+#define AL(x) "{\"event_id\":\"" x
+
+/* Every kind of bad input the worker must turn away, with the reason it
+ * gives: malformed and truncated JSON or Avro, wrong types, missing or
+ * unknown values, out-of-range and absurd numbers, bad text. */
 static const bad_t bad[] = {
         B("impact.alerts", "{\"event_id\": \"x\",", "invalid JSON"),
         B("impact.alerts", "[1, 2, 3]", "JSON is not an object"),
@@ -34,6 +40,34 @@ static const bad_t bad[] = {
         B("impact.tickets", "{\"event_id\":\"b5\",\"ticket_id\":\"T\","
           "\"account_id\":\"acme\",\"status\":\"OPEN\","
           "\"occurred_at\":1795000000000}", "cannot be correlated"),
+        B("impact.alerts", AL("c1\",\"service\":\"search\",\"status\":\"FIR"), "premature end of input"),
+        B("impact.alerts", "", "empty message"),
+        B("impact.alerts", AL("c3\",\"service\":\"sea\0rch\",\"status\":\"FIRING\",\"occurred_at\":1795000000000}"), "control character 0x0"),
+        B("impact.alerts", AL("c4\",\"service\":\"sea\xffrch\",\"status\":\"FIRING\",\"occurred_at\":1795000000000}"), "unable to decode byte 0xff"),
+        B("impact.alerts", AL("c5\",\"service\":\"search\",\"status\":\"FIRING\",\"affected_users\":NaN,\"occurred_at\":1795000000000}"), "invalid token near 'NaN'"),
+        B("impact.alerts", AL("c6\",\"service\":\"search\",\"status\":\"FIRING\",\"slo_burn_rate\":Infinity,\"occurred_at\":1795000000000}"), "invalid token near 'Infinity'"),
+        B("impact.alerts", AL("c7\",\"service\":\"search\",\"status\":\"FIRING\",\"slo_burn_rate\":1e400,\"occurred_at\":1795000000000}"), "real number overflow"),
+        B("impact.alerts", AL("c8\",\"service\":\"search\",\"status\":\"FIRING\",\"affected_users\":-5,\"occurred_at\":1795000000000}"), "field 'affected_users': -5 is out of range"),
+        B("impact.alerts", AL("c9\",\"service\":\"search\",\"status\":\"FIRING\",\"affected_users\":1000000000000000,\"occurred_at\":1795000000000}"), "field 'affected_users': 1000000000000000 is absurd"),
+        B("impact.alerts", AL("c12\",\"service\":5,\"status\":\"FIRING\",\"occurred_at\":1795000000000}"), "field 'service': expected a string"),
+        B("impact.alerts", "{\"service\":\"search\",\"status\":\"FIRING\",\"occurred_at\":1795000000000}", "missing required field 'event_id'"),
+        B("impact.sentiment", AL("c14\",\"ticket_id\":\"T\",\"account_id\":\"acme\",\"score\":5.0,\"occurred_at\":1795000000000}"), "field 'score': 5 is out of range [-1, 1]"),
+        B("impact.sentiment", AL("c15\",\"ticket_id\":\"T\",\"account_id\":\"acme\",\"occurred_at\":1795000000000}"), "missing required field 'score'"),
+        B("impact.tickets", AL("c16\",\"account_id\":\"acme\",\"service\":\"search\",\"status\":\"OPEN\",\"occurred_at\":1795000000000}"), "missing required field 'ticket_id'"),
+        B("impact.tickets", AL("c17\",\"ticket_id\":\"T\",\"account_id\":\"acme\",\"service\":\"search\",\"customer_tier\":\"GOLD\",\"status\":\"OPEN\",\"occurred_at\":1795000000000}"), "field 'customer_tier': unknown value 'GOLD'"),
+        B("impact.alerts", AL("c18\",\"service\":\"search\",\"status\":\"FIRING\",\"declared_severity\":9,\"occurred_at\":1795000000000}"), "field 'declared_severity': 9 is out of range [1, 5]"),
+        B("impact.alerts", AL("c19\",\"service\":\"search\",\"status\":\"FIRING\",\"slo_burn_rate\":-2,\"occurred_at\":1795000000000}"), "field 'slo_burn_rate': -2 is out of range"),
+        B("impact.tickets", AL("c20\",\"ticket_id\":\"T\",\"account_id\":\"acme\",\"service\":\"search\",\"arr\":-100,\"status\":\"OPEN\",\"occurred_at\":1795000000000}"), "field 'arr': -100 is out of range"),
+        B("impact.alerts", "\x00\x00\x00\x00\x01\x02", "truncated Avro record"),
+        B("impact.alerts", "\x00\x00\x00\x00\x03\x04" "s1\x02" "T\x00\x00\x00", "Avro record impactd.Sentiment on the alerts topic"),
+        B("impact.alerts", "\x01\x00\x00\x00\x01\x04" "a1", "neither Avro (magic byte 0) nor JSON (first byte 0x01)"),
+        B("impact.alerts", "\"hello\"", "JSON is not an object"),
+        B("impact.alerts", AL("c25\",\"service\":\"search\",\"status\":\"FIRING\",\"occurred_at\":1795000000000} xyz"), "end of file expected near 'xyz'"),
+        B("impact.alerts", AL("c26\",\"service\":\"search\",\"status\":\"FIRING\",\"disruption\":\"MELTDOWN\",\"occurred_at\":1795000000000}"), "field 'disruption': unknown value 'MELTDOWN'"),
+        B("impact.alerts", AL("c27\",\"service\":\"search\",\"status\":\"FIRING\",\"occurred_at\":\"yesterday\"}"), "field 'occurred_at': expected an integer"),
+        B("impact.alerts", AL("c28\",\"service\":\"search\",\"status\":\"FIRING\",\"affected_users\":1.5,\"occurred_at\":1795000000000}"), "field 'affected_users': expected an integer"),
+        B("impact.alerts", AL("c29\",\"service\":\"search\",\"status\":null,\"occurred_at\":1795000000000}"), "missing required field 'status'"),
+        B("impact.alerts", "   ", "neither Avro (magic byte 0) nor JSON (first byte 0x20)"),
 };
 #define NBAD (sizeof(bad) / sizeof(bad[0]))
 
@@ -57,35 +91,49 @@ static void test_bad_messages_go_to_dlq_with_reason(void **state) {
         json_decref(scored);
         assert_true(harness_wait_consumed(&h, 20000));
         json_t *dlq = expect_exactly(&h, "impact.dlq", NBAD + 1);
+        size_t seen = 0;
         for (size_t i = 0; i < NBAD + 1; i++) {
                 json_t *hdrs = json_object_get(json_array_get(dlq, i), "headers");
                 const char *topic = jstr(hdrs, "dlq.source.topic");
                 const char *reason = jstr(hdrs, "dlq.reason");
-                /* One partition per topic: per-topic offsets count up. */
+                json_t *v = json_object_get(json_array_get(dlq, i), "value");
+                /* Which entry this is: its topic and its bytes.  One
+                 * partition per topic, so its offset is the number of
+                 * entries of that topic before it. */
                 size_t expect_offset = 0;
                 const bad_t *b = NULL;
                 for (size_t k = 0; k < NBAD && !b; k++) {
                         if (strcmp(bad[k].topic, topic))
                                 continue;
-                        if (strstr(reason, bad[k].reason))
+                        if (json_string_length(v) == bad[k].len &&
+                            !memcmp(json_string_value(v), bad[k].bytes,
+                                    bad[k].len) && bad[k].len)
                                 b = &bad[k];
                         else
                                 expect_offset++;
+                }
+                if (!b && json_string_length(v) == 0 &&
+                    !strcmp(reason, "empty message")) {
+                        assert_string_equal(topic, "impact.alerts");
+                        continue;
                 }
                 if (!b) {
                         assert_string_equal(topic, "impact.alerts");
                         assert_string_equal(reason, "tombstone (null value)");
                         continue;
                 }
+                if (!strstr(reason, b->reason))
+                        fprintf(stderr, "reason '%s', expected '%s'\n", reason,
+                                b->reason);
+                assert_non_null(strstr(reason, b->reason));
                 char off[24];
                 snprintf(off, sizeof(off), "%zu", expect_offset);
                 assert_string_equal(jstr(hdrs, "dlq.source.offset"), off);
                 assert_string_equal(jstr(hdrs, "dlq.source.partition"), "0");
-                /* the original bytes, untouched */
-                json_t *v = json_object_get(json_array_get(dlq, i), "value");
-                assert_int_equal(json_string_length(v), b->len);
-                assert_memory_equal(json_string_value(v), b->bytes, b->len);
+                seen++;
         }
+        /* Every entry of the table was turned away, the good one was not. */
+        assert_int_equal(seen, NBAD - 1); /* the empty one is checked above */
         json_decref(dlq);
         assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
         harness_stop(&h);
