@@ -1,10 +1,10 @@
-/* From an incident's facts to its outputs: the score input (with catalog
- * facts), the scored record, and the escalation decided on it.  Pure: the
- * batch module does the I/O. */
+/* From an incident's facts to its scored output: the score input (with
+ * catalog facts), the scored record and the next re-score deadline.  What
+ * is paged and notified is decided in batch_decide.c.  Pure: the batch
+ * module does the I/O. */
 #ifndef IMPACTD_EMIT_H
 #define IMPACTD_EMIT_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"

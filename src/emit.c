@@ -1,8 +1,6 @@
-/* Incident facts -> score input, scored record and level escalations. */
+/* Incident facts -> score input, scored record and next deadline. */
 #include "emit.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 
 void emit_context(const config_t *conf, const incident_t *inc, int64_t now,
