@@ -4,7 +4,7 @@
  *   route: one pipelined round of lookups (service / ticket -> incident)
  *   hold:  events with no incident yet are kept in Redis for later
  *   apply: one FCALL per incident (its events coalesced), pipelined
- *   after: score, scored outputs, escalation claims, ticket binds (which
+ *   after: score, scored outputs, the policy's decisions, ticket binds (which
  *          may release held sentiment: another apply round), closes
  *
  * Redis work is pipelined per round, never one round trip per event. */

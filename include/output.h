@@ -66,7 +66,7 @@ typedef struct escalation {
         int64_t revision;
         int from_level; /* 0 = no earlier escalation -> null */
         int to_level;
-        const char *reason;  /* machine-readable trigger, e.g. "level_raised" */
+        const char *reason;  /* the trigger: "level", "key_account", ... */
         const char *target;  /* role, e.g. "incident_commander" */
         const char *summary; /* one line for humans */
         int64_t created_at;  /* epoch ms (event time) */
