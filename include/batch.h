@@ -16,6 +16,7 @@
 #include "codec.h"
 #include "config.h"
 #include "kafka_io.h"
+#include "outbox.h"
 #include "redis_state.h"
 
 typedef struct batch batch_t;
@@ -39,7 +40,8 @@ typedef struct batch_stats {
 /* Borrows every argument; they must outlive the batch.  Builds the
  * service graph from conf.  NULL + errstr on failure. */
 batch_t *batch_new(const config_t *conf, codec_t *codec, redis_state_t *rs,
-                   kafka_io_t *kio, char *errstr, size_t errstr_size);
+                   kafka_io_t *kio, outbox_t *outbox, char *errstr,
+                   size_t errstr_size);
 void batch_destroy(batch_t *b);
 
 /* Decodes `msgs` (borrowed until batch_reset) and queues the DLQ entries

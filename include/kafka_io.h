@@ -31,6 +31,12 @@ const char *kafka_io_embedded_bootstraps(const kafka_io_t *kio);
 size_t kafka_io_poll_batch(kafka_io_t *kio, rd_kafka_message_t **msgs,
                            size_t max, int timeout_ms, int *fatal);
 
+/* The cluster the input offsets are of, for fencing replays by offset:
+ * the brokers' cluster id once metadata has it (NULL before), or for the
+ * embedded cluster an id of this run, since its offsets start over with
+ * every run. */
+const char *kafka_io_cluster_id(kafka_io_t *kio);
+
 /* The input kind a message was read from, or -1. */
 int kafka_io_input_kind(const kafka_io_t *kio, const rd_kafka_message_t *m);
 

@@ -176,20 +176,45 @@ void redis_state_append_due(redis_state_t *rs, int64_t now, int limit);
 void redis_state_append_account(redis_state_t *rs, const char *account_id);
 /* apply: `events` holds the packed events (see impactd.lua); the header
  * arguments are added here.  `now` is the incident clock; `tick` a claimed
- * deadline being re-scored (0 = none).  Reply: redis_state_read_apply(). */
+ * deadline being re-scored (0 = none); `cluster` the Kafka cluster of the
+ * offsets among the events ("" when they carry none).  Reply:
+ * redis_state_read_apply(). */
 void redis_state_append_apply(redis_state_t *rs, const char *incident_id,
-                              int64_t now, int64_t tick,
+                              int64_t now, int64_t tick, const char *cluster,
                               const redis_args_t *events);
 /* decide: store the policy and notify states decided on `revision` from
  * version `expected_v`, and the ids of the outputs they produce, unless
  * another worker stored others since, or decided this or a later revision
  * already.  `paged`: a page is among the outputs (sets triaged_at to `at`
  * if unset).  Reply: redis_state_read_decide(). */
+typedef struct redis_output {
+        const char *id;
+        char topic;        /* 'e' escalations, 'n' notifications, 0 muted */
+        const void *bytes; /* encoded, as produced */
+        size_t len;
+} redis_output_t;
 void redis_state_append_decide(redis_state_t *rs, const char *incident_id,
                                int64_t expected_v, int64_t revision,
                                const char *policy_state,
                                const char *notify_state, int64_t at,
-                               bool paged, const char *const *ids, size_t n);
+                               bool paged, const redis_output_t *outs,
+                               size_t n);
+
+/* The outbox: what decide stored for Kafka, per incident, until it is
+ * acknowledged.  <key_prefix>:outbox indexes the incidents that may have
+ * some, by when they count as orphaned (no worker left to produce them).
+ *   mark:  (re)sets incident's orphan time to `at` (0 = unindex it);
+ *          appended before decide, so an outbox is never unindexed;
+ *   due:   claims up to `limit` incidents orphaned at `now`, leased like
+ *          deadlines; reply: redis_state_read_due();
+ *   read:  HGETALL of incident's outbox; reply: redis_state_read_outbox();
+ *   clear: HDEL of one acknowledged output; reply: read_integer(). */
+void redis_state_append_outbox_mark(redis_state_t *rs, const char *incident_id,
+                                    int64_t at);
+void redis_state_append_outbox_due(redis_state_t *rs, int64_t now, int limit);
+void redis_state_append_outbox_read(redis_state_t *rs, const char *incident_id);
+void redis_state_append_outbox_clear(redis_state_t *rs, const char *incident_id,
+                                     const char *id);
 
 /* Silences set at run time (`impactd silence`): the hash
  * <key_prefix>:silences, silence id -> silence_format() line. */
@@ -247,6 +272,17 @@ impactd_err_t redis_state_read_silences(redis_state_t *rs, silence_t **arr,
                                         size_t base, size_t *cnt, size_t *cap,
                                         size_t *invalid, char *errstr,
                                         size_t errstr_size);
+/* For outbox read: the outputs left, as views valid until the next read;
+ * value[0] is the topic char, the rest the encoded bytes.  *entries grows
+ * as needed (the caller frees it). */
+typedef struct redis_outbox_entry {
+        const char *id, *value;
+        size_t id_len, value_len;
+} redis_outbox_entry_t;
+impactd_err_t redis_state_read_outbox(redis_state_t *rs,
+                                      redis_outbox_entry_t **entries,
+                                      size_t *cap, size_t *n, char *errstr,
+                                      size_t errstr_size);
 /* An integer reply (HSET, HDEL: fields added or removed). */
 impactd_err_t redis_state_read_integer(redis_state_t *rs, long long *out,
                                        char *errstr, size_t errstr_size);

@@ -10,6 +10,9 @@
 #include "batch_internal.h"
 #include "log.h"
 
+/* How a held event or a read position names its kind. */
+static const char kind_char[EVENT_KIND_COUNT] = {'a', 't', 's'};
+
 #define MAX_ROUNDS 4 /* apply rounds: held events released by new tickets,
                         dependents and take-overs */
 
@@ -28,7 +31,8 @@ void *batch_grow(void *p, size_t *cap, size_t need, size_t size) {
 }
 
 batch_t *batch_new(const config_t *conf, codec_t *codec, redis_state_t *rs,
-                   kafka_io_t *kio, char *errstr, size_t errstr_size) {
+                   kafka_io_t *kio, outbox_t *outbox, char *errstr,
+                   size_t errstr_size) {
         batch_t *b = calloc(1, sizeof(*b));
         if (!b) {
                 snprintf(errstr, errstr_size, "out of memory");
@@ -38,6 +42,7 @@ batch_t *batch_new(const config_t *conf, codec_t *codec, redis_state_t *rs,
         b->codec = codec;
         b->rs = rs;
         b->kio = kio;
+        b->outbox = outbox;
         if (!(b->graph = graph_new(conf, errstr, errstr_size)))
                 goto fail;
         size_t n = graph_size(b->graph);
@@ -55,6 +60,9 @@ batch_t *batch_new(const config_t *conf, codec_t *codec, redis_state_t *rs,
          * so tests can make two workers race on one incident for real. */
         const char *delay = getenv("IMPACTD_TEST_DECIDE_DELAY_MS");
         b->decide_delay_ms = delay ? atoi(delay) : 0;
+        /* Test hook: dies like kill -9 at the worst moment for outputs,
+         * a decision stored and nothing produced yet. */
+        b->crash_after_decide = getenv("IMPACTD_TEST_CRASH_AFTER_DECIDE") != NULL;
         return b;
 fail:
         batch_destroy(b);
@@ -351,7 +359,6 @@ impactd_err_t batch_release_held(batch_t *b, route_scope_t scope,
 }
 
 static impactd_err_t hold_round(batch_t *b, char *errstr, size_t errstr_size) {
-        static const char kind_char[EVENT_KIND_COUNT] = {'a', 't', 's'};
         size_t held = 0;
         for (size_t i = 0; i < b->n_loaded; i++) {
                 item_t *it = b->items[i];
@@ -450,13 +457,29 @@ static impactd_err_t make_groups(batch_t *b) {
         return IMPACTD_OK;
 }
 
+/* Where a message was read, for the apply's offset fence: "a3:1234" is
+ * offset 1234 of the alerts topic's partition 3. */
+static int pack_position(batch_t *b, const item_t *it) {
+        return redis_args_add(&b->args, "O", 1) |
+               redis_args_addf(&b->args, "%c%" PRId32 ":%" PRId64,
+                               kind_char[it->ev.kind], it->msg->partition,
+                               it->msg->offset);
+}
+
 static void append_group(batch_t *b, group_t *grp) {
+        /* Unknown until the brokers' metadata arrives: the event ids alone
+         * keep replays out meanwhile. */
+        const char *cluster = kafka_io_cluster_id(b->kio);
         redis_args_reset(&b->args);
-        for (size_t k = 0; k < grp->n; k++)
-                if (batch_pack_event(b, &b->items[grp->members[k]]->ev))
+        for (size_t k = 0; k < grp->n; k++) {
+                const item_t *it = b->items[grp->members[k]];
+                if ((cluster && it->msg && pack_position(b, it)) ||
+                    batch_pack_event(b, &it->ev))
                         log_error("incident=%s: cannot pack event: out of memory",
                                   grp->id);
-        redis_state_append_apply(b->rs, grp->id, b->now, grp->tick, &b->args);
+        }
+        redis_state_append_apply(b->rs, grp->id, b->now, grp->tick,
+                                 cluster ? cluster : "", &b->args);
         for (size_t k = 0; k < grp->n; k++) {
                 item_t *it = b->items[grp->members[k]];
                 const char *raw = it->held_raw;

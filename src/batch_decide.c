@@ -10,6 +10,7 @@
  * batch, not per group, and only what must survive the round trip (the
  * encoded messages, their ids and log lines, the new states) is kept. */
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,21 +333,38 @@ static int evaluate(batch_t *b, group_t *grp, const char *policy_s,
 static void append_decide(batch_t *b, group_t *grp) {
         decide_t *d = &grp->dec;
         batch_decide_scratch_t *s = &b->dec;
-        const char **ids = batch_grow(s->ids, &s->ids_cap, d->outs_cnt + 1,
-                                      sizeof(*ids));
+        redis_output_t *ro = batch_grow(s->routs, &s->routs_cap,
+                                        d->outs_cnt + 1, sizeof(*ro));
         size_t n = 0;
-        if (ids) {
-                s->ids = ids;
+        bool produced = false;
+        if (ro) {
+                s->routs = ro;
                 /* Muted ones are recorded too: a replay must not page them
                  * either. */
-                for (size_t i = 0; i < d->outs_cnt; i++)
-                        if (d->outs[i].id != NO_ID)
-                                ids[n++] = d->buf.data + d->outs[i].id;
+                for (size_t i = 0; i < d->outs_cnt; i++) {
+                        const pending_out_t *o = &d->outs[i];
+                        if (o->id == NO_ID)
+                                continue;
+                        ro[n] = (redis_output_t){d->buf.data + o->id, 0, "", 0};
+                        if (o->topic >= 0) {
+                                ro[n].topic = o->topic == TOPIC_ESCALATIONS ? 'e' : 'n';
+                                ro[n].bytes = d->buf.data + o->msg;
+                                ro[n].len = o->msg_len;
+                                produced = true;
+                        }
+                        n++;
+                }
         }
+        /* Indexed first: a worker dying after the decide leaves an outbox
+         * that others can find. */
+        d->marked = produced;
+        if (produced)
+                redis_state_append_outbox_mark(b->rs, grp->inc.id,
+                                               outbox_orphan_at(b->outbox));
         redis_state_append_decide(b->rs, grp->inc.id, d->version,
                                   grp->inc.revision, d->buf.data + d->policy_out,
                                   d->buf.data + d->notify_out,
-                                  grp->inc.last_event_at, d->paged, ids, n);
+                                  grp->inc.last_event_at, d->paged, s->routs, n);
 }
 
 size_t batch_append_decide(batch_t *b, group_t *grp) {
@@ -392,6 +410,10 @@ static impactd_err_t produce(batch_t *b, group_t *grp, char *errstr,
                         d->buf.data + o->msg, o->msg_len, errstr, errstr_size);
                 if (err)
                         return err;
+                if (outbox_sent(b->outbox, grp->inc.id, d->buf.data + o->id))
+                        log_error("incident=%s: out of memory: output %s stays "
+                                  "in the outbox and goes out again later",
+                                  grp->inc.id, d->buf.data + o->id);
                 if (o->topic == TOPIC_ESCALATIONS) {
                         b->stats.escalations++;
                         log_warn("%s", line);
@@ -407,13 +429,20 @@ impactd_err_t batch_read_decide(batch_t *b, group_t *grp, char *errstr,
                                 size_t errstr_size) {
         decide_t *d = &grp->dec;
         redis_decide_reply_t r;
+        long long marked;
         if (d->state != DECIDE_PENDING)
                 return IMPACTD_OK;
-        impactd_err_t err = redis_state_read_decide(b->rs, &r, errstr,
-                                                    errstr_size);
-        if (err)
+        impactd_err_t err = IMPACTD_OK;
+        if ((d->marked && (err = redis_state_read_integer(b->rs, &marked, errstr,
+                                                          errstr_size))) ||
+            (err = redis_state_read_decide(b->rs, &r, errstr, errstr_size)))
                 return err;
         d->state = DECIDE_NONE;
+        if (r.stored && b->crash_after_decide) {
+                log_warn("incident=%s: test hook: dying after a stored "
+                         "decision", grp->inc.id);
+                raise(SIGKILL);
+        }
         if (r.stored)
                 return produce(b, grp, errstr, errstr_size);
         if (r.superseded) {
@@ -539,7 +568,7 @@ void batch_decide_free(batch_t *b) {
         notify_result_destroy(s->nres);
         free(s->paccts);
         free(s->naccts);
-        free(s->ids);
+        free(s->routs);
         free(b->silences);
         for (size_t g = 0; g < b->cap_groups; g++) {
                 decide_t *d = &b->groups[g].dec;

@@ -12,6 +12,7 @@
 #include "correlate.h"
 #include "emit.h"
 #include "graph.h"
+#include "outbox.h"
 #include "strmap.h"
 
 #define NONE ((size_t)-1)
@@ -63,6 +64,7 @@ typedef struct decide {
         size_t outs_cnt, outs_cap;
         size_t muted_notes;     /* notifications held back by a silence */
         bool paged;             /* a page among the outputs */
+        bool marked;            /* an outbox mark precedes the decide call */
         int64_t next_eval_at;   /* policy: evaluate again then; 0 = none */
         buf_t buf;
 } decide_t;
@@ -76,8 +78,8 @@ typedef struct batch_decide_scratch {
         policy_account_t *paccts;
         notify_account_t *naccts;
         size_t paccts_cap, naccts_cap;
-        const char **ids;
-        size_t ids_cap;
+        redis_output_t *routs;
+        size_t routs_cap;
 } batch_decide_scratch_t;
 
 typedef struct group {
@@ -108,6 +110,7 @@ struct batch {
         codec_t *codec;
         redis_state_t *rs;
         kafka_io_t *kio;
+        outbox_t *outbox;
         graph_t *graph;
         int64_t catalog_users;
         uint8_t *marked;  /* one byte per graph service */
@@ -126,6 +129,7 @@ struct batch {
         buf_t out, raw;
         batch_decide_scratch_t dec;
         int decide_delay_ms; /* IMPACTD_TEST_DECIDE_DELAY_MS */
+        bool crash_after_decide; /* IMPACTD_TEST_CRASH_AFTER_DECIDE */
         /* Silences in force: the config's, then those read from Redis. */
         silence_t *silences;
         size_t silences_cnt, silences_cap;

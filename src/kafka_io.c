@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -20,6 +21,7 @@ struct kafka_io {
         uint64_t failed_since_flush;
         char last_delivery_error[256];
         int fatal;
+        char cluster_id[128];
 };
 
 static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
@@ -289,6 +291,24 @@ size_t kafka_io_poll_batch(kafka_io_t *kio, rd_kafka_message_t **msgs,
         }
         rd_kafka_poll(kio->producer, 0);
         return kept;
+}
+
+const char *kafka_io_cluster_id(kafka_io_t *kio) {
+        if (kio->cluster_id[0])
+                return kio->cluster_id;
+        if (kio->mock) {
+                snprintf(kio->cluster_id, sizeof(kio->cluster_id),
+                         "embedded-%ld-%" PRId64, (long)getpid(),
+                         impactd_now_ms());
+                return kio->cluster_id;
+        }
+        /* No wait: once messages arrive, the metadata has it. */
+        char *id = rd_kafka_clusterid(kio->consumer, 0);
+        if (!id)
+                return NULL;
+        snprintf(kio->cluster_id, sizeof(kio->cluster_id), "%s", id);
+        rd_kafka_mem_free(kio->consumer, id);
+        return kio->cluster_id;
 }
 
 int kafka_io_input_kind(const kafka_io_t *kio, const rd_kafka_message_t *m) {

@@ -415,6 +415,39 @@ impactd_err_t redis_state_read_integer(redis_state_t *rs, long long *out,
         return IMPACTD_OK;
 }
 
+impactd_err_t redis_state_read_outbox(redis_state_t *rs,
+                                      redis_outbox_entry_t **entries,
+                                      size_t *cap, size_t *n, char *errstr,
+                                      size_t errstr_size) {
+        redisReply *r;
+        impactd_err_t err = read_reply(rs, &r, errstr, errstr_size);
+        *n = 0;
+        if (err)
+                return err;
+        if (r->type != REDIS_REPLY_ARRAY || r->elements % 2) {
+                snprintf(errstr, errstr_size, "redis: unexpected reply to outbox");
+                return IMPACTD_ERR_REDIS;
+        }
+        size_t want = r->elements / 2;
+        if (want > *cap) {
+                redis_outbox_entry_t *e = realloc(*entries, want * sizeof(*e));
+                if (!e) {
+                        snprintf(errstr, errstr_size, "out of memory");
+                        return IMPACTD_ERR_NOMEM;
+                }
+                *entries = e;
+                *cap = want;
+        }
+        for (size_t i = 0; i + 1 < r->elements; i += 2) {
+                const redisReply *k = r->element[i], *v = r->element[i + 1];
+                if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
+                        continue;
+                (*entries)[(*n)++] = (redis_outbox_entry_t){k->str, v->str,
+                                                            k->len, v->len};
+        }
+        return IMPACTD_OK;
+}
+
 impactd_err_t redis_state_read_decide(redis_state_t *rs,
                                       redis_decide_reply_t *out, char *errstr,
                                       size_t errstr_size) {

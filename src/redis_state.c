@@ -378,13 +378,54 @@ void redis_state_append_schedule(redis_state_t *rs, const char *incident_id,
         cmd_end(rs);
 }
 
-void redis_state_append_due(redis_state_t *rs, int64_t now, int limit) {
+static void append_due(redis_state_t *rs, const char *zset, int64_t now,
+                       int limit) {
         cmd_begin(rs, "due", 1);
-        cmd_str(rs, deadlines_key(rs));
+        cmd_str(rs, zset);
         redis_args_addf(&rs->cmd, "%lld", (long long)now);
         redis_args_addf(&rs->cmd, "%lld",
                         (long long)rs->conf->lifecycle.deadline_lease_ms);
         redis_args_addf(&rs->cmd, "%d", limit);
+        cmd_end(rs);
+}
+
+void redis_state_append_due(redis_state_t *rs, int64_t now, int limit) {
+        append_due(rs, deadlines_key(rs), now, limit);
+}
+
+static const char *outbox_index_key(redis_state_t *rs) {
+        snprintf(rs->key[0], sizeof(rs->key[0]), "%s:outbox",
+                 rs->conf->redis.key_prefix);
+        return rs->key[0];
+}
+
+void redis_state_append_outbox_mark(redis_state_t *rs, const char *incident_id,
+                                    int64_t at) {
+        cmd_begin(rs, "schedule", 1);
+        cmd_str(rs, outbox_index_key(rs));
+        cmd_str(rs, incident_id);
+        redis_args_addf(&rs->cmd, "%lld", (long long)at);
+        cmd_end(rs);
+}
+
+void redis_state_append_outbox_due(redis_state_t *rs, int64_t now, int limit) {
+        append_due(rs, outbox_index_key(rs), now, limit);
+}
+
+/* Plain commands: reading and clearing need no atomicity. */
+void redis_state_append_outbox_read(redis_state_t *rs, const char *incident_id) {
+        redis_args_reset(&rs->cmd);
+        redis_args_add(&rs->cmd, "HGETALL", 7);
+        cmd_str(rs, key_of(rs, 0, "", incident_id, ":outbox"));
+        cmd_end(rs);
+}
+
+void redis_state_append_outbox_clear(redis_state_t *rs, const char *incident_id,
+                                     const char *id) {
+        redis_args_reset(&rs->cmd);
+        redis_args_add(&rs->cmd, "HDEL", 4);
+        cmd_str(rs, key_of(rs, 0, "", incident_id, ":outbox"));
+        cmd_str(rs, id);
         cmd_end(rs);
 }
 
@@ -427,9 +468,9 @@ void redis_state_append_silence_del(redis_state_t *rs, const char *id) {
         cmd_end(rs);
 }
 
-static const char *const incident_suffix[10] = {
+static const char *const incident_suffix[11] = {
         "", ":seen", ":alerts", ":accts", ":tix", ":segs", ":tpm", ":esc",
-        ":imp", ":spm"};
+        ":imp", ":spm", ":offs"};
 
 static int64_t window_minutes(int64_t ms) {
         int64_t m = ms / 60000;
@@ -437,11 +478,11 @@ static int64_t window_minutes(int64_t ms) {
 }
 
 void redis_state_append_apply(redis_state_t *rs, const char *incident_id,
-                              int64_t now, int64_t tick,
+                              int64_t now, int64_t tick, const char *cluster,
                               const redis_args_t *events) {
         const config_t *conf = rs->conf;
-        cmd_begin(rs, "apply", 10);
-        for (int k = 0; k < 10; k++)
+        cmd_begin(rs, "apply", 11);
+        for (int k = 0; k < 11; k++)
                 cmd_str(rs, key_of(rs, k, "", incident_id, incident_suffix[k]));
         redis_args_addf(&rs->cmd, "%lld", (long long)conf->redis.incident_ttl_s);
         redis_args_addf(&rs->cmd, "%lld",
@@ -454,6 +495,7 @@ void redis_state_append_apply(redis_state_t *rs, const char *incident_id,
         redis_args_addf(&rs->cmd, "%lld",
                         (long long)window_minutes(conf->scoring.sentiment_window_ms));
         redis_args_addf(&rs->cmd, "%lld", (long long)conf->lifecycle.retention_s);
+        cmd_str(rs, cluster);
         for (size_t i = 0; i < events->argc; i++)
                 redis_args_add(&rs->cmd, events->argv[i], events->argvlen[i]);
         cmd_end(rs);
@@ -463,17 +505,22 @@ void redis_state_append_decide(redis_state_t *rs, const char *incident_id,
                                int64_t expected_v, int64_t revision,
                                const char *policy_state,
                                const char *notify_state, int64_t at,
-                               bool paged, const char *const *ids, size_t n) {
-        cmd_begin(rs, "decide", 2);
+                               bool paged, const redis_output_t *outs,
+                               size_t n) {
+        cmd_begin(rs, "decide", 3);
         cmd_str(rs, key_of(rs, 0, "", incident_id, ""));
         cmd_str(rs, key_of(rs, 1, "", incident_id, ":esc"));
+        cmd_str(rs, key_of(rs, 2, "", incident_id, ":outbox"));
         redis_args_addf(&rs->cmd, "%lld", (long long)expected_v);
         cmd_str(rs, policy_state);
         cmd_str(rs, notify_state);
         redis_args_addf(&rs->cmd, "%lld", (long long)at);
         cmd_str(rs, paged ? "1" : "0");
         redis_args_addf(&rs->cmd, "%lld", (long long)revision);
-        for (size_t i = 0; i < n; i++)
-                cmd_str(rs, ids[i]);
+        for (size_t i = 0; i < n; i++) {
+                cmd_str(rs, outs[i].id);
+                redis_args_add(&rs->cmd, &outs[i].topic, outs[i].topic ? 1 : 0);
+                redis_args_add(&rs->cmd, outs[i].bytes, outs[i].len);
+        }
         cmd_end(rs);
 }

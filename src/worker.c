@@ -9,12 +9,14 @@
 #include "codec.h"
 #include "kafka_io.h"
 #include "log.h"
+#include "outbox.h"
 #include "redis_state.h"
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 #define STATS_EVERY_MS 10000
 #define RESCORE_EVERY_MS 200
+#define OUTBOX_EVERY_MS 1000
 
 struct worker {
         const config_t *conf;
@@ -23,10 +25,14 @@ struct worker {
         redis_state_t *rs;
         kafka_io_t *kio;
         batch_t *batch;
+        outbox_t *outbox;
         rd_kafka_message_t **msgs;
         int64_t next_stats_ms;
         int64_t next_rescore_ms; /* monotonic */
+        int64_t next_outbox_ms;  /* monotonic */
         size_t rescored;         /* claimed by the last re-score */
+        size_t recovered;        /* outputs the last outbox pass produced */
+        uint64_t recovered_total;
         batch_stats_t last_stats;
 };
 
@@ -70,8 +76,10 @@ worker_t *worker_new(const config_t *conf, volatile sig_atomic_t *run,
         if (!w->msgs || !(w->codec = codec_new(conf, errstr, errstr_size)) ||
             !(w->kio = kafka_io_new(conf, errstr, errstr_size)) ||
             redis_until_up(w, errstr, errstr_size) ||
-            !(w->batch = batch_new(conf, w->codec, w->rs, w->kio, errstr,
-                                   errstr_size))) {
+            !(w->outbox = outbox_new(conf, w->rs, w->kio, errstr,
+                                     errstr_size)) ||
+            !(w->batch = batch_new(conf, w->codec, w->rs, w->kio, w->outbox,
+                                   errstr, errstr_size))) {
                 if (!w->msgs)
                         snprintf(errstr, errstr_size, "out of memory");
                 worker_destroy(w);
@@ -84,6 +92,7 @@ void worker_destroy(worker_t *w) {
         if (!w)
                 return;
         batch_destroy(w->batch);
+        outbox_destroy(w->outbox);
         kafka_io_destroy(w->kio);
         redis_state_destroy(w->rs);
         codec_destroy(w->codec);
@@ -106,10 +115,11 @@ static void log_stats(worker_t *w, int64_t now) {
                          " duplicates=%" PRIu64 " held=%" PRIu64
                          " scored=%" PRIu64 " escalations=%" PRIu64
                          " notifications=%" PRIu64 " muted=%" PRIu64 "/%" PRIu64
-                         " redis_rounds=%" PRIu64, s.events,
-                         secs > 0 ? events / secs : 0.0, s.dlq, s.duplicates,
-                         s.held, s.scored, s.escalations, s.notifications,
-                         s.muted, s.muted_notifications, s.redis_rounds);
+                         " recovered=%" PRIu64 " redis_rounds=%" PRIu64,
+                         s.events, secs > 0 ? events / secs : 0.0, s.dlq,
+                         s.duplicates, s.held, s.scored, s.escalations,
+                         s.notifications, s.muted, s.muted_notifications,
+                         w->recovered_total, s.redis_rounds);
         w->last_stats = s;
         w->next_stats_ms = now + STATS_EVERY_MS;
 }
@@ -146,6 +156,33 @@ static impactd_err_t rescore_step(worker_t *w, char *errstr,
         return batch_rescore(w->batch, &w->rescored, errstr, errstr_size);
 }
 
+static impactd_err_t confirm_step(worker_t *w, char *errstr,
+                                  size_t errstr_size) {
+        return outbox_confirm(w->outbox, errstr, errstr_size);
+}
+
+static impactd_err_t recover_step(worker_t *w, char *errstr,
+                                  size_t errstr_size) {
+        return outbox_recover(w->outbox, &w->recovered, errstr, errstr_size);
+}
+
+/* Outputs whose worker died before Kafka had them, looked for once a
+ * second (and at start). */
+static impactd_err_t recover_due(worker_t *w, char *errstr, size_t errstr_size) {
+        int64_t now = impactd_mono_ms();
+        if (now < w->next_outbox_ms)
+                return IMPACTD_OK;
+        w->next_outbox_ms = now + OUTBOX_EVERY_MS;
+        impactd_err_t err = until_done(w, recover_step, errstr, errstr_size);
+        w->recovered_total += w->recovered;
+        /* A Kafka failure here is retried on the next pass. */
+        if (err == IMPACTD_ERR_KAFKA) {
+                log_error("outbox: %s; retrying", errstr);
+                return IMPACTD_OK;
+        }
+        return err;
+}
+
 /* Deadlines that passed on the incident clock are claimed at most every
  * RESCORE_EVERY_MS, and at once again while a claim comes back full. */
 static impactd_err_t rescore_due(worker_t *w, char *errstr, size_t errstr_size) {
@@ -153,22 +190,30 @@ static impactd_err_t rescore_due(worker_t *w, char *errstr, size_t errstr_size) 
         impactd_err_t err;
         if (now < w->next_rescore_ms)
                 return IMPACTD_OK;
+        /* Kept across retries: outputs queued by a failed attempt are
+         * still cleared once acknowledged. */
+        outbox_forget(w->outbox);
         if ((err = until_done(w, rescore_step, errstr, errstr_size)))
                 return err;
         bool full = w->rescored >= (size_t)w->conf->lifecycle.deadline_batch;
         w->next_rescore_ms = full ? now : now + RESCORE_EVERY_MS;
-        return w->rescored ? kafka_io_flush(w->kio, errstr, errstr_size)
-                           : IMPACTD_OK;
+        if (!w->rescored)
+                return IMPACTD_OK;
+        if ((err = kafka_io_flush(w->kio, errstr, errstr_size)))
+                return err;
+        return until_done(w, confirm_step, errstr, errstr_size);
 }
 
 static impactd_err_t process(worker_t *w, size_t n, char *errstr,
                              size_t errstr_size) {
         impactd_err_t err;
+        outbox_forget(w->outbox); /* kept across retries, as for re-scores */
         if ((err = batch_load(w->batch, w->msgs, n, errstr, errstr_size)) ||
             (err = until_done(w, apply_step, errstr, errstr_size)) ||
-            (err = kafka_io_flush(w->kio, errstr, errstr_size)))
+            (err = kafka_io_flush(w->kio, errstr, errstr_size)) ||
+            /* Only now are all outputs of these events acknowledged. */
+            (err = until_done(w, confirm_step, errstr, errstr_size)))
                 return err;
-        /* Only now are all outputs of these events acknowledged. */
         return kafka_io_commit(w->kio, w->msgs, n, errstr, errstr_size);
 }
 
@@ -204,6 +249,11 @@ int worker_run(worker_t *w) {
                 }
                 if ((err = rescore_due(w, errstr, sizeof(errstr)))) {
                         log_error("re-scoring failed: %s", errstr);
+                        rc = IMPACTD_EXIT_FAILURE;
+                        break;
+                }
+                if ((err = recover_due(w, errstr, sizeof(errstr)))) {
+                        log_error("outbox recovery failed: %s", errstr);
                         rc = IMPACTD_EXIT_FAILURE;
                         break;
                 }

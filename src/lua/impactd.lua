@@ -15,9 +15,15 @@
 --                 <p>:{<incident>}:segs   "kind\31value" -> tickets (hash)
 --                 <p>:{<incident>}:tpm    minute -> tickets (hash, for trend)
 --                 <p>:{<incident>}:esc    escalation id -> level (hash)
+--                 <p>:{<incident>}:outbox output id -> topic char + bytes,
+--                                          until Kafka acknowledged it
 --                 <p>:{<incident>}:imp    blast radius: impacted services (set)
 --                 <p>:{<incident>}:spm    minute -> sentiment count/negatives/sum
+--                 <p>:{<incident>}:offs   source partition -> highest offset
+--                                          applied; '@' = the Kafka cluster
 --   global        <p>:deadlines           incident -> next re-score time (zset)
+--                 <p>:outbox              incident -> when its outbox is
+--                                          orphaned unless emptied (zset)
 --   per service   <p>:svc:{<service>}     open incident id (string); kept
 --                                          for the reopen window once resolved
 --                 <p>:svc:{<service>}:held  events waiting for an incident (list)
@@ -222,11 +228,13 @@ end
 -- apply: fold a batch of one incident's events into its aggregates.
 --
 -- KEYS: 1 agg, 2 seen, 3 alerts, 4 accts, 5 tix, 6 segs, 7 tpm, 8 esc,
---       9 imp, 10 spm
+--       9 imp, 10 spm, 11 offs
 -- ARGV: 1 ttl seconds, 2 trend window minutes, 3 incident id, 4 now (ms),
 --       5 tick (a deadline being re-scored; 0 = none), 6 quiet time (ms),
 --       7 sentiment window minutes, 8 retention seconds once resolved,
---       then events:
+--       9 the Kafka cluster the offsets below are of, then events:
+--   O, partition:offset  where the event that follows was read (2 fields;
+--      events released from a hold have none)
 --   A, event_id, service, status(F|R), disruption(0..2|''), severity, users,
 --      burn, revenue_loss, region, occurred_at                   (11 fields)
 --   T, event_id, ticket_id, account, tier(1..4|''), arr, strategic(0|1|''),
@@ -512,6 +520,32 @@ local function summarize(K, st, alerts, now, window, swindow)
     return out
 end
 
+-- Effectively-once by position: an event read at or below the highest
+-- offset this incident applied from its partition is a replay (a crash
+-- before the commit, a rebalance, a duplicate delivery), whatever its id
+-- says.  Events of one partition reach one incident in offset order, as
+-- the worker applies a batch in poll order.  The offsets are of one
+-- cluster: pointed at another (the embedded one is new each run), the
+-- incident starts over.  `from` = "partition:offset", or nil.
+local function fenced(key, fence, from)
+    if from == nil then return true end
+    if not fence.loaded then
+        fence.loaded = true
+        if redis.call('HGET', key, '@') ~= fence.cluster then
+            redis.call('DEL', key)
+            redis.call('HSET', key, '@', fence.cluster)
+        end
+    end
+    local sep = string.find(from, ':', 1, true)
+    local part, off = string.sub(from, 1, sep - 1), tonumber(string.sub(from, sep + 1))
+    local high = fence[part]
+    if high == nil then high = num(redis.call('HGET', key, part), -1) end
+    fence[part] = math.max(high, off)
+    if off <= high then return false end
+    fence.dirty[part] = true
+    return true
+end
+
 local function apply(keys, args)
     local ttl, window = tonumber(args[1]), tonumber(args[2])
     local now, tick = tonumber(args[4]), tonumber(args[5])
@@ -526,14 +560,22 @@ local function apply(keys, args)
     st.detected_at = tonumber(redis.call('HGET', keys[1], 'detected_at'))
     st.last_event_at = tonumber(redis.call('HGET', keys[1], 'last_event_at'))
     local was_status = st.status
-    local arity = {A = 11, T = 16, S = 6}
+    local arity = {A = 11, T = 16, S = 6, O = 2}
+    local fence = {cluster = args[9], dirty = {}}
+    local from = nil
 
-    local i = 9
+    local i = 10
     while i <= #args do
         local kind = args[i]
         local n = arity[kind]
         if n == nil then return redis.error_reply('bad event kind ' .. kind) end
-        if redis.call('SADD', keys[2], args[i + 1]) == 1 then
+        if kind == 'O' then
+            from = args[i + 1]
+        elseif not fenced(keys[11], fence, from) then
+            from = nil
+            st.dups = st.dups + 1
+        elseif redis.call('SADD', keys[2], args[i + 1]) == 1 then
+            from = nil
             st.changed = true
             touch_time(st, tonumber(args[i + n - 1]))
             if kind == 'A' then apply_alert(keys, st, args, i)
@@ -543,6 +585,13 @@ local function apply(keys, args)
             st.dups = st.dups + 1
         end
         i = i + n
+    end
+    for part in pairs(fence.dirty) do
+        redis.call('HSET', keys[11], part, fence[part])
+    end
+    if fence.loaded and not st.changed then -- the loop below did not
+        local t = redis.call('TTL', keys[1])
+        redis.call('EXPIRE', keys[11], t > 0 and t or ttl)
     end
     -- A deadline re-scores once, whichever worker claimed it.
     if tick > 0 and st.status == 'OPEN' and
@@ -573,15 +622,19 @@ end
 -- for an incident, exactly once across workers.  The worker decides from
 -- the states the apply reply carried (version `decide_v`); this stores the
 -- new states only if nobody stored others since (compare and set), and
--- records the ids of the outputs it will produce.  A revision at or below
+-- records the ids of the outputs it will produce, and the outputs
+-- themselves in the outbox until Kafka has them: a worker that dies before
+-- that leaves them for another to produce again.  A revision at or below
 -- the last one decided is a replay or was overtaken by a later revision
 -- that another worker decided first: its decisions are dropped, since the
--- later one saw newer facts.  KEYS[1] agg, KEYS[2] esc; ARGV[1] = expected
--- version, ARGV[2] = policy state, ARGV[3] = notify state, ARGV[4] = event
--- time (triaged_at if a page is among the ids and none was set), ARGV[5] =
--- 1 if a page is among them, ARGV[6] = revision, ARGV[7..] = output ids.
--- Returns {1} when stored, {2} when superseded, else {0, policy, notify,
--- version} to decide again from.
+-- later one saw newer facts.  KEYS[1] agg, KEYS[2] esc, KEYS[3] outbox;
+-- ARGV[1] = expected version, ARGV[2] = policy state, ARGV[3] = notify
+-- state, ARGV[4] = event time (triaged_at if a page is among the ids and
+-- none was set), ARGV[5] = 1 if a page is among them, ARGV[6] = revision,
+-- ARGV[7..] = per output: id, topic ('e' escalations, 'n' notifications,
+-- '' muted: recorded, never produced), encoded bytes.  Returns {1} when
+-- stored, {2} when superseded, else {0, policy, notify, version} to
+-- decide again from.
 local function decide(keys, args)
     if num(redis.call('HGET', keys[1], 'decide_rev'), 0) >= tonumber(args[6]) then
         return {2}
@@ -596,9 +649,17 @@ local function decide(keys, args)
     if args[5] == '1' and not redis.call('HGET', keys[1], 'triaged_at') then
         redis.call('HSET', keys[1], 'triaged_at', args[4])
     end
-    for i = 7, #args do redis.call('HSET', keys[2], args[i], args[4]) end
+    local outbox = false
+    for i = 7, #args, 3 do
+        redis.call('HSET', keys[2], args[i], args[4])
+        if args[i + 1] ~= '' then
+            redis.call('HSET', keys[3], args[i], args[i + 1] .. args[i + 2])
+            outbox = true
+        end
+    end
     local ttl = redis.call('TTL', keys[1])
     if ttl > 0 and #args >= 7 then redis.call('EXPIRE', keys[2], ttl) end
+    if ttl > 0 and outbox then redis.call('EXPIRE', keys[3], ttl) end
     return {1}
 end
 

@@ -68,7 +68,8 @@ static void start_kafka(harness_t *h, int partitions) {
         h->mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, kc, errstr, sizeof(errstr));
         if (!h->mock_rk)
                 die("mock handle: %s", errstr);
-        h->mock = rd_kafka_mock_cluster_new(h->mock_rk, 1);
+        const char *brokers = getenv("IMPACTD_TEST_MOCK_BROKERS");
+        h->mock = rd_kafka_mock_cluster_new(h->mock_rk, brokers ? atoi(brokers) : 1);
         if (!h->mock)
                 die("cannot start the mock cluster");
         for (size_t i = 0; i < sizeof(topics) / sizeof(topics[0]); i++)
@@ -93,6 +94,7 @@ static void write_config(harness_t *h, const char *extra) {
                 "  brokers: \"%s\"\n"
                 "  group_id: \"impactd-test-%s\"\n"
                 "  batch: {max_messages: \"${IMPACTD_TEST_BATCH_MAX:-1000}\", max_wait_ms: 10}\n"
+                "  delivery_timeout_ms: \"${IMPACTD_TEST_DELIVERY_TIMEOUT_MS:-30000}\"\n"
                 "  consumer:\n"
                 "    session.timeout.ms: 6000\n"
                 "    heartbeat.interval.ms: 500\n"
@@ -164,6 +166,12 @@ void harness_start(harness_t *h, const char *name, int redis_db,
                     port, h->redis ? h->redis->errstr : "oom");
         freeReplyObject(harness_redis(h, "SELECT %d", redis_db));
         freeReplyObject(harness_redis(h, "FLUSHDB"));
+}
+
+void harness_redis_reconnect(harness_t *h) {
+        if (redisReconnect(h->redis) != REDIS_OK)
+                die("redis reconnect: %s", h->redis->errstr);
+        freeReplyObject(harness_redis(h, "SELECT %d", h->redis_db));
 }
 
 void harness_stop(harness_t *h) {
@@ -482,9 +490,8 @@ json_t *harness_wait_for(harness_t *h, const char *topic, size_t count,
         return all;
 }
 
-static bool all_committed(rd_kafka_t *rk) {
+static rd_kafka_topic_partition_list_t *input_partitions(rd_kafka_t *rk) {
         rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(16);
-        bool done = true;
         for (int t = 0; t < 3; t++) {
                 const struct rd_kafka_metadata *md;
                 rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topics[t], NULL);
@@ -495,6 +502,12 @@ static bool all_committed(rd_kafka_t *rk) {
                 rd_kafka_metadata_destroy(md);
                 rd_kafka_topic_destroy(rkt);
         }
+        return parts;
+}
+
+static bool all_committed(rd_kafka_t *rk) {
+        rd_kafka_topic_partition_list_t *parts = input_partitions(rk);
+        bool done = true;
         if (rd_kafka_committed(rk, parts, 5000))
                 done = false;
         for (int i = 0; done && i < parts->cnt; i++) {
@@ -510,15 +523,62 @@ static bool all_committed(rd_kafka_t *rk) {
         return done;
 }
 
-bool harness_wait_consumed(harness_t *h, int timeout_ms) {
+/* A consumer in the workers' group that never subscribes: it only reads
+ * and writes the group's committed offsets. */
+static rd_kafka_t *group_handle(harness_t *h) {
         char errstr[512], group[128];
         snprintf(group, sizeof(group), "impactd-test-%s", h->name);
         rd_kafka_conf_t *kc = rd_kafka_conf_new();
         rd_kafka_conf_set(kc, "bootstrap.servers", h->bootstraps, NULL, 0);
         rd_kafka_conf_set(kc, "group.id", group, NULL, 0);
+        /* As the workers': a member that went away is noticed quickly. */
+        rd_kafka_conf_set(kc, "session.timeout.ms", "6000", NULL, 0);
+        rd_kafka_conf_set(kc, "heartbeat.interval.ms", "500", NULL, 0);
         rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, kc, errstr, sizeof(errstr));
         if (!rk)
                 die("offset reader: %s", errstr);
+        return rk;
+}
+
+/* The mock cluster takes commits to a known group from members only: this
+ * one joins, gets every partition (no worker runs), commits, leaves. */
+void harness_rewind(harness_t *h) {
+        rd_kafka_t *rk = group_handle(h);
+        rd_kafka_topic_partition_list_t *parts = input_partitions(rk);
+        rd_kafka_topic_partition_list_t *subs = rd_kafka_topic_partition_list_new(3);
+        for (int t = 0; t < 3; t++)
+                rd_kafka_topic_partition_list_add(subs, topics[t],
+                                                  RD_KAFKA_PARTITION_UA);
+        rd_kafka_poll_set_consumer(rk);
+        if (rd_kafka_subscribe(rk, subs))
+                die("rewind: cannot subscribe");
+        rd_kafka_topic_partition_list_destroy(subs);
+        rd_kafka_topic_partition_list_t *assigned = NULL;
+        int64_t deadline = impactd_mono_ms() + 30000;
+        while (impactd_mono_ms() < deadline) {
+                rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+                if (m)
+                        rd_kafka_message_destroy(m);
+                if (assigned)
+                        rd_kafka_topic_partition_list_destroy(assigned);
+                if (!rd_kafka_assignment(rk, &assigned) &&
+                    assigned->cnt == parts->cnt)
+                        break;
+        }
+        for (int i = 0; i < parts->cnt; i++)
+                parts->elems[i].offset = 0;
+        rd_kafka_resp_err_t err = rd_kafka_commit(rk, parts, 0);
+        if (err)
+                die("rewind: %s", rd_kafka_err2str(err));
+        if (assigned)
+                rd_kafka_topic_partition_list_destroy(assigned);
+        rd_kafka_topic_partition_list_destroy(parts);
+        rd_kafka_consumer_close(rk);
+        rd_kafka_destroy(rk);
+}
+
+bool harness_wait_consumed(harness_t *h, int timeout_ms) {
+        rd_kafka_t *rk = group_handle(h);
         int64_t deadline = impactd_mono_ms() + timeout_ms;
         bool done;
         while (!(done = all_committed(rk)) && impactd_mono_ms() < deadline) {

@@ -38,6 +38,8 @@ typedef struct harness {
  * extra YAML (appended at top level, may be NULL) can override settings. */
 void harness_start(harness_t *h, const char *name, int redis_db,
                    int partitions, const char *extra_yaml);
+/* Environment read by harness_start: IMPACTD_TEST_REDIS_URL (the fixture's
+ * Redis), IMPACTD_TEST_MOCK_BROKERS (brokers of the mock cluster, 1). */
 void harness_stop(harness_t *h); /* kills workers, frees everything */
 
 /* cmocka teardown: stops every harness a failed test left running, so a
@@ -86,7 +88,14 @@ json_t *harness_wait_for(harness_t *h, const char *topic, size_t count,
  * produced so far; false on timeout. */
 bool harness_wait_consumed(harness_t *h, int timeout_ms);
 
-/* Redis helpers on the test's database. */
+/* Commits offset 0 for every input partition in the workers' group, as an
+ * operator resetting it would: the next worker reads everything again.
+ * Only while no worker runs. */
+void harness_rewind(harness_t *h);
+
+/* Redis helpers on the test's database.  After Redis restarted, reconnect
+ * before the next call. */
+void harness_redis_reconnect(harness_t *h);
 redisReply *harness_redis(harness_t *h, const char *fmt, ...);
 /* Every key of the database with its full value, as a canonical sorted
  * text dump, for comparing two runs' end states (caller frees). */

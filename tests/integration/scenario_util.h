@@ -8,6 +8,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <cmocka.h>
 #include <string.h>
 
@@ -61,6 +63,42 @@ static inline json_t *expect_exactly(harness_t *h, const char *topic, size_t n) 
                 harness_print_logs(h);
         assert_int_equal(json_array_size(all), n);
         return all;
+}
+
+/* How many incident outboxes still hold outputs. */
+static inline size_t outboxes_left(harness_t *h) {
+        redisReply *r = harness_redis(h, "KEYS *}:outbox");
+        size_t n = r->elements;
+        freeReplyObject(r);
+        return n;
+}
+
+/* Every output id a stored decision recorded, as a set (a JSON object). */
+static inline json_t *decided_ids(harness_t *h) {
+        json_t *ids = json_object();
+        redisReply *keys = harness_redis(h, "KEYS *:esc");
+        for (size_t k = 0; k < keys->elements; k++) {
+                redisReply *r = harness_redis(h, "HKEYS %s", keys->element[k]->str);
+                for (size_t i = 0; i < r->elements; i++)
+                        json_object_set_new(ids, r->element[i]->str, json_true());
+                freeReplyObject(r);
+        }
+        freeReplyObject(keys);
+        return ids;
+}
+
+/* The values of `field` on `topic`, as a set; *copies (may be NULL)
+ * counts the messages. */
+static inline json_t *ids_on(harness_t *h, const char *topic, const char *field,
+                             size_t *copies) {
+        json_t *msgs = harness_read_all(h, topic), *ids = json_object();
+        for (size_t i = 0; i < json_array_size(msgs); i++)
+                json_object_set_new(ids, jstr(json_array_get(msgs, i), field),
+                                    json_true());
+        if (copies)
+                *copies = json_array_size(msgs);
+        json_decref(msgs);
+        return ids;
 }
 
 #endif

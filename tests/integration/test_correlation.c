@@ -171,13 +171,15 @@ static void test_decide_is_compare_and_set(void **state) {
         harness_start(&h, "decide", 13, 1, TEST_CATALOG);
         harness_worker_start(&h, 0); /* loads the function library */
         snprintf(fn, sizeof(fn), "impactd_%s_decide", impactd_lua_impactd_tag);
-        redisReply *r = harness_redis(&h, "FCALL %s 2 impact:{I} impact:{I}:esc "
-                                          "0 p1 n1 1795000000000 1 3 I:level:2", fn);
+        redisReply *r = harness_redis(&h, "FCALL %s 3 impact:{I} impact:{I}:esc "
+                                          "impact:{I}:outbox 0 p1 n1 1795000000000 "
+                                          "1 3 I:level:2 e page", fn);
         assert_int_equal(r->element[0]->integer, 1);
         freeReplyObject(r);
         /* a second worker that also read version 0 */
-        r = harness_redis(&h, "FCALL %s 2 impact:{I} impact:{I}:esc "
-                              "0 p2 n2 1795000000001 1 4 I:level:2", fn);
+        r = harness_redis(&h, "FCALL %s 3 impact:{I} impact:{I}:esc "
+                              "impact:{I}:outbox 0 p2 n2 1795000000001 1 4 "
+                              "I:level:2 e page", fn);
         assert_int_equal(r->elements, 4);
         assert_int_equal(r->element[0]->integer, 0);
         assert_string_equal(r->element[1]->str, "p1");
@@ -191,6 +193,10 @@ static void test_decide_is_compare_and_set(void **state) {
         freeReplyObject(r);
         r = harness_redis(&h, "HGET impact:{I}:esc I:level:2");
         assert_string_equal(r->str, "1795000000000");
+        freeReplyObject(r);
+        /* Kept for Kafka, topic first, until the worker clears it. */
+        r = harness_redis(&h, "HGET impact:{I}:outbox I:level:2");
+        assert_string_equal(r->str, "epage");
         freeReplyObject(r);
         assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
         harness_stop(&h);

@@ -71,6 +71,9 @@ static char *comparable_state(harness_t *h) {
         for (char *line = strtok(dump, "\n"); line; line = strtok(NULL, "\n")) {
                 if (line[0] != ' ')
                         skip_key = strstr(line, ":esc (") != NULL ||
+                                   strstr(line, "}:outbox (") != NULL ||
+                                   strstr(line, "impact:outbox (") == line ||
+                                   strstr(line, ":offs (") != NULL ||
                                    strstr(line, "impact:svc:") == line;
                 if (skip_key || strstr(line, "  revision=") == line ||
                     strstr(line, "  triaged_at=") == line ||

@@ -1,0 +1,105 @@
+/* A worker killed between storing a decision and producing it: its
+ * replayed events are duplicates and decide nothing again, so only the
+ * outbox can still deliver those pages.  Another worker finds the outbox
+ * orphaned and produces what it holds, with the same ids. */
+#include "scenario_util.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "impactd.h"
+
+static const char *const events[][2] = {
+        {"alerts", "{\"event_id\":\"a1\",\"service\":\"payments\","
+                   "\"status\":\"FIRING\",\"disruption\":\"OUTAGE\","
+                   "\"affected_users\":12000,\"slo_burn_rate\":14.4,"
+                   "\"revenue_loss_per_hour\":100000,\"occurred_at\":1795000000000}"},
+        {"tickets", "{\"event_id\":\"t1\",\"ticket_id\":\"T-1\",\"account_id\":\"acme\","
+                    "\"service\":\"payments\",\"status\":\"OPEN\","
+                    "\"occurred_at\":1795000060000}"},
+        {"tickets", "{\"event_id\":\"t2\",\"ticket_id\":\"T-2\",\"account_id\":\"globex\","
+                    "\"service\":\"payments\",\"status\":\"OPEN\","
+                    "\"occurred_at\":1795000120000}"},
+};
+#define NEVENTS (sizeof(events) / sizeof(events[0]))
+
+/* Escalations and notifications on Kafka match the decisions exactly. */
+static bool all_delivered(harness_t *h, json_t *decided) {
+        json_t *esc = ids_on(h, "impact.escalations", "escalation_id", NULL);
+        json_t *notes = ids_on(h, "impact.notifications", "notification_id", NULL);
+        bool ok = json_object_size(esc) + json_object_size(notes) ==
+                  json_object_size(decided);
+        const char *id;
+        json_t *v;
+        json_object_foreach(decided, id, v) {
+                if (!json_object_get(esc, id) && !json_object_get(notes, id))
+                        ok = false;
+        }
+        json_decref(esc);
+        json_decref(notes);
+        return ok;
+}
+
+static void test_outputs_of_a_killed_worker_are_produced_again(void **state) {
+        static harness_t h;
+        (void)state;
+        setenv("IMPACTD_TEST_DELIVERY_TIMEOUT_MS", "2000", 1);
+        harness_start(&h, "outbox", 4, 3, TEST_CATALOG);
+        setenv("IMPACTD_TEST_CRASH_AFTER_DECIDE", "1", 1);
+        harness_worker_start(&h, 0);
+        unsetenv("IMPACTD_TEST_CRASH_AFTER_DECIDE");
+        for (size_t i = 0; i < NEVENTS; i++)
+                harness_produce(&h, events[i][0], events[i][1], false);
+        harness_flush(&h);
+        assert_int_equal(harness_worker_stop(&h, 0, 0), 128 + SIGKILL);
+
+        /* Decided, kept in the outbox, never produced. */
+        json_t *decided = decided_ids(&h);
+        assert_true(json_object_size(decided) > 0);
+        assert_int_equal(outboxes_left(&h), 1);
+        assert_false(all_delivered(&h, decided));
+        json_decref(decided);
+
+        harness_worker_start(&h, 0);
+        assert_true(harness_wait_consumed(&h, 30000));
+        /* The orphan time is the delivery timeout and 5 s: up to 7 s. */
+        bool delivered = false;
+        for (int i = 0; i < 150 && !delivered; i++) {
+                decided = decided_ids(&h);
+                delivered = outboxes_left(&h) == 0 && all_delivered(&h, decided);
+                json_decref(decided);
+                if (!delivered)
+                        impactd_sleep_ms(100);
+        }
+        if (!delivered)
+                harness_print_logs(&h);
+        assert_true(delivered);
+        /* Whatever the batching, the stream reaches level 2 (the incident
+         * commander) and pages both key accounts' managers; nothing twice. */
+        json_t *esc = harness_read_all(&h, "impact.escalations");
+        json_t *unique = ids_on(&h, "impact.escalations", "escalation_id", NULL);
+        assert_int_equal(json_array_size(esc), json_object_size(unique));
+        const char *inc = jstr(json_array_get(esc, 0), "incident_id");
+        static const char *const want[] = {
+                "level:2:incident_commander", "key_account:acme:account_manager",
+                "key_account:globex:account_manager"};
+        for (size_t i = 0; i < 3; i++) {
+                char id[256];
+                snprintf(id, sizeof(id), "%s:%s:1", inc, want[i]);
+                if (!json_object_get(unique, id))
+                        fail_msg("escalation %s missing", id);
+        }
+        json_decref(esc);
+        json_decref(unique);
+        assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
+        unsetenv("IMPACTD_TEST_DELIVERY_TIMEOUT_MS");
+        harness_stop(&h);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_teardown(test_outputs_of_a_killed_worker_are_produced_again, harness_teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
