@@ -397,6 +397,26 @@ impactd_err_t kafka_io_flush(kafka_io_t *kio, char *errstr,
         return IMPACTD_OK;
 }
 
+#define COMMIT_ATTEMPTS 4
+#define COMMIT_BACKOFF_MS 100
+
+/* Errors of a coordinator that moves or is busy: worth another try. */
+static bool commit_retriable(rd_kafka_resp_err_t err) {
+        switch (err) {
+        case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+        case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
+        case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+        case RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS:
+        case RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION:
+        case RD_KAFKA_RESP_ERR__TRANSPORT:
+        case RD_KAFKA_RESP_ERR__TIMED_OUT:
+        case RD_KAFKA_RESP_ERR__WAIT_COORD:
+                return true;
+        default:
+                return false;
+        }
+}
+
 impactd_err_t kafka_io_commit(kafka_io_t *kio, rd_kafka_message_t **msgs,
                               size_t n, char *errstr, size_t errstr_size) {
         rd_kafka_topic_partition_list_t *offs =
@@ -411,9 +431,22 @@ impactd_err_t kafka_io_commit(kafka_io_t *kio, rd_kafka_message_t **msgs,
                 if (msgs[i]->offset + 1 > p->offset)
                         p->offset = msgs[i]->offset + 1;
         }
-        rd_kafka_resp_err_t err = offs->cnt ? rd_kafka_commit(kio->consumer, offs, 0)
-                                            : RD_KAFKA_RESP_ERR_NO_ERROR;
+        rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+        for (int attempt = 0; offs->cnt; attempt++) {
+                err = rd_kafka_commit(kio->consumer, offs, 0);
+                if (!commit_retriable(err) || attempt == COMMIT_ATTEMPTS - 1)
+                        break;
+                impactd_sleep_ms(COMMIT_BACKOFF_MS << attempt);
+        }
         rd_kafka_topic_partition_list_destroy(offs);
+        if (commit_retriable(err)) {
+                /* Safe to go on: the next commit covers these offsets, and
+                 * a replay before it is absorbed by the offset fences. */
+                log_warn("kafka: commit failed %d times (%s); the next commit "
+                         "covers these offsets", COMMIT_ATTEMPTS,
+                         rd_kafka_err2str(err));
+                return IMPACTD_OK;
+        }
         switch (err) {
         case RD_KAFKA_RESP_ERR_NO_ERROR:
                 log_debug("kafka: committed %zu messages", n);
