@@ -59,35 +59,6 @@ static void produce_range(harness_t *h, int from, int to, int pause_ms) {
         harness_flush(h);
 }
 
-/* Revisions count coalesced batches and the policy and notify states
- * follow the levels seen at batch boundaries, so both depend on timing.  So does which of
- * several keyed incidents open at once on one service holds that
- * service's open-incident pointer (first come).  Every aggregate must
- * match exactly. */
-static char *comparable_state(harness_t *h) {
-        char *dump = harness_redis_dump(h, "*");
-        char *out = calloc(1, strlen(dump) + 1), *o = out;
-        int skip_key = 0;
-        for (char *line = strtok(dump, "\n"); line; line = strtok(NULL, "\n")) {
-                if (line[0] != ' ')
-                        skip_key = strstr(line, ":esc (") != NULL ||
-                                   strstr(line, "}:outbox (") != NULL ||
-                                   strstr(line, "impact:outbox (") == line ||
-                                   strstr(line, ":offs (") != NULL ||
-                                   strstr(line, "impact:svc:") == line;
-                if (skip_key || strstr(line, "  revision=") == line ||
-                    strstr(line, "  triaged_at=") == line ||
-                    strstr(line, "  policy=") == line ||
-                    strstr(line, "  notify=") == line ||
-                    strstr(line, "  decide_v=") == line ||
-                    strstr(line, "  decide_rev=") == line)
-                        continue;
-                o += sprintf(o, "%s\n", line);
-        }
-        free(dump);
-        return out;
-}
-
 static void test_sigterm_restart_ends_in_same_state(void **state) {
         static harness_t a, b;
         (void)state;

@@ -1,0 +1,240 @@
+/* Faults on purpose, each against the fixed stream of stream.h, each
+ * ending exactly as the uninterrupted run: the same Redis state, the same
+ * escalation ids, every decided output on Kafka.
+ *
+ *   Redis stopped mid-stream for IMPACTD_TEST_REDIS_OUTAGE_S (default 30)
+ *   and restarted from its append-only file: the worker waits without
+ *   spinning, says so once, and resumes;
+ *   a broker of three set down and up again mid-stream;
+ *   Fetch, Produce and OffsetCommit requests failing with retriable errors;
+ *   three workers, one stopped and another started mid-stream. */
+#include "stream.h"
+
+#include <librdkafka/rdkafka_mock.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "impactd.h"
+
+static outcome_t want;
+
+static void reference(void) {
+        if (!want.state)
+                stream_reference("faults-ref", 14, "1000", &want);
+}
+
+static void expect_reference(harness_t *h, const char *what) {
+        outcome_t got;
+        char name[64];
+        stream_settle(h, &got);
+        snprintf(name, sizeof(name), "%s-state", what);
+        stream_expect_same(name, want.state, got.state);
+        snprintf(name, sizeof(name), "%s-escalations", what);
+        stream_expect_same(name, want.escalations, got.escalations);
+        stream_outcome_free(&got);
+}
+
+/* ---- Redis -------------------------------------------------------------- */
+
+static int private_port(void) {
+        const char *url = getenv("IMPACTD_TEST_REDIS_URL");
+        const char *colon = url ? strrchr(url, ':') : NULL;
+        return (colon ? atoi(colon + 1) : 6479) + 100;
+}
+
+static void run(const char *fmt, ...) {
+        char cmd[1024];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(cmd, sizeof(cmd), fmt, ap);
+        va_end(ap);
+        if (system(cmd) != 0)
+                fail_msg("failed: %s", cmd);
+}
+
+/* Durable across its restart: every write is in the append-only file
+ * before it is acknowledged. */
+static void redis_up(int port, const char *dir) {
+        run("redis-server --port %d --bind 127.0.0.1 --save '' --appendonly yes "
+            "--appendfsync always --dir %s --daemonize yes --pidfile %s/redis.pid "
+            "--logfile %s/redis.log", port, dir, dir, dir);
+        for (int i = 0; i < 100; i++) {
+                char cmd[128];
+                snprintf(cmd, sizeof(cmd),
+                         "redis-cli -p %d ping 2>/dev/null | grep -q PONG", port);
+                if (system(cmd) == 0)
+                        return;
+                impactd_sleep_ms(100);
+        }
+        fail_msg("redis-server on port %d did not start", port);
+}
+
+static void redis_down(int port) {
+        run("redis-cli -p %d shutdown >/dev/null 2>&1; "
+            "while redis-cli -p %d ping >/dev/null 2>&1; do sleep 0.1; done",
+            port, port);
+}
+
+/* CPU seconds the process has used (user + system). */
+static double cpu_seconds(pid_t pid) {
+        char path[64], buf[1024];
+        unsigned long utime = 0, stime = 0;
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        FILE *fp = fopen(path, "r");
+        if (!fp || !fgets(buf, sizeof(buf), fp))
+                fail_msg("cannot read %s", path);
+        fclose(fp);
+        /* Fields 14 and 15, after the command name in parentheses. */
+        const char *p = strrchr(buf, ')');
+        if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+                         &utime, &stime) != 2)
+                fail_msg("cannot parse %s", path);
+        return (double)(utime + stime) / 100.0;
+}
+
+static void test_redis_outage_mid_stream(void **state) {
+        static harness_t h;
+        char url[64], dir[300], log[320];
+        const char *old = getenv("IMPACTD_TEST_REDIS_URL");
+        char *saved = old ? strdup(old) : NULL;
+        const char *s = getenv("IMPACTD_TEST_REDIS_OUTAGE_S");
+        int outage_s = s ? atoi(s) : 30, port = private_port();
+        (void)state;
+        reference();
+        snprintf(dir, sizeof(dir), "%s/impactd-redis-outage-%d",
+                 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", port);
+        run("rm -rf %s && mkdir -p %s", dir, dir);
+        redis_up(port, dir);
+        snprintf(url, sizeof(url), "redis://127.0.0.1:%d", port);
+        setenv("IMPACTD_TEST_REDIS_URL", url, 1);
+        harness_start(&h, "redis-outage", 0, 3, TEST_CATALOG);
+        harness_set_clock(&h, T0 + MIN);
+        snprintf(log, sizeof(log), "%s/worker0.log", h.dir);
+        harness_worker_start(&h, 0);
+        stream_produce_range(&h, 0, STREAM_EVENTS / 2);
+        harness_flush(&h);
+        json_decref(harness_wait_for(&h, "impact.scored", 1, 30000));
+
+        redis_down(port);
+        stream_produce_range(&h, STREAM_EVENTS / 2, STREAM_EVENTS);
+        harness_flush(&h);
+        impactd_sleep_ms(2000); /* the worker notices */
+        double cpu = cpu_seconds(h.workers[0]);
+        impactd_sleep_ms(outage_s * 1000 - 2000);
+        cpu = cpu_seconds(h.workers[0]) - cpu;
+        redis_up(port, dir);
+        harness_redis_reconnect(&h);
+        expect_reference(&h, "redis-outage");
+
+        /* Waited, did not spin; said so once, and once that it is back. */
+        fprintf(stderr, "redis outage: %d s, worker CPU while down %.2f s\n",
+                outage_s, cpu);
+        assert_true(cpu < 0.05 * outage_s);
+        assert_int_equal(stream_log_count(log, "redis unavailable"), 1);
+        assert_int_equal(stream_log_count(log, "redis: connected again"), 1);
+        assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
+        harness_stop(&h);
+        redis_down(port);
+        run("rm -rf %s", dir);
+        if (saved) {
+                setenv("IMPACTD_TEST_REDIS_URL", saved, 1);
+                free(saved);
+        }
+}
+
+/* ---- Kafka -------------------------------------------------------------- */
+
+static void test_broker_down_and_up_mid_stream(void **state) {
+        static harness_t h;
+        (void)state;
+        reference();
+        setenv("IMPACTD_TEST_MOCK_BROKERS", "3", 1);
+        harness_start(&h, "broker-down", 15, 3, TEST_CATALOG);
+        unsetenv("IMPACTD_TEST_MOCK_BROKERS");
+        harness_set_clock(&h, T0 + MIN);
+        harness_worker_start(&h, 0);
+        stream_produce_range(&h, 0, STREAM_EVENTS / 2);
+        harness_flush(&h);
+        json_decref(harness_wait_for(&h, "impact.scored", 1, 30000));
+        /* Its partitions (inputs and outputs) have no leader meanwhile. */
+        rd_kafka_mock_broker_set_down(h.mock, 2);
+        stream_produce_range(&h, STREAM_EVENTS / 2, STREAM_EVENTS);
+        impactd_sleep_ms(5000);
+        rd_kafka_mock_broker_set_up(h.mock, 2);
+        harness_flush(&h);
+        expect_reference(&h, "broker-down");
+        assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
+        harness_stop(&h);
+}
+
+static void test_request_errors(void **state) {
+        static harness_t h;
+        (void)state;
+        reference();
+        harness_start(&h, "request-errors", 15, 3, TEST_CATALOG);
+        harness_set_clock(&h, T0 + MIN);
+        stream_produce(&h);
+        /* API keys: Produce 0, Fetch 1, OffsetCommit 8.  Only the worker
+         * talks to the cluster from here on. */
+        rd_kafka_mock_push_request_errors(
+                h.mock, 1, 4, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+                RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+                RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART,
+                RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION);
+        rd_kafka_mock_push_request_errors(
+                h.mock, 0, 4, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+                RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+                RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
+                RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE);
+        rd_kafka_mock_push_request_errors(
+                h.mock, 8, 3, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+                RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE,
+                RD_KAFKA_RESP_ERR_NOT_COORDINATOR);
+        harness_worker_start(&h, 0);
+        expect_reference(&h, "request-errors");
+        assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
+        harness_stop(&h);
+}
+
+/* ---- rebalance ---------------------------------------------------------- */
+
+static void test_rebalance_mid_stream(void **state) {
+        static harness_t h;
+        (void)state;
+        reference();
+        harness_start(&h, "rebalance", 15, 3, TEST_CATALOG);
+        harness_set_clock(&h, T0 + MIN);
+        for (int i = 0; i < 3; i++)
+                harness_worker_start(&h, i);
+        stream_produce_range(&h, 0, STREAM_EVENTS / 2);
+        harness_flush(&h);
+        json_decref(harness_wait_for(&h, "impact.scored", 1, 30000));
+        /* One leaves (its partitions revoked mid-stream), one joins. */
+        assert_int_equal(harness_worker_stop(&h, 1, SIGTERM), 0);
+        stream_produce_range(&h, STREAM_EVENTS / 2, STREAM_EVENTS);
+        harness_flush(&h);
+        harness_worker_start(&h, 3);
+        expect_reference(&h, "rebalance");
+        for (int i = 0; i < 4; i++)
+                if (i != 1)
+                        assert_int_equal(harness_worker_stop(&h, i, SIGTERM), 0);
+        harness_stop(&h);
+}
+
+static int free_reference(void **state) {
+        (void)state;
+        stream_outcome_free(&want);
+        return 0;
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_teardown(test_request_errors, harness_teardown),
+                cmocka_unit_test_teardown(test_broker_down_and_up_mid_stream, harness_teardown),
+                cmocka_unit_test_teardown(test_rebalance_mid_stream, harness_teardown),
+                cmocka_unit_test_teardown(test_redis_outage_mid_stream, harness_teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, free_reference);
+}
