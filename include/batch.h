@@ -21,9 +21,20 @@
 
 typedef struct batch batch_t;
 
+/* Messages sent to the DLQ for one kind of reason: the reason up to its
+ * first ':', '(' or digit ("invalid JSON", "field 'service'"). */
+#define DLQ_KINDS_MAX 32
+typedef struct dlq_kind {
+        char kind[48];
+        uint64_t count;
+} dlq_kind_t;
+
 typedef struct batch_stats {
         uint64_t events;       /* decoded and valid */
         uint64_t dlq;          /* sent to the DLQ */
+        dlq_kind_t dlq_kinds[DLQ_KINDS_MAX]; /* the last one also takes
+                                                what does not fit */
+        size_t dlq_kinds_cnt;
         uint64_t duplicates;   /* seen before, ignored */
         uint64_t held;         /* kept for an incident that is not open yet */
         uint64_t applies;      /* FCALL apply, one per incident and round */

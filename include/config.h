@@ -112,6 +112,7 @@ typedef struct config {
         struct {
                 size_t max_message_bytes; /* larger input -> DLQ */
                 size_t max_string_bytes;  /* longer string field -> DLQ */
+                int64_t max_future_s; /* event further ahead -> DLQ; 0 = off */
         } limits;
 
         score_config_t scoring;

@@ -47,7 +47,9 @@ impactd_err_t kafka_io_produce(kafka_io_t *kio, topic_role_t role,
                                size_t errstr_size);
 
 /* Queues the original bytes of `src` to the DLQ with headers
- * dlq.source.topic, dlq.source.partition, dlq.source.offset, dlq.reason. */
+ * dlq.source.topic, dlq.source.partition, dlq.source.offset, dlq.reason.
+ * A value over 512 KiB is cut there, with dlq.value.truncated_from = its
+ * size. */
 impactd_err_t kafka_io_produce_dlq(kafka_io_t *kio,
                                    const rd_kafka_message_t *src,
                                    const char *reason, char *errstr,

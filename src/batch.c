@@ -142,6 +142,34 @@ void batch_reset(batch_t *b) {
 
 /* ---- load --------------------------------------------------------------- */
 
+/* Counts a DLQ entry under its kind of reason. */
+static void count_dlq_kind(batch_stats_t *s, const char *reason) {
+        char kind[sizeof(s->dlq_kinds[0].kind)];
+        size_t n = strcspn(reason, ":(0123456789");
+        while (n > 0 && reason[n - 1] == ' ')
+                n--;
+        if (n >= sizeof(kind))
+                n = sizeof(kind) - 1;
+        memcpy(kind, reason, n);
+        kind[n] = '\0';
+        if (!n)
+                snprintf(kind, sizeof(kind), "other");
+        size_t i;
+        for (i = 0; i < s->dlq_kinds_cnt; i++)
+                if (!strcmp(s->dlq_kinds[i].kind, kind))
+                        break;
+        if (i == s->dlq_kinds_cnt) {
+                if (s->dlq_kinds_cnt == DLQ_KINDS_MAX) {
+                        i = DLQ_KINDS_MAX - 1;
+                        snprintf(s->dlq_kinds[i].kind, sizeof(kind), "other");
+                } else {
+                        memcpy(s->dlq_kinds[i].kind, kind, sizeof(kind));
+                        s->dlq_kinds_cnt++;
+                }
+        }
+        s->dlq_kinds[i].count++;
+}
+
 static impactd_err_t to_dlq(batch_t *b, const rd_kafka_message_t *m,
                             const char *reason, char *errstr,
                             size_t errstr_size) {
@@ -149,7 +177,24 @@ static impactd_err_t to_dlq(batch_t *b, const rd_kafka_message_t *m,
                  " reason=\"%s\"", rd_kafka_topic_name(m->rkt), m->partition,
                  m->offset, reason);
         b->stats.dlq++;
+        count_dlq_kind(&b->stats, reason);
         return kafka_io_produce_dlq(b->kio, m, reason, errstr, errstr_size);
+}
+
+/* An event from further ahead than any clock skew explains would make
+ * its incident older than it is, and hold its deadlines back: it is
+ * judged on the wall clock, which the incident clock may lag. */
+static bool too_far_ahead(const batch_t *b, const event_t *ev, char *why,
+                          size_t why_size) {
+        int64_t max_s = b->conf->limits.max_future_s;
+        int64_t ahead = ev->occurred_at - impactd_now_ms();
+        if (max_s <= 0 || ahead <= max_s * 1000)
+                return false;
+        snprintf(why, why_size,
+                 "field 'occurred_at': %" PRId64 " is %" PRId64 " s ahead of "
+                 "the clock, more than limits.max_future_s (%" PRId64 ")",
+                 ev->occurred_at, ahead / 1000, max_s);
+        return true;
 }
 
 impactd_err_t batch_load(batch_t *b, rd_kafka_message_t **msgs, size_t n,
@@ -173,6 +218,7 @@ impactd_err_t batch_load(batch_t *b, rd_kafka_message_t **msgs, size_t n,
                 else if (codec_decode_event(b->codec, (event_kind_t)kind,
                                             m->payload, m->len, &it->ev, why,
                                             sizeof(why)) == IMPACTD_OK &&
+                         !too_far_ahead(b, &it->ev, why, sizeof(why)) &&
                          correlate_plan(&it->ev, &it->plan, why, sizeof(why))) {
                         b->stats.events++;
                         continue;

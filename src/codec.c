@@ -690,9 +690,9 @@ impactd_err_t codec_decode_event(codec_t *codec, event_kind_t kind,
         }
         if (max > 0 && len > max) {
                 snprintf(errstr, errstr_size,
-                         "message of %zu bytes exceeds "
-                         "limits.max_message_bytes (%zu)",
-                         len, max);
+                         "message exceeds limits.max_message_bytes "
+                         "(%zu): %zu bytes",
+                         max, len);
                 return IMPACTD_ERR_DECODE;
         }
         switch (detect_wire(data, len, &first)) {

@@ -337,6 +337,8 @@ const cfg_entry_t cfg_keys[] = {
           "1048576", R_POS),
         E("limits.max_string_bytes", T_SIZE, limits.max_string_bytes, "1024",
           R_POS),
+        E("limits.max_future_s", T_INT64, limits.max_future_s, "86400",
+          R_NONNEG),
         /* scoring defaults come from score_config_defaults() */
         SC("weights.user_volume", T_DOUBLE, weights[DIM_USERS], R_NONNEG),
         SC("weights.revenue", T_DOUBLE, weights[DIM_REVENUE], R_NONNEG),

@@ -357,6 +357,8 @@ impactd_err_t kafka_io_produce(kafka_io_t *kio, topic_role_t role,
                        errstr_size);
 }
 
+#define DLQ_VALUE_MAX (512 * 1024) /* well under brokers' default 1 MB */
+
 impactd_err_t kafka_io_produce_dlq(kafka_io_t *kio,
                                    const rd_kafka_message_t *src,
                                    const char *reason, char *errstr,
@@ -370,9 +372,20 @@ impactd_err_t kafka_io_produce_dlq(kafka_io_t *kio,
         rd_kafka_header_add(hdrs, "dlq.source.partition", -1, part, -1);
         rd_kafka_header_add(hdrs, "dlq.source.offset", -1, off, -1);
         rd_kafka_header_add(hdrs, "dlq.reason", -1, reason, -1);
+        /* A value Kafka would refuse must not stop the worker on every
+         * restart: the DLQ keeps its head, and the source coordinates
+         * lead to the whole of it. */
+        size_t len = src->len;
+        if (len > DLQ_VALUE_MAX) {
+                char orig[24];
+                snprintf(orig, sizeof(orig), "%zu", len);
+                rd_kafka_header_add(hdrs, "dlq.value.truncated_from", -1, orig,
+                                    -1);
+                len = DLQ_VALUE_MAX;
+        }
         kio->stats.dlq++;
         return produce(kio, kio->conf->kafka.topics[TOPIC_DLQ], src->key,
-                       src->key_len, src->payload, src->len, hdrs, errstr,
+                       src->key_len, src->payload, len, hdrs, errstr,
                        errstr_size);
 }
 

@@ -105,19 +105,33 @@ const char *worker_bootstraps(const worker_t *w) {
         return b ? b : w->conf->kafka.brokers;
 }
 
+/* "{invalid JSON: 2; field 'service': 1}" */
+static void format_dlq_kinds(const batch_stats_t *s, char *out, size_t size) {
+        size_t len = 0;
+        out[0] = '\0';
+        for (size_t i = 0; i < s->dlq_kinds_cnt && len < size; i++)
+                len += (size_t)snprintf(out + len, size - len, "%s%s: %" PRIu64,
+                                        i ? "; " : "{", s->dlq_kinds[i].kind,
+                                        s->dlq_kinds[i].count);
+        if (s->dlq_kinds_cnt && len < size)
+                snprintf(out + len, size - len, "}");
+}
+
 static void log_stats(worker_t *w, int64_t now) {
         batch_stats_t s;
+        char kinds[1024];
         batch_get_stats(w->batch, &s);
+        format_dlq_kinds(&s, kinds, sizeof(kinds));
         double secs = (now - w->next_stats_ms + STATS_EVERY_MS) / 1000.0;
         uint64_t events = s.events - w->last_stats.events;
         if (events || s.dlq != w->last_stats.dlq)
                 log_info("stats events=%" PRIu64 " (%.0f/s) dlq=%" PRIu64
-                         " duplicates=%" PRIu64 " held=%" PRIu64
+                         "%s duplicates=%" PRIu64 " held=%" PRIu64
                          " scored=%" PRIu64 " escalations=%" PRIu64
                          " notifications=%" PRIu64 " muted=%" PRIu64 "/%" PRIu64
                          " recovered=%" PRIu64 " redis_rounds=%" PRIu64,
                          s.events, secs > 0 ? events / secs : 0.0, s.dlq,
-                         s.duplicates, s.held, s.scored, s.escalations,
+                         kinds, s.duplicates, s.held, s.scored, s.escalations,
                          s.notifications, s.muted, s.muted_notifications,
                          w->recovered_total, s.redis_rounds);
         w->last_stats = s;

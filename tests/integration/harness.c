@@ -79,6 +79,8 @@ static void start_kafka(harness_t *h, int partitions) {
         kc = rd_kafka_conf_new();
         rd_kafka_conf_set(kc, "bootstrap.servers", h->bootstraps, NULL, 0);
         rd_kafka_conf_set(kc, "linger.ms", "0", NULL, 0);
+        /* Room for test_bad_input's message over 1 MiB. */
+        rd_kafka_conf_set(kc, "message.max.bytes", "2000000", NULL, 0);
         h->producer = rd_kafka_new(RD_KAFKA_PRODUCER, kc, errstr, sizeof(errstr));
         if (!h->producer)
                 die("producer: %s", errstr);
@@ -101,6 +103,9 @@ static void write_config(harness_t *h, const char *extra) {
                 "    topic.metadata.refresh.interval.ms: 1000\n"
                 "  producer:\n"
                 "    linger.ms: 0\n"
+                /* Test events are dated 2026-11-18 whatever the machine's
+                 * clock says; test_bad_input turns the check on. */
+                "limits: {max_future_s: \"${IMPACTD_TEST_MAX_FUTURE_S:-0}\"}\n"
                 "redis:\n"
                 "  url: \"%s/%d\"\n"
                 "schemas:\n"

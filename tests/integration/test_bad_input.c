@@ -68,16 +68,45 @@ static const bad_t bad[] = {
         B("impact.alerts", AL("c28\",\"service\":\"search\",\"status\":\"FIRING\",\"affected_users\":1.5,\"occurred_at\":1795000000000}"), "field 'affected_users': expected an integer"),
         B("impact.alerts", AL("c29\",\"service\":\"search\",\"status\":null,\"occurred_at\":1795000000000}"), "missing required field 'status'"),
         B("impact.alerts", "   ", "neither Avro (magic byte 0) nor JSON (first byte 0x20)"),
+        /* 2100-01-01: the check runs with limits.max_future_s at ten years
+         * here, so the machine's own date does not matter. */
+        B("impact.alerts", AL("c30\",\"service\":\"search\",\"status\":\"FIRING\",\"occurred_at\":4102444800000}"), "more than limits.max_future_s (315360000)"),
 };
 #define NBAD (sizeof(bad) / sizeof(bad[0]))
+#define NALL (NBAD + 2)
+
+/* The table and two made here: a message over limits.max_message_bytes
+ * (1 MiB by default) and a string over limits.max_string_bytes (1 KiB). */
+static bad_t all[NALL];
+
+static void make_all(void) {
+        static char huge[1048577 + 64], service[1100 + 1];
+        memcpy(all, bad, sizeof(bad));
+        memset(huge, ' ', sizeof(huge) - 1);
+        memcpy(huge, AL("c31"), strlen(AL("c31")));
+        huge[sizeof(huge) - 2] = '}';
+        all[NBAD] = (bad_t){"impact.alerts", huge, sizeof(huge) - 1,
+                            "message exceeds limits.max_message_bytes (1048576)"};
+        memset(service, 'x', sizeof(service) - 1);
+        static char alert[1400];
+        int n = snprintf(alert, sizeof(alert),
+                         AL("c32\",\"service\":\"%s\",\"status\":\"FIRING\","
+                            "\"occurred_at\":1795000000000}"), service);
+        all[NBAD + 1] = (bad_t){"impact.alerts", alert, (size_t)n,
+                                "field 'service': string of 1100 bytes exceeds "
+                                "limits.max_string_bytes (1024)"};
+}
 
 static void test_bad_messages_go_to_dlq_with_reason(void **state) {
         static harness_t h;
         (void)state;
+        make_all();
+        setenv("IMPACTD_TEST_MAX_FUTURE_S", "315360000", 1);
         harness_start(&h, "bad-input", 7, 1, TEST_CATALOG);
         harness_worker_start(&h, 0);
-        for (size_t i = 0; i < NBAD; i++)
-                harness_produce_raw(&h, bad[i].topic, bad[i].bytes, bad[i].len);
+        unsetenv("IMPACTD_TEST_MAX_FUTURE_S");
+        for (size_t i = 0; i < NALL; i++)
+                harness_produce_raw(&h, all[i].topic, all[i].bytes, all[i].len);
         /* a tombstone: a null value */
         harness_produce_raw(&h, "impact.alerts", NULL, 0);
         harness_produce(&h, "alerts",
@@ -90,9 +119,9 @@ static void test_bad_messages_go_to_dlq_with_reason(void **state) {
         assert_int_equal(json_array_size(scored), 1);
         json_decref(scored);
         assert_true(harness_wait_consumed(&h, 20000));
-        json_t *dlq = expect_exactly(&h, "impact.dlq", NBAD + 1);
+        json_t *dlq = expect_exactly(&h, "impact.dlq", NALL + 1);
         size_t seen = 0;
-        for (size_t i = 0; i < NBAD + 1; i++) {
+        for (size_t i = 0; i < NALL + 1; i++) {
                 json_t *hdrs = json_object_get(json_array_get(dlq, i), "headers");
                 const char *topic = jstr(hdrs, "dlq.source.topic");
                 const char *reason = jstr(hdrs, "dlq.reason");
@@ -102,13 +131,15 @@ static void test_bad_messages_go_to_dlq_with_reason(void **state) {
                  * entries of that topic before it. */
                 size_t expect_offset = 0;
                 const bad_t *b = NULL;
-                for (size_t k = 0; k < NBAD && !b; k++) {
-                        if (strcmp(bad[k].topic, topic))
+                for (size_t k = 0; k < NALL && !b; k++) {
+                        if (strcmp(all[k].topic, topic))
                                 continue;
-                        if (json_string_length(v) == bad[k].len &&
-                            !memcmp(json_string_value(v), bad[k].bytes,
-                                    bad[k].len) && bad[k].len)
-                                b = &bad[k];
+                        /* Values over 512 KiB are cut there. */
+                        size_t len = all[k].len > 524288 ? 524288 : all[k].len;
+                        if (json_string_length(v) == len &&
+                            !memcmp(json_string_value(v), all[k].bytes, len) &&
+                            len)
+                                b = &all[k];
                         else
                                 expect_offset++;
                 }
@@ -130,12 +161,37 @@ static void test_bad_messages_go_to_dlq_with_reason(void **state) {
                 snprintf(off, sizeof(off), "%zu", expect_offset);
                 assert_string_equal(jstr(hdrs, "dlq.source.offset"), off);
                 assert_string_equal(jstr(hdrs, "dlq.source.partition"), "0");
+                if (b->len > 524288)
+                        assert_int_equal(atoi(jstr(hdrs, "dlq.value.truncated_from")),
+                                         b->len);
                 seen++;
         }
-        /* Every entry of the table was turned away, the good one was not. */
-        assert_int_equal(seen, NBAD - 1); /* the empty one is checked above */
+        /* Every entry was turned away, the good one was not. */
+        assert_int_equal(seen, NALL - 1); /* the empty one is checked above */
         json_decref(dlq);
         assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
+        /* The last stats line counts them by kind of reason. */
+        char cmd[400];
+        snprintf(cmd, sizeof(cmd), "grep -o 'dlq=[^ ]* .*} ' %s/worker0.log | tail -1",
+                 h.dir);
+        FILE *fp = popen(cmd, "r");
+        char line[2048] = "";
+        assert_non_null(fgets(line, sizeof(line), fp));
+        pclose(fp);
+        fprintf(stderr, "%s", line);
+        assert_non_null(strstr(line, "dlq=41{"));
+        static const char *const kinds[] = {
+                "invalid JSON: 8", "field 'occurred_at': 3",
+                "field 'affected_users': 4", "field 'service': 2",
+                "missing required field 'status': 1", "tombstone: 1",
+                "message exceeds limits.max_message_bytes: 1",
+                "neither Avro: 3", "empty message: 1", "JSON is not an object: 2"};
+        for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+                const char *at = strstr(line, kinds[i]);
+                char next = at ? at[strlen(kinds[i])] : '\0';
+                if (next != ';' && next != '}')
+                        fail_msg("stats line lacks '%s'", kinds[i]);
+        }
         harness_stop(&h);
 }
 
