@@ -371,8 +371,8 @@ static void test_oversized_message_rejected(void **state) {
         big[0] = '{';
         big[sizeof(big) - 1] = '}';
         expect_reject(f, EVENT_ALERT, big, sizeof(big), IMPACTD_ERR_DECODE,
-                      "message of 200 bytes exceeds "
-                      "limits.max_message_bytes (100)");
+                      "message exceeds limits.max_message_bytes "
+                      "(100): 200 bytes");
 }
 
 static void test_unknown_schema_id_rejected(void **state) {
