@@ -16,6 +16,7 @@ PACKAGES=(
         libcmocka-dev
         redis-server
         kcat
+        clang     # the libFuzzer targets (scripts/fuzz.sh)
 )
 
 missing=()

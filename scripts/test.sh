@@ -55,6 +55,10 @@ test_stage "ctest build-asan" \
         env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
         ctest --test-dir build-asan --output-on-failure -j1
 
+# The decoders and the config loader under libFuzzer, briefly: the long
+# runs are documented in docs/testing.md.
+test_stage "fuzz (10 s per target)" scripts/fuzz.sh 10
+
 if ((${#failed[@]} > 0)); then
         echo "==> FAILED: ${failed[*]} (total $((SECONDS - t_all)) s)" >&2
         exit 1

@@ -261,9 +261,10 @@ impactd_err_t codec_avro_write(codec_t *codec, codec_schema_t *sc, buf_t *out,
  * setter copies them into the event's arena. */
 static void field_value_of(avro_value_t *field, field_value_t *out) {
         avro_value_t branch, *v = field;
-        int32_t i32;
-        int idx;
-        float f;
+        /* The getters leave these untouched when they fail. */
+        int32_t i32 = 0;
+        int idx = 0;
+        float f = 0;
 
         memset(out, 0, sizeof(*out));
         if (avro_value_get_type(v) == AVRO_UNION) {

@@ -202,14 +202,15 @@ static json_t *array_to_json(conv_t *c, avro_value_t *v, impactd_err_t *err) {
 
 static json_t *avro_to_json(conv_t *c, avro_value_t *v, impactd_err_t *err) {
         avro_value_t branch;
-        const void *bytes;
-        const char *s;
-        size_t size;
-        int32_t i32;
-        int64_t i64;
-        double d;
-        float f;
-        int i;
+        /* The getters leave these untouched when they fail. */
+        const void *bytes = "";
+        const char *s = "";
+        size_t size = 0;
+        int32_t i32 = 0;
+        int64_t i64 = 0;
+        double d = 0;
+        float f = 0;
+        int i = 0;
 
         switch (avro_value_get_type(v)) {
         case AVRO_NULL: return json_null();
