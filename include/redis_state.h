@@ -77,6 +77,8 @@ typedef struct incident {
         double sentiment_prev_sum;
         int64_t tickets_now, tickets_prev; /* trend windows */
         bool changed;      /* this call changed the state: a new revision */
+        bool redo;         /* it did not, but the follow-ups of the current
+                              revision were never stored (done) */
         int64_t dups;      /* events of this call seen before */
         bool resolved_now; /* this call resolved the incident */
         bool reopened;     /* this call reopened a resolved incident */
@@ -172,6 +174,10 @@ void redis_state_append_schedule(redis_state_t *rs, const char *incident_id,
 /* due: claim up to `limit` incidents whose deadline has passed at `now`,
  * leased for lifecycle.deadline_lease_ms.  Reply: redis_state_read_due(). */
 void redis_state_append_due(redis_state_t *rs, int64_t now, int limit);
+/* done: the follow-ups of `revision` (appended before it) are stored; an
+ * apply of replayed events asks for them again until then (redo). */
+void redis_state_append_done(redis_state_t *rs, const char *incident_id,
+                             int64_t revision);
 /* account: the account hash kept by another system. */
 void redis_state_append_account(redis_state_t *rs, const char *account_id);
 /* apply: `events` holds the packed events (see impactd.lua); the header

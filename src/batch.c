@@ -3,6 +3,7 @@
 #include "batch.h"
 
 #include <inttypes.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -63,6 +64,7 @@ batch_t *batch_new(const config_t *conf, codec_t *codec, redis_state_t *rs,
         /* Test hook: dies like kill -9 at the worst moment for outputs,
          * a decision stored and nothing produced yet. */
         b->crash_after_decide = getenv("IMPACTD_TEST_CRASH_AFTER_DECIDE") != NULL;
+        b->crash_after_apply = getenv("IMPACTD_TEST_CRASH_AFTER_APPLY") != NULL;
         return b;
 fail:
         batch_destroy(b);
@@ -543,6 +545,15 @@ static impactd_err_t read_group(batch_t *b, group_t *grp, char *errstr,
         if (err)
                 return err;
         snprintf(grp->inc.id, sizeof(grp->inc.id), "%s", grp->id);
+        if (grp->inc.redo) {
+                /* Scored, decided, bound and scheduled again as the same
+                 * revision: consumers keep one per revision, the decision
+                 * fence keeps pages from going out twice. */
+                log_warn("incident=%s rev=%" PRId64 ": its follow-ups were "
+                         "never stored (a worker died mid-batch); running "
+                         "them again", grp->id, grp->inc.revision);
+                grp->inc.changed = true;
+        }
         for (size_t k = 0; k < grp->n; k++) {
                 item_t *it = b->items[grp->members[k]];
                 it->applied = true;
@@ -583,6 +594,11 @@ static impactd_err_t run_groups(batch_t *b, bool *more, char *errstr,
         for (size_t g = 0; g < b->n_groups; g++)
                 if ((err = read_group(b, &b->groups[g], errstr, errstr_size)))
                         return err;
+        if (b->crash_after_apply) {
+                log_warn("test hook: dying after an apply, before its "
+                         "follow-ups");
+                raise(SIGKILL);
+        }
         for (size_t g = 0; g < b->n_groups; g++) {
                 group_t *grp = &b->groups[g];
                 grp->added_cnt = 0;

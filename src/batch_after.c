@@ -241,6 +241,11 @@ size_t batch_append_after(batch_t *b, group_t *grp) {
                                             inc->changed ? grp->deadline : 0);
                 n++;
         }
+        /* Last, so that it is stored only if everything before it is. */
+        if (inc->changed) {
+                redis_state_append_done(b->rs, inc->id, inc->revision);
+                n++;
+        }
         return n;
 }
 
@@ -351,6 +356,9 @@ impactd_err_t batch_read_after(batch_t *b, group_t *grp, char *errstr,
                         return err;
         }
         if (schedules(grp) &&
+            (err = redis_state_read_status(b->rs, errstr, errstr_size)))
+                return err;
+        if (inc->changed &&
             (err = redis_state_read_status(b->rs, errstr, errstr_size)))
                 return err;
         if (inc->resolved_now)

@@ -130,6 +130,7 @@ struct batch {
         batch_decide_scratch_t dec;
         int decide_delay_ms; /* IMPACTD_TEST_DECIDE_DELAY_MS */
         bool crash_after_decide; /* IMPACTD_TEST_CRASH_AFTER_DECIDE */
+        bool crash_after_apply;  /* IMPACTD_TEST_CRASH_AFTER_APPLY */
         /* Silences in force: the config's, then those read from Redis. */
         silence_t *silences;
         size_t silences_cnt, silences_cap;

@@ -269,7 +269,8 @@ static void parse_header(incident_t *inc, const redisReply *r) {
         inc->sentiment_prev_sum = field_dbl(r, F_SPREV_SUM);
         inc->tickets_now = field_i64(r, F_TIX_NOW);
         inc->tickets_prev = field_i64(r, F_TIX_PREV);
-        inc->changed = field_i64(r, F_CHANGED) != 0;
+        inc->changed = field_i64(r, F_CHANGED) == 1;
+        inc->redo = field_i64(r, F_CHANGED) == 2;
         inc->dups = field_i64(r, F_DUPS);
         inc->resolved_now = field_i64(r, F_RESOLVED_NOW) != 0;
         inc->reopened = field_i64(r, F_REOPENED) != 0;

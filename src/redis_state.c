@@ -389,6 +389,14 @@ static void append_due(redis_state_t *rs, const char *zset, int64_t now,
         cmd_end(rs);
 }
 
+void redis_state_append_done(redis_state_t *rs, const char *incident_id,
+                             int64_t revision) {
+        cmd_begin(rs, "done", 1);
+        cmd_str(rs, key_of(rs, 0, "", incident_id, ""));
+        redis_args_addf(&rs->cmd, "%lld", (long long)revision);
+        cmd_end(rs);
+}
+
 void redis_state_append_due(redis_state_t *rs, int64_t now, int limit) {
         append_due(rs, deadlines_key(rs), now, limit);
 }

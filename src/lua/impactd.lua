@@ -492,7 +492,7 @@ local function summarize(K, st, alerts, now, window, swindow)
         agg.sentiment_count or '0', agg.sentiment_negative or '0',
         agg.sentiment_sum or '0',
         tostring(now_n), tostring(prev_n),
-        st.changed and '1' or '0', tostring(st.dups),
+        st.changed and '1' or (st.redo and '2' or '0'), tostring(st.dups),
         st.resolved_now and '1' or '0',
         agg.tiers or '0', agg.quiet_since or '0',
         tostring(snow_c), tostring(snow_n), fmt(snow_s),
@@ -546,6 +546,12 @@ local function fenced(key, fence, from)
     return true
 end
 
+-- A replayed ticket is bound again: its bind may be what a dead worker
+-- never got to write (binding is idempotent).
+local function rebind(st, args, i, kind)
+    if kind == 'T' then st.new_tickets[#st.new_tickets + 1] = args[i + 2] end
+end
+
 local function apply(keys, args)
     local ttl, window = tonumber(args[1]), tonumber(args[2])
     local now, tick = tonumber(args[4]), tonumber(args[5])
@@ -574,6 +580,7 @@ local function apply(keys, args)
         elseif not fenced(keys[11], fence, from) then
             from = nil
             st.dups = st.dups + 1
+            rebind(st, args, i, kind)
         elseif redis.call('SADD', keys[2], args[i + 1]) == 1 then
             from = nil
             st.changed = true
@@ -583,11 +590,20 @@ local function apply(keys, args)
             else apply_sentiment(keys, args, i) end
         else
             st.dups = st.dups + 1
+            rebind(st, args, i, kind)
         end
         i = i + n
     end
     for part in pairs(fence.dirty) do
         redis.call('HSET', keys[11], part, fence[part])
+    end
+    -- A replay of events whose revision never had its follow-ups stored
+    -- (the worker died between the apply and the after round): the worker
+    -- runs them again for that revision.
+    if not st.changed and redis.call('EXISTS', keys[1]) == 1 and
+        num(redis.call('HGET', keys[1], 'after_rev'), 0) <
+            num(redis.call('HGET', keys[1], 'revision'), 0) then
+        st.redo = true
     end
     if fence.loaded and not st.changed then -- the loop below did not
         local t = redis.call('TTL', keys[1])
@@ -663,6 +679,17 @@ local function decide(keys, args)
     return {1}
 end
 
+-- done: the follow-ups of revision ARGV[1] are stored (they were pipelined
+-- before this call).  KEYS[1] agg.
+local function done(keys, args)
+    if num(redis.call('HGET', keys[1], 'after_rev'), 0) < tonumber(args[1]) and
+        redis.call('EXISTS', keys[1]) == 1 then
+        redis.call('HSET', keys[1], 'after_rev', args[1])
+    end
+    return 1
+end
+
+redis.register_function('impactd_done', done)
 redis.register_function('impactd_route', route)
 redis.register_function('impactd_hold', hold)
 redis.register_function('impactd_unhold', unhold)

@@ -97,9 +97,54 @@ static void test_outputs_of_a_killed_worker_are_produced_again(void **state) {
         harness_stop(&h);
 }
 
+/* Killed after the apply, before anything that follows it: the replayed
+ * events are duplicates, yet the revision is scored, decided, its tickets
+ * bound and its deadline scheduled, by the worker that replays them. */
+static void test_follow_ups_of_a_killed_worker_are_run_again(void **state) {
+        static harness_t h;
+        (void)state;
+        harness_start(&h, "redo", 5, 3, TEST_CATALOG);
+        setenv("IMPACTD_TEST_CRASH_AFTER_APPLY", "1", 1);
+        harness_worker_start(&h, 0);
+        unsetenv("IMPACTD_TEST_CRASH_AFTER_APPLY");
+        for (size_t i = 0; i < NEVENTS; i++)
+                harness_produce(&h, events[i][0], events[i][1], false);
+        harness_flush(&h);
+        assert_int_equal(harness_worker_stop(&h, 0, 0), 128 + SIGKILL);
+        redisReply *r = harness_redis(&h, "KEYS impact:tkt:*");
+        assert_int_equal(r->elements, 0); /* applied, not bound */
+        freeReplyObject(r);
+
+        harness_worker_start(&h, 0);
+        assert_true(harness_wait_consumed(&h, 30000));
+        json_t *scored = harness_read_all(&h, "impact.scored");
+        assert_true(json_array_size(scored) >= 1);
+        json_t *last = json_array_get(scored, json_array_size(scored) - 1);
+        const char *inc = jstr(last, "incident_id");
+        assert_int_equal(jint(last, "tickets_total"), 2);
+        /* The tickets point at the incident; the deadline is set; the
+         * pages went out. */
+        r = harness_redis(&h, "MGET impact:tkt:{T-1} impact:tkt:{T-2}");
+        assert_string_equal(r->element[0]->str, inc);
+        assert_string_equal(r->element[1]->str, inc);
+        freeReplyObject(r);
+        r = harness_redis(&h, "ZSCORE impact:deadlines %s", inc);
+        assert_int_equal(r->type, REDIS_REPLY_STRING);
+        freeReplyObject(r);
+        json_t *esc = ids_on(&h, "impact.escalations", "escalation_id", NULL);
+        char id[256];
+        snprintf(id, sizeof(id), "%s:key_account:globex:account_manager:1", inc);
+        assert_non_null(json_object_get(esc, id));
+        json_decref(esc);
+        json_decref(scored);
+        assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
+        harness_stop(&h);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_teardown(test_outputs_of_a_killed_worker_are_produced_again, harness_teardown),
+                cmocka_unit_test_teardown(test_follow_ups_of_a_killed_worker_are_run_again, harness_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
