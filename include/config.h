@@ -193,8 +193,10 @@ const char *config_schema_path(const config_t *conf, int32_t id);
 
 const char *topic_role_name(topic_role_t role); /* "alerts", "scored", ... */
 
-/* Expands ${VAR} and ${VAR:-default} in `in`.  Returns a malloc'd string,
- * or NULL with errstr ("unterminated ${", "variable X is not set") on error.
+/* Expands ${VAR} and ${VAR:-default} in `in`, and ${file:PATH} to the
+ * contents of PATH (a mounted secret; one trailing newline dropped, 64 KiB
+ * at most).  Returns a malloc'd string, or NULL with errstr ("unterminated
+ * ${", "variable X is not set", "${file:P}: No such file...") on error.
  * ${VAR} with VAR unset is an error; ${VAR:-} yields "". "$$" yields "$". */
 char *config_interpolate(const char *in, char *errstr, size_t errstr_size);
 

@@ -38,6 +38,50 @@ static bool valid_var_name(const char *s, size_t n) {
         return true;
 }
 
+#define SECRET_FILE_MAX 65536
+
+/* ${file:PATH}: a secret mounted as a file (a Kubernetes or Docker
+ * secret), so that it is in neither the config nor the environment.  One
+ * trailing newline is dropped.  Appended to *out; -1 with errstr. */
+static int append_file(char **out, size_t *len, const char *path, size_t n,
+                       char *errstr, size_t errstr_size) {
+        char name[4096], *buf;
+        size_t got;
+        if (!n || n >= sizeof(name)) {
+                snprintf(errstr, errstr_size, "${file:...}: bad path");
+                return -1;
+        }
+        memcpy(name, path, n);
+        name[n] = '\0';
+        FILE *fp = fopen(name, "r");
+        if (!fp) {
+                snprintf(errstr, errstr_size, "${file:%s}: %s", name,
+                         strerror(errno));
+                return -1;
+        }
+        if (!(buf = malloc(SECRET_FILE_MAX + 1))) {
+                fclose(fp);
+                snprintf(errstr, errstr_size, "out of memory");
+                return -1;
+        }
+        got = fread(buf, 1, SECRET_FILE_MAX + 1, fp);
+        fclose(fp);
+        if (got > SECRET_FILE_MAX || memchr(buf, '\0', got)) {
+                snprintf(errstr, errstr_size, "${file:%s}: %s", name,
+                         got > SECRET_FILE_MAX ? "larger than 64 KiB"
+                                               : "contains a NUL byte");
+                free(buf);
+                return -1;
+        }
+        if (got && buf[got - 1] == '\n')
+                got -= 1 + (got > 1 && buf[got - 2] == '\r');
+        int rc = append(out, len, buf, got);
+        free(buf);
+        if (rc)
+                snprintf(errstr, errstr_size, "out of memory");
+        return rc;
+}
+
 char *config_interpolate(const char *in, char *errstr, size_t errstr_size) {
         char *out = NULL, name[256];
         const char *p = in, *end, *sep, *val;
@@ -62,6 +106,14 @@ char *config_interpolate(const char *in, char *errstr, size_t errstr_size) {
                 if (!(end = strchr(p + 2, '}'))) {
                         snprintf(errstr, errstr_size, "unterminated ${");
                         goto fail;
+                }
+                if (!strncmp(p + 2, "file:", 5)) {
+                        if (append_file(&out, &len, p + 7,
+                                        (size_t)(end - (p + 7)), errstr,
+                                        errstr_size))
+                                goto fail;
+                        p = end + 1;
+                        continue;
                 }
                 if ((sep = strstr(p + 2, ":-")) && sep > end)
                         sep = NULL;

@@ -465,6 +465,38 @@ static void test_librdkafka_props_pass_through(void **state) {
                      "a list");
 }
 
+/* Secrets mounted as files: in neither the config nor the environment,
+ * read as they are (one trailing newline dropped), masked when printed. */
+static void test_secrets_from_files(void **state) {
+        char dir[] = "/tmp/impactd-secret-XXXXXX", path[64], yaml[512];
+        (void)state;
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/sasl", dir);
+        FILE *fp = fopen(path, "w");
+        fputs("s3cret-from-file\n", fp);
+        fclose(fp);
+        snprintf(yaml, sizeof(yaml),
+                 "kafka:\n  consumer:\n    sasl.password: \"${file:%s}\"\n"
+                 "redis:\n  password: \"${file:%s}\"\n", path, path);
+        config_t *conf = must_load(yaml);
+        assert_string_equal(conf->redis.password, "s3cret-from-file");
+        const config_prop_t *p = &conf->kafka.consumer_props[conf->kafka.consumer_props_cnt - 1];
+        assert_string_equal(p->name, "sasl.password");
+        assert_string_equal(p->value, "s3cret-from-file");
+        char *out = print_to_string(conf);
+        assert_null(strstr(out, "s3cret"));
+        free(out);
+        config_destroy(conf);
+        unlink(path);
+        /* A missing file is named, with the key and line. */
+        snprintf(yaml, sizeof(yaml), "redis:\n  password: \"${file:%s}\"\n", path);
+        char want[200];
+        snprintf(want, sizeof(want), "cfg.yaml:2: redis.password: ${file:%s}: "
+                 "No such file or directory", path);
+        expect_error(yaml, want);
+        rmdir(dir);
+}
+
 static void test_print_masks_secrets(void **state) {
         config_t *conf;
         char *out;
@@ -727,6 +759,7 @@ int main(void) {
                 cmocka_unit_test(test_dependency_cycle_rejected),
                 cmocka_unit_test(test_unknown_dependency_rejected),
                 cmocka_unit_test(test_librdkafka_props_pass_through),
+                cmocka_unit_test(test_secrets_from_files),
                 cmocka_unit_test(test_print_masks_secrets),
                 cmocka_unit_test(test_print_output_loads_back),
                 cmocka_unit_test(test_yaml_syntax_error_has_line),
