@@ -103,7 +103,8 @@ static inline json_t *ids_on(harness_t *h, const char *topic, const char *field,
 
 /* The end state of a run, for comparing runs that processed the same
  * stream differently (caller frees). */
-/* Revisions count coalesced batches and the policy and notify states
+/* Revisions (and after_rev, the last revision whose follow-ups are
+ * stored) count coalesced batches and the policy and notify states
  * follow the levels seen at batch boundaries, so both depend on timing.  So does which of
  * several keyed incidents open at once on one service holds that
  * service's open-incident pointer (first come).  Every aggregate must
@@ -120,6 +121,7 @@ static inline char *comparable_state(harness_t *h) {
                                    strstr(line, ":offs (") != NULL ||
                                    strstr(line, "impact:svc:") == line;
                 if (skip_key || strstr(line, "  revision=") == line ||
+                    strstr(line, "  after_rev=") == line ||
                     strstr(line, "  triaged_at=") == line ||
                     strstr(line, "  policy=") == line ||
                     strstr(line, "  notify=") == line ||
