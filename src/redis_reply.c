@@ -307,18 +307,29 @@ bad:
         return IMPACTD_ERR_REDIS;
 }
 
+/* A reply of field/value or member/score pairs (HGETALL, WITHSCORES). */
+static impactd_err_t read_pairs(redis_state_t *rs, redisReply **r,
+                                const char *what, char *errstr,
+                                size_t errstr_size) {
+        impactd_err_t err = read_reply(rs, r, errstr, errstr_size);
+        if (err)
+                return err;
+        if ((*r)->type != REDIS_REPLY_ARRAY || (*r)->elements % 2) {
+                snprintf(errstr, errstr_size, "redis: unexpected reply to %s",
+                         what);
+                return IMPACTD_ERR_REDIS;
+        }
+        return IMPACTD_OK;
+}
+
 impactd_err_t redis_state_read_due(redis_state_t *rs, redis_due_t *out,
                                    size_t max, size_t *n, char *errstr,
                                    size_t errstr_size) {
         redisReply *r;
-        impactd_err_t err = read_reply(rs, &r, errstr, errstr_size);
+        impactd_err_t err = read_pairs(rs, &r, "due", errstr, errstr_size);
         *n = 0;
         if (err)
                 return err;
-        if (r->type != REDIS_REPLY_ARRAY || r->elements % 2) {
-                snprintf(errstr, errstr_size, "redis: unexpected reply to due");
-                return IMPACTD_ERR_REDIS;
-        }
         for (size_t i = 0; i + 1 < r->elements && *n < max; i += 2) {
                 if (r->element[i]->type != REDIS_REPLY_STRING ||
                     r->element[i + 1]->type != REDIS_REPLY_STRING)
@@ -421,14 +432,10 @@ impactd_err_t redis_state_read_outbox(redis_state_t *rs,
                                       size_t *cap, size_t *n, char *errstr,
                                       size_t errstr_size) {
         redisReply *r;
-        impactd_err_t err = read_reply(rs, &r, errstr, errstr_size);
+        impactd_err_t err = read_pairs(rs, &r, "outbox", errstr, errstr_size);
         *n = 0;
         if (err)
                 return err;
-        if (r->type != REDIS_REPLY_ARRAY || r->elements % 2) {
-                snprintf(errstr, errstr_size, "redis: unexpected reply to outbox");
-                return IMPACTD_ERR_REDIS;
-        }
         size_t want = r->elements / 2;
         if (want > *cap) {
                 redis_outbox_entry_t *e = realloc(*entries, want * sizeof(*e));

@@ -363,25 +363,31 @@ void redis_state_append_impact(redis_state_t *rs, const char *incident_id,
         cmd_end(rs);
 }
 
-static const char *deadlines_key(redis_state_t *rs) {
-        snprintf(rs->key[0], sizeof(rs->key[0]), "%s:deadlines",
-                 rs->conf->redis.key_prefix);
+/* The global sorted sets: "deadlines", "outbox". */
+static const char *zset_key(redis_state_t *rs, const char *name) {
+        snprintf(rs->key[0], sizeof(rs->key[0]), "%s:%s",
+                 rs->conf->redis.key_prefix, name);
         return rs->key[0];
 }
 
-void redis_state_append_schedule(redis_state_t *rs, const char *incident_id,
-                                 int64_t at) {
+static void append_schedule(redis_state_t *rs, const char *zset,
+                            const char *incident_id, int64_t at) {
         cmd_begin(rs, "schedule", 1);
-        cmd_str(rs, deadlines_key(rs));
+        cmd_str(rs, zset_key(rs, zset));
         cmd_str(rs, incident_id);
         redis_args_addf(&rs->cmd, "%lld", (long long)at);
         cmd_end(rs);
 }
 
+void redis_state_append_schedule(redis_state_t *rs, const char *incident_id,
+                                 int64_t at) {
+        append_schedule(rs, "deadlines", incident_id, at);
+}
+
 static void append_due(redis_state_t *rs, const char *zset, int64_t now,
                        int limit) {
         cmd_begin(rs, "due", 1);
-        cmd_str(rs, zset);
+        cmd_str(rs, zset_key(rs, zset));
         redis_args_addf(&rs->cmd, "%lld", (long long)now);
         redis_args_addf(&rs->cmd, "%lld",
                         (long long)rs->conf->lifecycle.deadline_lease_ms);
@@ -398,26 +404,16 @@ void redis_state_append_done(redis_state_t *rs, const char *incident_id,
 }
 
 void redis_state_append_due(redis_state_t *rs, int64_t now, int limit) {
-        append_due(rs, deadlines_key(rs), now, limit);
-}
-
-static const char *outbox_index_key(redis_state_t *rs) {
-        snprintf(rs->key[0], sizeof(rs->key[0]), "%s:outbox",
-                 rs->conf->redis.key_prefix);
-        return rs->key[0];
+        append_due(rs, "deadlines", now, limit);
 }
 
 void redis_state_append_outbox_mark(redis_state_t *rs, const char *incident_id,
                                     int64_t at) {
-        cmd_begin(rs, "schedule", 1);
-        cmd_str(rs, outbox_index_key(rs));
-        cmd_str(rs, incident_id);
-        redis_args_addf(&rs->cmd, "%lld", (long long)at);
-        cmd_end(rs);
+        append_schedule(rs, "outbox", incident_id, at);
 }
 
 void redis_state_append_outbox_due(redis_state_t *rs, int64_t now, int limit) {
-        append_due(rs, outbox_index_key(rs), now, limit);
+        append_due(rs, "outbox", now, limit);
 }
 
 /* Plain commands: reading and clearing need no atomicity. */

@@ -1,5 +1,5 @@
-/* What the libFuzzer targets share: the shipped config and a codec built
- * from it, made once per process. */
+/* What the decoder targets share: the shipped config and a codec built
+ * from it, made once per process by libFuzzer's initialize hook. */
 #ifndef IMPACTD_FUZZ_COMMON_H
 #define IMPACTD_FUZZ_COMMON_H
 
@@ -13,9 +13,13 @@
 static config_t *fuzz_conf;
 static codec_t *fuzz_codec;
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
 /* IMPACTD_SOURCE_DIR is defined by tests/fuzz/CMakeLists.txt. */
-static void fuzz_setup(void) {
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
         char errstr[512];
+        (void)argc;
+        (void)argv;
         log_min_level = LOG_LVL_ERROR + 1; /* silent */
         fuzz_conf = config_load(IMPACTD_SOURCE_DIR "/config/impactd.yaml",
                                 errstr, sizeof(errstr));
@@ -24,6 +28,7 @@ static void fuzz_setup(void) {
                 fprintf(stderr, "fuzz setup: %s\n", errstr);
                 exit(1);
         }
+        return 0;
 }
 
 #endif

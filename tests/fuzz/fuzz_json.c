@@ -6,15 +6,7 @@
 #include "correlate.h"
 #include "fuzz_common.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-        (void)argc;
-        (void)argv;
-        fuzz_setup();
-        return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         static event_t ev;
