@@ -41,6 +41,11 @@ TMPDIR=$(mktemp -d /tmp/impactd-tests.XXXXXX)
 export TMPDIR
 trap 'rm -rf "$TMPDIR"' EXIT
 
+# CI's time budget: the Redis outage lasts 10 s here (30 s by hand, see
+# docs/testing.md), and the sanitizer pass floods fewer incidents and
+# kills the crash-test worker twice rather than three times.
+export IMPACTD_TEST_REDIS_OUTAGE_S=${IMPACTD_TEST_REDIS_OUTAGE_S:-10}
+
 stage "configure build-test (RelWithDebInfo)" \
         cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIMPACTD_TESTS=ON
 stage "build build-test" cmake --build build-test -j "$jobs"
@@ -53,11 +58,12 @@ stage "configure build-asan (sanitizers)" \
 stage "build build-asan" cmake --build build-asan -j "$jobs"
 test_stage "ctest build-asan" \
         env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+        IMPACTD_MEMORY_INCIDENTS=40000 IMPACTD_CRASH_KILLS=2 \
         ctest --test-dir build-asan --output-on-failure -j1
 
 # The decoders and the config loader under libFuzzer, briefly: the long
 # runs are documented in docs/testing.md.
-test_stage "fuzz (10 s per target)" scripts/fuzz.sh 10
+test_stage "fuzz (5 s per target)" scripts/fuzz.sh 5
 
 if ((${#failed[@]} > 0)); then
         echo "==> FAILED: ${failed[*]} (total $((SECONDS - t_all)) s)" >&2

@@ -167,7 +167,8 @@ static void test_broker_down_and_up_mid_stream(void **state) {
         stream_produce_range(&h, STREAM_EVENTS / 2, STREAM_EVENTS);
         impactd_sleep_ms(5000);
         rd_kafka_mock_broker_set_up(h.mock, 2);
-        harness_flush(&h);
+        /* The test producer reconnects with backoff too (up to 10 s). */
+        assert_int_equal(rd_kafka_flush(h.producer, 60000), 0);
         expect_reference(&h, "broker-down");
         assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
         harness_stop(&h);
