@@ -36,6 +36,17 @@ static void expect_reference(harness_t *h, const char *what) {
         stream_outcome_free(&got);
 }
 
+/* Starts `workers` workers, and has them working through the first half
+ * of the stream when it returns. */
+static void first_half(harness_t *h, int workers) {
+        harness_set_clock(h, T0 + MIN);
+        for (int i = 0; i < workers; i++)
+                harness_worker_start(h, i);
+        stream_produce_range(h, 0, STREAM_EVENTS / 2);
+        harness_flush(h);
+        json_decref(harness_wait_for(h, "impact.scored", 1, 30000));
+}
+
 /* ---- Redis -------------------------------------------------------------- */
 
 static int private_port(void) {
@@ -114,12 +125,8 @@ static void test_redis_outage_mid_stream(void **state) {
         snprintf(url, sizeof(url), "redis://127.0.0.1:%d", port);
         setenv("IMPACTD_TEST_REDIS_URL", url, 1);
         harness_start(&h, "redis-outage", 0, 3, TEST_CATALOG);
-        harness_set_clock(&h, T0 + MIN);
         snprintf(log, sizeof(log), "%s/worker0.log", h.dir);
-        harness_worker_start(&h, 0);
-        stream_produce_range(&h, 0, STREAM_EVENTS / 2);
-        harness_flush(&h);
-        json_decref(harness_wait_for(&h, "impact.scored", 1, 30000));
+        first_half(&h, 1);
 
         redis_down(port);
         stream_produce_range(&h, STREAM_EVENTS / 2, STREAM_EVENTS);
@@ -157,11 +164,7 @@ static void test_broker_down_and_up_mid_stream(void **state) {
         setenv("IMPACTD_TEST_MOCK_BROKERS", "3", 1);
         harness_start(&h, "broker-down", 15, 3, TEST_CATALOG);
         unsetenv("IMPACTD_TEST_MOCK_BROKERS");
-        harness_set_clock(&h, T0 + MIN);
-        harness_worker_start(&h, 0);
-        stream_produce_range(&h, 0, STREAM_EVENTS / 2);
-        harness_flush(&h);
-        json_decref(harness_wait_for(&h, "impact.scored", 1, 30000));
+        first_half(&h, 1);
         /* Its partitions (inputs and outputs) have no leader meanwhile. */
         rd_kafka_mock_broker_set_down(h.mock, 2);
         stream_produce_range(&h, STREAM_EVENTS / 2, STREAM_EVENTS);
@@ -210,12 +213,7 @@ static void test_rebalance_mid_stream(void **state) {
         (void)state;
         reference();
         harness_start(&h, "rebalance", 15, 3, TEST_CATALOG);
-        harness_set_clock(&h, T0 + MIN);
-        for (int i = 0; i < 3; i++)
-                harness_worker_start(&h, i);
-        stream_produce_range(&h, 0, STREAM_EVENTS / 2);
-        harness_flush(&h);
-        json_decref(harness_wait_for(&h, "impact.scored", 1, 30000));
+        first_half(&h, 3);
         /* One leaves (its partitions revoked mid-stream), one joins. */
         assert_int_equal(harness_worker_stop(&h, 1, SIGTERM), 0);
         stream_produce_range(&h, STREAM_EVENTS / 2, STREAM_EVENTS);

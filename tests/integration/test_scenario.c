@@ -179,6 +179,21 @@ static char *state_of(harness_t *h) {
         return out;
 }
 
+/* After a replay: the outputs of the first pass and nothing more, and
+ * the Redis state as `before` (which it frees).  Stops the harness. */
+static void expect_nothing_new(harness_t *h, char *before, size_t n_notes) {
+        assert_true(harness_wait_consumed(h, 20000));
+        json_decref(expect_exactly(h, "impact.scored", NSTEPS));
+        json_decref(expect_exactly(h, "impact.escalations", 5));
+        json_decref(expect_exactly(h, "impact.notifications", n_notes));
+        char *after = state_of(h);
+        assert_string_equal(before, after);
+        free(before);
+        free(after);
+        assert_int_equal(harness_worker_stop(h, 0, SIGTERM), 0);
+        harness_stop(h);
+}
+
 /* Every event delivered a second time: no new revision, no new page or
  * notification, and the Redis state byte for byte as before. */
 static void test_redelivered_events_change_nothing(void **state) {
@@ -196,16 +211,7 @@ static void test_redelivered_events_change_nothing(void **state) {
         for (size_t i = 0; i < NSTEPS; i++)
                 harness_produce(&h, steps[i].topic, steps[i].json, false);
         harness_flush(&h);
-        assert_true(harness_wait_consumed(&h, 20000));
-        json_decref(expect_exactly(&h, "impact.scored", NSTEPS));
-        json_decref(expect_exactly(&h, "impact.escalations", 5));
-        json_decref(expect_exactly(&h, "impact.notifications", n_notes));
-        char *after = state_of(&h);
-        assert_string_equal(before, after);
-        free(before);
-        free(after);
-        assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
-        harness_stop(&h);
+        expect_nothing_new(&h, before, n_notes);
 }
 
 /* The same messages read again from the same offsets, with the event ids
@@ -231,16 +237,7 @@ static void test_replayed_offsets_change_nothing_without_event_ids(void **state)
         char *before = state_of(&h);
         harness_rewind(&h);
         harness_worker_start(&h, 0);
-        assert_true(harness_wait_consumed(&h, 20000));
-        json_decref(expect_exactly(&h, "impact.scored", NSTEPS));
-        json_decref(expect_exactly(&h, "impact.escalations", 5));
-        json_decref(expect_exactly(&h, "impact.notifications", n_notes));
-        char *after = state_of(&h);
-        assert_string_equal(before, after);
-        free(before);
-        free(after);
-        assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
-        harness_stop(&h);
+        expect_nothing_new(&h, before, n_notes);
 }
 
 int main(void) {
