@@ -146,11 +146,21 @@ typedef impactd_err_t (*batch_step_t)(worker_t *w, char *errstr,
 
 static impactd_err_t until_done(worker_t *w, batch_step_t step, char *errstr,
                                 size_t errstr_size) {
-        for (;;) {
+        int backoff = BACKOFF_MIN_MS;
+        for (int attempt = 1;; attempt++) {
                 impactd_err_t err = step(w, errstr, errstr_size);
-                if (err != IMPACTD_ERR_REDIS)
+                if (err != IMPACTD_ERR_REDIS) {
+                        if (attempt > 1 && !err)
+                                log_info("redis: batch went through after %d "
+                                         "attempts", attempt);
                         return err;
-                log_error("redis: batch failed, retrying: %s", errstr);
+                }
+                /* Once: a failure that is not an outage (an error reply
+                 * from a server that answers) repeats until fixed, and
+                 * must neither spin nor flood the log. */
+                if (attempt == 1)
+                        log_error("redis: batch failed, retrying with backoff "
+                                  "(up to %d ms): %s", BACKOFF_MAX_MS, errstr);
                 if ((err = redis_until_up(w, errstr, errstr_size)))
                         return err;
                 if (!*w->run) {
@@ -158,6 +168,8 @@ static impactd_err_t until_done(worker_t *w, batch_step_t step, char *errstr,
                                  "stopped while Redis was unavailable");
                         return IMPACTD_ERR_REDIS;
                 }
+                impactd_sleep_ms(backoff);
+                backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
         }
 }
 
