@@ -10,7 +10,11 @@
  * be lost.  Every worker looks for outboxes orphaned that long
  * (outbox_recover) and produces what they hold again, with the same ids,
  * so every decided output reaches Kafka at least once and consumers drop
- * duplicates by id. */
+ * duplicates by id.
+ *
+ * Scored revisions need no copy: a revision is marked done (impactd_done)
+ * only in outbox_confirm, so the replay of a dead worker's events finds it
+ * not done and scores it again. */
 #ifndef IMPACTD_OUTBOX_H
 #define IMPACTD_OUTBOX_H
 
@@ -37,12 +41,18 @@ int64_t outbox_orphan_at(const outbox_t *ob);
  * produced again later: a duplicate, never a loss). */
 int outbox_sent(outbox_t *ob, const char *incident, const char *id);
 
+/* Remembers a revision scored for `incident`, to mark done once Kafka
+ * has acknowledged it.  -1 when out of memory (a replay scores it again). */
+int outbox_scored(outbox_t *ob, const char *incident, int64_t revision);
+
 /* After a successful kafka_io_flush: clears everything outbox_sent
- * remembered, in one round trip.  IMPACTD_ERR_REDIS: retry after
+ * remembered and marks done every revision outbox_scored remembered, in
+ * one round trip.  IMPACTD_ERR_REDIS: retry after
  * reconnecting (clearing twice is harmless). */
 impactd_err_t outbox_confirm(outbox_t *ob, char *errstr, size_t errstr_size);
 
-/* Forgets what was sent without clearing it: its delivery is in doubt. */
+/* Forgets what was sent and scored without clearing it or marking it
+ * done: its delivery is in doubt. */
 void outbox_forget(outbox_t *ob);
 
 /* Claims incidents whose outbox is orphaned, produces what they hold,

@@ -174,8 +174,9 @@ void redis_state_append_schedule(redis_state_t *rs, const char *incident_id,
 /* due: claim up to `limit` incidents whose deadline has passed at `now`,
  * leased for lifecycle.deadline_lease_ms.  Reply: redis_state_read_due(). */
 void redis_state_append_due(redis_state_t *rs, int64_t now, int limit);
-/* done: the follow-ups of `revision` (appended before it) are stored; an
- * apply of replayed events asks for them again until then (redo). */
+/* done: the outputs of `revision` are acknowledged by Kafka and its
+ * follow-ups stored; an apply of replayed events asks for both again
+ * until then (redo). */
 void redis_state_append_done(redis_state_t *rs, const char *incident_id,
                              int64_t revision);
 /* account: the account hash kept by another system. */

@@ -549,9 +549,9 @@ static impactd_err_t read_group(batch_t *b, group_t *grp, char *errstr,
                 /* Scored, decided, bound and scheduled again as the same
                  * revision: consumers keep one per revision, the decision
                  * fence keeps pages from going out twice. */
-                log_warn("incident=%s rev=%" PRId64 ": its follow-ups were "
-                         "never stored (a worker died mid-batch); running "
-                         "them again", grp->id, grp->inc.revision);
+                log_warn("incident=%s rev=%" PRId64 ": never published (a "
+                         "worker died mid-batch); scoring and following it "
+                         "up again", grp->id, grp->inc.revision);
                 grp->inc.changed = true;
         }
         for (size_t k = 0; k < grp->n; k++) {

@@ -241,11 +241,12 @@ size_t batch_append_after(batch_t *b, group_t *grp) {
                                             inc->changed ? grp->deadline : 0);
                 n++;
         }
-        /* Last, so that it is stored only if everything before it is. */
-        if (inc->changed) {
-                redis_state_append_done(b->rs, inc->id, inc->revision);
-                n++;
-        }
+        /* Marked done only once Kafka has the scored revision too (see
+         * outbox_confirm). */
+        if (inc->changed && outbox_scored(b->outbox, inc->id, inc->revision))
+                log_error("incident=%s rev=%" PRId64 ": out of memory: a "
+                          "replay will score this revision again", inc->id,
+                          inc->revision);
         return n;
 }
 
@@ -356,9 +357,6 @@ impactd_err_t batch_read_after(batch_t *b, group_t *grp, char *errstr,
                         return err;
         }
         if (schedules(grp) &&
-            (err = redis_state_read_status(b->rs, errstr, errstr_size)))
-                return err;
-        if (inc->changed &&
             (err = redis_state_read_status(b->rs, errstr, errstr_size)))
                 return err;
         if (inc->resolved_now)

@@ -2,6 +2,7 @@
  * dead worker left behind.  See include/outbox.h. */
 #include "outbox.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,8 @@ struct outbox {
         kafka_io_t *kio;
         buf_t sent;         /* "incident\0id\0" per output to clear */
         size_t sent_cnt;
+        buf_t scored;       /* "incident\0revision\0" per revision to mark */
+        size_t scored_cnt;
         redis_due_t *due;   /* RECOVER_MAX */
         redis_outbox_entry_t *entries;
         size_t entries_cap;
@@ -41,6 +44,7 @@ void outbox_destroy(outbox_t *ob) {
         if (!ob)
                 return;
         buf_free(&ob->sent);
+        buf_free(&ob->scored);
         free(ob->due);
         free(ob->entries);
         free(ob);
@@ -51,27 +55,42 @@ int64_t outbox_orphan_at(const outbox_t *ob) {
                ORPHAN_EXTRA_MS;
 }
 
+/* Appends "incident\0value\0" to `list`. */
+static int remember_in(buf_t *list, size_t *cnt, const char *incident,
+                       const char *value, size_t value_len) {
+        static const char nul = '\0';
+        if (buf_append(list, incident, strlen(incident) + 1) ||
+            buf_append(list, value, value_len) || buf_append(list, &nul, 1))
+                return -1;
+        (*cnt)++;
+        return 0;
+}
+
 static int remember(outbox_t *ob, const char *incident, const char *id,
                     size_t id_len) {
-        static const char nul = '\0';
-        if (buf_append(&ob->sent, incident, strlen(incident) + 1) ||
-            buf_append(&ob->sent, id, id_len) ||
-            buf_append(&ob->sent, &nul, 1))
-                return -1;
-        ob->sent_cnt++;
-        return 0;
+        return remember_in(&ob->sent, &ob->sent_cnt, incident, id, id_len);
 }
 
 int outbox_sent(outbox_t *ob, const char *incident, const char *id) {
         return remember(ob, incident, id, strlen(id));
 }
 
+int outbox_scored(outbox_t *ob, const char *incident, int64_t revision) {
+        char rev[24];
+        int len = snprintf(rev, sizeof(rev), "%" PRId64, revision);
+        return remember_in(&ob->scored, &ob->scored_cnt, incident, rev,
+                           (size_t)len);
+}
+
 void outbox_forget(outbox_t *ob) {
         buf_reset(&ob->sent);
         ob->sent_cnt = 0;
+        buf_reset(&ob->scored);
+        ob->scored_cnt = 0;
 }
 
-/* Clears what was sent, after `extra` replies already appended. */
+/* Clears what was sent and marks done what was scored, after `extra`
+ * replies already appended. */
 static impactd_err_t clear_round(outbox_t *ob, size_t extra, char *errstr,
                                  size_t errstr_size) {
         const char *p = ob->sent.data;
@@ -80,8 +99,15 @@ static impactd_err_t clear_round(outbox_t *ob, size_t extra, char *errstr,
                 redis_state_append_outbox_clear(ob->rs, p, id);
                 p = id + strlen(id) + 1;
         }
+        p = ob->scored.data;
+        for (size_t i = 0; i < ob->scored_cnt; i++) {
+                const char *rev = p + strlen(p) + 1;
+                redis_state_append_done(ob->rs, p, strtoll(rev, NULL, 10));
+                p = rev + strlen(rev) + 1;
+        }
         impactd_err_t err = IMPACTD_OK;
-        for (size_t i = 0; i < ob->sent_cnt + extra && !err; i++) {
+        size_t replies = ob->sent_cnt + ob->scored_cnt + extra;
+        for (size_t i = 0; i < replies && !err; i++) {
                 long long n;
                 err = redis_state_read_integer(ob->rs, &n, errstr, errstr_size);
         }
@@ -93,7 +119,7 @@ static impactd_err_t clear_round(outbox_t *ob, size_t extra, char *errstr,
 }
 
 impactd_err_t outbox_confirm(outbox_t *ob, char *errstr, size_t errstr_size) {
-        if (!ob->sent_cnt)
+        if (!ob->sent_cnt && !ob->scored_cnt)
                 return IMPACTD_OK;
         return clear_round(ob, 0, errstr, errstr_size);
 }

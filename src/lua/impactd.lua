@@ -597,9 +597,9 @@ local function apply(keys, args)
     for part in pairs(fence.dirty) do
         redis.call('HSET', keys[11], part, fence[part])
     end
-    -- A replay of events whose revision never had its follow-ups stored
-    -- (the worker died between the apply and the after round): the worker
-    -- runs them again for that revision.
+    -- A replay of events whose revision was never marked done (the worker
+    -- died before its follow-ups were stored or before Kafka acknowledged
+    -- its outputs): the worker scores and follows it up again.
     if not st.changed and redis.call('EXISTS', keys[1]) == 1 and
         num(redis.call('HGET', keys[1], 'after_rev'), 0) <
             num(redis.call('HGET', keys[1], 'revision'), 0) then
@@ -679,8 +679,8 @@ local function decide(keys, args)
     return {1}
 end
 
--- done: the follow-ups of revision ARGV[1] are stored (they were pipelined
--- before this call).  KEYS[1] agg.
+-- done: revision ARGV[1] is published: Kafka acknowledged its outputs,
+-- and its follow-ups were stored before them.  KEYS[1] agg.
 local function done(keys, args)
     if num(redis.call('HGET', keys[1], 'after_rev'), 0) < tonumber(args[1]) and
         redis.call('EXISTS', keys[1]) == 1 then

@@ -591,6 +591,8 @@ bool harness_wait_consumed(harness_t *h, int timeout_ms) {
                 impactd_sleep_ms(100);
         }
         rd_kafka_destroy(rk);
+        if (!done) /* the workers' side of the story, before teardown */
+                harness_print_logs(h);
         return done;
 }
 
