@@ -14,7 +14,8 @@
  *
  * Scored revisions need no copy: a revision is marked done (impactd_done)
  * only in outbox_confirm, so the replay of a dead worker's events finds it
- * not done and scores it again. */
+ * not done and scores it again (or a newer revision, when the replay
+ * brings new events too). */
 #ifndef IMPACTD_OUTBOX_H
 #define IMPACTD_OUTBOX_H
 

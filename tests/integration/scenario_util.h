@@ -87,10 +87,12 @@ static inline json_t *decided_ids(harness_t *h) {
         return ids;
 }
 
-/* Whether the scored topic holds every revision 1..r of every incident
- * Redis has at revision r: a revision applied is published, even when
- * its worker died before Kafka had it.  Names the first gap. */
-static inline bool every_revision_scored(harness_t *h) {
+/* Whether the scored topic holds, for every incident, the revision Redis
+ * is at: the latest state is published even when the worker that applied
+ * it died before Kafka had it.  (Earlier revisions may be skipped: a
+ * replay that also brings new events makes a newer revision instead.)
+ * Names the first incident missing. */
+static inline bool latest_revisions_scored(harness_t *h) {
         json_t *scored = harness_read_all(h, "impact.scored");
         redisReply *keys = harness_redis(h, "KEYS impact:{*}");
         bool ok = true;
@@ -99,18 +101,16 @@ static inline bool every_revision_scored(harness_t *h) {
                                               keys->element[k]->str);
                 const char *inc = r->element[0]->str;
                 long long rev = r->element[1]->str ? atoll(r->element[1]->str) : 0;
-                for (long long want = 1; inc && want <= rev && ok; want++) {
-                        bool seen = false;
-                        for (size_t i = 0; i < json_array_size(scored) && !seen; i++) {
-                                json_t *m = json_array_get(scored, i);
-                                seen = !strcmp(jstr(m, "incident_id"), inc) &&
-                                       jint(m, "revision") == want;
-                        }
-                        if (!seen) {
-                                print_message("incident %s: revision %lld of %lld "
-                                              "never scored on Kafka\n", inc, want, rev);
-                                ok = false;
-                        }
+                bool seen = !inc || !rev;
+                for (size_t i = 0; i < json_array_size(scored) && !seen; i++) {
+                        json_t *m = json_array_get(scored, i);
+                        seen = !strcmp(jstr(m, "incident_id"), inc) &&
+                               jint(m, "revision") == rev;
+                }
+                if (!seen) {
+                        print_message("incident %s: revision %lld never scored "
+                                      "on Kafka\n", inc, rev);
+                        ok = false;
                 }
                 freeReplyObject(r);
         }
