@@ -214,6 +214,15 @@ redis_state_t *redis_state_new(const config_t *conf, char *errstr,
                 return NULL;
         }
         rs->conf = conf;
+        /* For bench/: the worker's exact command stream, replayed there
+         * pipelined from a tight loop to measure what Redis alone can do. */
+        const char *record = getenv("IMPACTD_BENCH_REDIS_LOG");
+        if (record && *record && !(rs->record = fopen(record, "w"))) {
+                snprintf(errstr, errstr_size, "IMPACTD_BENCH_REDIS_LOG %s: %s",
+                         record, strerror(errno));
+                redis_state_destroy(rs);
+                return NULL;
+        }
         if (rs_connect(rs, errstr, errstr_size)) {
                 redis_state_destroy(rs);
                 return NULL;
@@ -229,6 +238,8 @@ void redis_state_destroy(redis_state_t *rs) {
         if (rs->ctx)
                 redisFree(rs->ctx);
         redis_args_free(&rs->cmd);
+        if (rs->record)
+                fclose(rs->record);
         free(rs->held);
         free(rs->held_lens);
         free(rs);
@@ -277,6 +288,14 @@ static void cmd_end(redis_state_t *rs) {
                 rs->pending++;
         else
                 log_error("redis: cannot append command: out of memory");
+        if (rs->record) {
+                char *resp;
+                long long len = redisFormatCommandArgv(
+                        &resp, (int)rs->cmd.argc, rs->cmd.argv, rs->cmd.argvlen);
+                if (len > 0)
+                        fwrite(resp, 1, (size_t)len, rs->record);
+                redisFreeCommand(resp);
+        }
 }
 
 static const char *scope_kind(route_scope_t scope) {

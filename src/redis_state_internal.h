@@ -4,6 +4,7 @@
 #define IMPACTD_REDIS_STATE_INTERNAL_H
 
 #include <hiredis/hiredis.h>
+#include <stdio.h>
 
 #include "redis_state.h"
 
@@ -17,6 +18,7 @@ struct redis_state {
         size_t held_cap;
         redis_args_t cmd;    /* the command being appended */
         char key[11][INCIDENT_ID_MAX + 64];
+        FILE *record;        /* IMPACTD_BENCH_REDIS_LOG: every command sent */
 };
 
 #endif
