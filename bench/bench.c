@@ -16,6 +16,7 @@
 #include <librdkafka/rdkafka_mock.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,13 +97,17 @@ typedef struct bench {
         results_t r;
 } bench_t;
 
+static void say(const char *prefix, const char *fmt, va_list ap) {
+        fprintf(stderr, "%s", prefix);
+        vfprintf(stderr, fmt, ap);
+        fprintf(stderr, "\n");
+}
+
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
-        fprintf(stderr, "impactd-bench: ");
-        vfprintf(stderr, fmt, ap);
-        fprintf(stderr, "\n");
+        say("impactd-bench: ", fmt, ap);
         va_end(ap);
         exit(1);
 }
@@ -111,9 +116,7 @@ static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void note(const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
-        fprintf(stderr, "==> ");
-        vfprintf(stderr, fmt, ap);
-        fprintf(stderr, "\n");
+        say("==> ", fmt, ap);
         va_end(ap);
 }
 

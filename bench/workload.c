@@ -75,12 +75,18 @@ static void json(bench_event_t *ev, const char *fmt, ...) {
                                         ? (size_t)n : sizeof(ev->json) - 1;
 }
 
+/* `"incident_key":"K",` or nothing. */
+static void key_field(char *out, size_t size, const char *incident_key) {
+        if (incident_key)
+                snprintf(out, size, "\"incident_key\":\"%s\",", incident_key);
+        else
+                out[0] = '\0';
+}
+
 static void alert(workload_t *w, bench_event_t *ev, const char *service,
                   const char *incident_key, int64_t now) {
-        char keyfield[96] = "";
-        if (incident_key)
-                snprintf(keyfield, sizeof(keyfield), "\"incident_key\":\"%s\",",
-                         incident_key);
+        char keyfield[96];
+        key_field(keyfield, sizeof(keyfield), incident_key);
         ev->kind = EV_ALERT;
         json(ev, "{\"event_id\":\"%s-a%ld\",%s\"service\":\"%s\","
              "\"status\":\"FIRING\",\"disruption\":\"%s\","
@@ -95,10 +101,8 @@ static void alert(workload_t *w, bench_event_t *ev, const char *service,
 
 static void ticket(workload_t *w, bench_event_t *ev, const char *account,
                    const char *service, const char *incident_key, int64_t now) {
-        char keyfield[96] = "";
-        if (incident_key)
-                snprintf(keyfield, sizeof(keyfield), "\"incident_key\":\"%s\",",
-                         incident_key);
+        char keyfield[96];
+        key_field(keyfield, sizeof(keyfield), incident_key);
         ev->kind = EV_TICKET;
         json(ev, "{\"event_id\":\"%s-t%ld\",\"ticket_id\":\"T-%ld\","
              "\"account_id\":\"%s\",%s\"service\":\"%s\","
@@ -114,10 +118,8 @@ static void ticket(workload_t *w, bench_event_t *ev, const char *account,
 static void sentiment(workload_t *w, bench_event_t *ev, const char *account,
                       const char *service, const char *incident_key,
                       int64_t now) {
-        char keyfield[96] = "";
-        if (incident_key)
-                snprintf(keyfield, sizeof(keyfield), "\"incident_key\":\"%s\",",
-                         incident_key);
+        char keyfield[96];
+        key_field(keyfield, sizeof(keyfield), incident_key);
         ev->kind = EV_SENTIMENT;
         json(ev, "{\"event_id\":\"%s-s%ld\",\"account_id\":\"%s\",%s"
              "\"service\":\"%s\",\"score\":%.2f,\"urgency\":%.2f,"
