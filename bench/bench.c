@@ -178,12 +178,27 @@ static void produce(bench_t *b, const bench_event_t *ev, const void *val,
         }
 }
 
+/* How many partitions `topic` has (a real cluster's are its own). */
+static int partitions_of(rd_kafka_t *rk, const char *topic) {
+        const struct rd_kafka_metadata *md;
+        rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+        rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, 10000);
+        rd_kafka_topic_destroy(rkt);
+        if (err || md->topic_cnt != 1 || md->topics[0].err)
+                die("metadata of %s: %s", topic,
+                    rd_kafka_err2str(err ? err : md->topics[0].err));
+        int n = md->topics[0].partition_cnt;
+        rd_kafka_metadata_destroy(md);
+        return n;
+}
+
 /* Every input partition's end offset, and what retention dropped. */
 static rd_kafka_topic_partition_list_t *input_ends(bench_t *b, long *dropped) {
         rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(64);
         *dropped = 0;
         for (int t = 0; t < INPUTS; t++)
-                for (int p = 0; p < b->o.partitions; p++) {
+                for (int p = 0, n = partitions_of(b->producer, input_topics[t]);
+                     p < n; p++) {
                         int64_t lo, hi;
                         rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
                                 b->producer, input_topics[t], p, &lo, &hi, 10000);
@@ -560,8 +575,9 @@ static void steady_latency(bench_t *b) {
         kset(kc, "group.id", "impactd-bench-latency");
         kset(kc, "enable.partition.eof", "true");
         rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, kc, why, sizeof(why));
-        rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
-        for (int p = 0; p < 8; p++)
+        int parts = partitions_of(rk, "impact.scored");
+        rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(parts);
+        for (int p = 0; p < parts; p++)
                 rd_kafka_topic_partition_list_add(l, "impact.scored", p)->offset =
                         RD_KAFKA_OFFSET_BEGINNING;
         rd_kafka_assign(rk, l);
@@ -571,7 +587,7 @@ static void steady_latency(bench_t *b) {
         int64_t *lat = malloc(cap * sizeof(*lat));
         int eofs = 0;
         buf_t js = {0};
-        while (eofs < 8) {
+        while (eofs < parts) {
                 rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 5000);
                 if (!m)
                         break;
