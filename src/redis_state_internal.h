@@ -17,7 +17,7 @@ struct redis_state {
         size_t *held_lens;
         size_t held_cap;
         redis_args_t cmd;    /* the command being appended */
-        char key[11][INCIDENT_ID_MAX + 64];
+        char key[12][INCIDENT_ID_MAX + 64];
         FILE *record;        /* IMPACTD_BENCH_REDIS_LOG: every command sent */
 };
 

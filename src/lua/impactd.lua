@@ -21,6 +21,8 @@
 --                 <p>:{<incident>}:spm    minute -> sentiment count/negatives/sum
 --                 <p>:{<incident>}:offs   source partition -> highest offset
 --                                          applied; '@' = the Kafka cluster
+--                 <p>:{<incident>}:unbound ticket -> revision that added it,
+--                                          until that revision is done
 --   global        <p>:deadlines           incident -> next re-score time (zset)
 --                 <p>:outbox              incident -> when its outbox is
 --                                          orphaned unless emptied (zset)
@@ -228,7 +230,7 @@ end
 -- apply: fold a batch of one incident's events into its aggregates.
 --
 -- KEYS: 1 agg, 2 seen, 3 alerts, 4 accts, 5 tix, 6 segs, 7 tpm, 8 esc,
---       9 imp, 10 spm, 11 offs
+--       9 imp, 10 spm, 11 offs, 12 unbound
 -- ARGV: 1 ttl seconds, 2 trend window minutes, 3 incident id, 4 now (ms),
 --       5 tick (a deadline being re-scored; 0 = none), 6 quiet time (ms),
 --       7 sentiment window minutes, 8 retention seconds once resolved,
@@ -546,12 +548,6 @@ local function fenced(key, fence, from)
     return true
 end
 
--- A replayed ticket is bound again: its bind may be what a dead worker
--- never got to write (binding is idempotent).
-local function rebind(st, args, i, kind)
-    if kind == 'T' then st.new_tickets[#st.new_tickets + 1] = args[i + 2] end
-end
-
 local function apply(keys, args)
     local ttl, window = tonumber(args[1]), tonumber(args[2])
     local now, tick = tonumber(args[4]), tonumber(args[5])
@@ -580,7 +576,6 @@ local function apply(keys, args)
         elseif not fenced(keys[11], fence, from) then
             from = nil
             st.dups = st.dups + 1
-            rebind(st, args, i, kind)
         elseif redis.call('SADD', keys[2], args[i + 1]) == 1 then
             from = nil
             st.changed = true
@@ -590,7 +585,6 @@ local function apply(keys, args)
             else apply_sentiment(keys, args, i) end
         else
             st.dups = st.dups + 1
-            rebind(st, args, i, kind)
         end
         i = i + n
     end
@@ -627,9 +621,17 @@ local function apply(keys, args)
                    'incident_id', args[3],
                    'detected_at', st.detected_at or now,
                    'last_event_at', st.last_event_at or now)
-        hincr(keys[1], 'revision', 1)
+        local rev = hincr(keys[1], 'revision', 1)
+        -- Binds are written after the apply, by calls on other slots.  Until
+        -- this revision is done its new tickets wait here, so a worker that
+        -- redoes it binds them, also tickets released from a hold, whose
+        -- events are not replayed (their offsets were committed with it).
+        for _, t in ipairs(st.new_tickets) do redis.call('HSET', keys[12], t, rev) end
         local keep = st.status == 'RESOLVED' and retention or ttl
         for k = 1, #keys do redis.call('EXPIRE', keys[k], keep) end
+    end
+    if st.changed or st.redo then
+        st.new_tickets = redis.call('HKEYS', keys[12])
     end
     return summarize(keys, st, alerts, now, window, swindow)
 end
@@ -680,11 +682,22 @@ local function decide(keys, args)
 end
 
 -- done: revision ARGV[1] is published: Kafka acknowledged its outputs,
--- and its follow-ups were stored before them.  KEYS[1] agg.
+-- and its follow-ups (binds among them) were stored before them.
+-- KEYS[1] agg, KEYS[2] unbound.
 local function done(keys, args)
-    if num(redis.call('HGET', keys[1], 'after_rev'), 0) < tonumber(args[1]) and
+    local rev = tonumber(args[1])
+    if num(redis.call('HGET', keys[1], 'after_rev'), 0) < rev and
         redis.call('EXISTS', keys[1]) == 1 then
-        redis.call('HSET', keys[1], 'after_rev', args[1])
+        redis.call('HSET', keys[1], 'after_rev', rev)
+    end
+    if num(redis.call('HGET', keys[1], 'revision'), 0) <= rev then
+        redis.call('DEL', keys[2])
+        return 1
+    end
+    -- Another worker applied a later revision meanwhile: its tickets stay.
+    local u = redis.call('HGETALL', keys[2])
+    for j = 1, #u, 2 do
+        if tonumber(u[j + 1]) <= rev then redis.call('HDEL', keys[2], u[j]) end
     end
     return 1
 end

@@ -100,6 +100,45 @@ static void test_outputs_of_a_killed_worker_are_produced_again(void **state) {
         harness_stop(&h);
 }
 
+/* What a worker that replays a revision its predecessor applied and died
+ * on must have done: scored it, decided it, bound its tickets and
+ * scheduled its deadline. */
+static void check_followed_up(harness_t *h) {
+        json_t *scored = harness_read_all(h, "impact.scored");
+        assert_true(json_array_size(scored) >= 1);
+        json_t *last = json_array_get(scored, json_array_size(scored) - 1);
+        const char *inc = jstr(last, "incident_id");
+        assert_non_null(inc);
+        assert_int_equal(jint(last, "tickets_total"), 2);
+        redisReply *r = harness_redis(h, "MGET impact:tkt:{T-1} impact:tkt:{T-2}");
+        for (size_t i = 0; i < 2; i++) {
+                if (r->element[i]->type != REDIS_REPLY_STRING)
+                        fail_msg("ticket T-%zu was never bound", i + 1);
+                assert_string_equal(r->element[i]->str, inc);
+        }
+        freeReplyObject(r);
+        r = harness_redis(h, "ZSCORE impact:deadlines %s", inc);
+        assert_int_equal(r->type, REDIS_REPLY_STRING);
+        freeReplyObject(r);
+        /* Published at last: nothing is left to bind again. */
+        r = harness_redis(h, "EXISTS impact:{%s}:unbound", inc);
+        assert_int_equal(r->integer, 0);
+        freeReplyObject(r);
+        json_t *esc = ids_on(h, "impact.escalations", "escalation_id", NULL);
+        char id[256];
+        snprintf(id, sizeof(id), "%s:key_account:globex:account_manager:1", inc);
+        assert_non_null(json_object_get(esc, id));
+        json_decref(esc);
+        json_decref(scored);
+}
+
+static void expect_applied_not_bound(harness_t *h) {
+        assert_int_equal(harness_worker_stop(h, 0, 0), 128 + SIGKILL);
+        redisReply *r = harness_redis(h, "KEYS impact:tkt:*");
+        assert_int_equal(r->elements, 0);
+        freeReplyObject(r);
+}
+
 /* Killed after the apply, before anything that follows it: the replayed
  * events are duplicates, yet the revision is scored, decided, its tickets
  * bound and its deadline scheduled, by the worker that replays them. */
@@ -113,33 +152,40 @@ static void test_follow_ups_of_a_killed_worker_are_run_again(void **state) {
         for (size_t i = 0; i < NEVENTS; i++)
                 harness_produce(&h, events[i][0], events[i][1], false);
         harness_flush(&h);
-        assert_int_equal(harness_worker_stop(&h, 0, 0), 128 + SIGKILL);
-        redisReply *r = harness_redis(&h, "KEYS impact:tkt:*");
-        assert_int_equal(r->elements, 0); /* applied, not bound */
-        freeReplyObject(r);
-
+        expect_applied_not_bound(&h);
         harness_worker_start(&h, 0);
         assert_true(harness_wait_consumed(&h, 30000));
-        json_t *scored = harness_read_all(&h, "impact.scored");
-        assert_true(json_array_size(scored) >= 1);
-        json_t *last = json_array_get(scored, json_array_size(scored) - 1);
-        const char *inc = jstr(last, "incident_id");
-        assert_int_equal(jint(last, "tickets_total"), 2);
-        /* The tickets point at the incident; the deadline is set; the
-         * pages went out. */
-        r = harness_redis(&h, "MGET impact:tkt:{T-1} impact:tkt:{T-2}");
-        assert_string_equal(r->element[0]->str, inc);
-        assert_string_equal(r->element[1]->str, inc);
+        check_followed_up(&h);
+        assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
+        harness_stop(&h);
+}
+
+/* The same when the tickets came first and waited for the incident: they
+ * were held and their offsets committed, so the replay brings back only
+ * the alert, and their binds must come from the incident itself. */
+static void test_binds_of_released_tickets_are_run_again(void **state) {
+        static harness_t h;
+        (void)state;
+        harness_start(&h, "redo_held", 6, 3, TEST_CATALOG);
+        setenv("IMPACTD_TEST_CRASH_AFTER_APPLY", "1", 1);
+        harness_worker_start(&h, 0);
+        unsetenv("IMPACTD_TEST_CRASH_AFTER_APPLY");
+        for (size_t i = 1; i < NEVENTS; i++)
+                harness_produce(&h, events[i][0], events[i][1], false);
+        harness_flush(&h);
+        assert_true(harness_wait_consumed(&h, 30000));
+        redisReply *r = harness_redis(&h, "LLEN impact:svc:{payments}:held");
+        assert_int_equal(r->integer, 2);
         freeReplyObject(r);
-        r = harness_redis(&h, "ZSCORE impact:deadlines %s", inc);
-        assert_int_equal(r->type, REDIS_REPLY_STRING);
+        harness_produce(&h, events[0][0], events[0][1], false);
+        harness_flush(&h);
+        expect_applied_not_bound(&h);
+        r = harness_redis(&h, "LLEN impact:svc:{payments}:held");
+        assert_int_equal(r->integer, 0); /* released into the apply */
         freeReplyObject(r);
-        json_t *esc = ids_on(&h, "impact.escalations", "escalation_id", NULL);
-        char id[256];
-        snprintf(id, sizeof(id), "%s:key_account:globex:account_manager:1", inc);
-        assert_non_null(json_object_get(esc, id));
-        json_decref(esc);
-        json_decref(scored);
+        harness_worker_start(&h, 0);
+        assert_true(harness_wait_consumed(&h, 30000));
+        check_followed_up(&h);
         assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
         harness_stop(&h);
 }
@@ -148,6 +194,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_teardown(test_outputs_of_a_killed_worker_are_produced_again, harness_teardown),
                 cmocka_unit_test_teardown(test_follow_ups_of_a_killed_worker_are_run_again, harness_teardown),
+                cmocka_unit_test_teardown(test_binds_of_released_tickets_are_run_again, harness_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
