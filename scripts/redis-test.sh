@@ -53,8 +53,9 @@ start() {
                 return 1
         }
         mkdir -p "$dir"
+        # 32 databases: parallel test programs each use their own.
         redis-server --port "$port" --bind 127.0.0.1 --save '' \
-                --appendonly no --daemonize yes --dir "$dir" \
+                --databases 32 --appendonly no --daemonize yes --dir "$dir" \
                 --pidfile "$pidfile" --logfile "$logfile"
         local i
         for ((i = 0; i < 100; i++)); do

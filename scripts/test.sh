@@ -50,7 +50,7 @@ stage "configure build-test (RelWithDebInfo)" \
         cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIMPACTD_TESTS=ON
 stage "build build-test" cmake --build build-test -j "$jobs"
 test_stage "ctest build-test" \
-        ctest --test-dir build-test --output-on-failure -j1
+        ctest --test-dir build-test --output-on-failure -j2
 
 stage "configure build-asan (sanitizers)" \
         cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -59,7 +59,7 @@ stage "build build-asan" cmake --build build-asan -j "$jobs"
 test_stage "ctest build-asan" \
         env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
         IMPACTD_MEMORY_INCIDENTS=40000 IMPACTD_CRASH_KILLS=2 \
-        ctest --test-dir build-asan --output-on-failure -j1
+        ctest --test-dir build-asan --output-on-failure -j2
 
 # The decoders and the config loader under libFuzzer, briefly: the long
 # runs are documented in docs/testing.md.

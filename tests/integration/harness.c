@@ -101,6 +101,10 @@ static void write_config(harness_t *h, const char *extra) {
                 "    session.timeout.ms: 6000\n"
                 "    heartbeat.interval.ms: 500\n"
                 "    topic.metadata.refresh.interval.ms: 1000\n"
+                /* The mock broker answers an empty fetch only after
+                 * this wait, new data or not: each step of a test
+                 * would wait out the default 500 ms. */
+                "    fetch.wait.max.ms: 20\n"
                 "  producer:\n"
                 "    linger.ms: 0\n"
                 /* Test events are dated 2026-11-18 whatever the machine's

@@ -40,9 +40,9 @@ static json_t *final_scored(harness_t *h, const char *name, int db,
 static void test_ticket_before_alert_gives_same_result(void **state) {
         static harness_t h;
         (void)state;
-        json_t *late = final_scored(&h, "ticket-first", 3, "tickets",
+        json_t *late = final_scored(&h, "ticket-first", 21, "tickets",
                                     search_ticket, "alerts", search_alert, 1);
-        json_t *early = final_scored(&h, "alert-first", 4, "alerts",
+        json_t *early = final_scored(&h, "alert-first", 22, "alerts",
                                      search_alert, "tickets", search_ticket, 2);
         assert_int_equal(jint(late, "affected_accounts"), 1);
         assert_near(jnum(late, "arr_at_risk"), 50000);
@@ -60,7 +60,7 @@ static void test_ticket_before_alert_gives_same_result(void **state) {
 static void test_sentiment_before_its_ticket_joins_through_it(void **state) {
         static harness_t h;
         (void)state;
-        harness_start(&h, "sentiment-first", 5, 2, TEST_CATALOG);
+        harness_start(&h, "sentiment-first", 23, 2, TEST_CATALOG);
         harness_worker_start(&h, 0);
         harness_produce(&h, "alerts", search_alert, false);
         harness_produce(&h, "sentiment",
@@ -88,7 +88,7 @@ static void test_sentiment_before_its_ticket_joins_through_it(void **state) {
 static void test_incident_key_groups_services(void **state) {
         static harness_t h;
         (void)state;
-        harness_start(&h, "incident-key", 6, 2, TEST_CATALOG);
+        harness_start(&h, "incident-key", 24, 2, TEST_CATALOG);
         harness_worker_start(&h, 0);
         harness_produce(&h, "alerts",
                         "{\"event_id\":\"k1\",\"incident_key\":\"INC-42\","
@@ -127,7 +127,7 @@ static void test_incident_key_groups_services(void **state) {
 static void test_account_hashes_in_redis(void **state) {
         static harness_t h;
         (void)state;
-        harness_start(&h, "account-hashes", 11, 2, TEST_CATALOG);
+        harness_start(&h, "account-hashes", 25, 2, TEST_CATALOG);
         /* umbrella is in no YAML; initech's YAML ARR is 50000 */
         freeReplyObject(harness_redis(&h, "HSET impact:account:umbrella tier "
                                           "ENTERPRISE arr 250000 strategic true"));
@@ -168,7 +168,7 @@ static void test_decide_is_compare_and_set(void **state) {
         static harness_t h;
         char fn[64];
         (void)state;
-        harness_start(&h, "decide", 13, 1, TEST_CATALOG);
+        harness_start(&h, "decide", 26, 1, TEST_CATALOG);
         harness_worker_start(&h, 0); /* loads the function library */
         snprintf(fn, sizeof(fn), "impactd_%s_decide", impactd_lua_impactd_tag);
         redisReply *r = harness_redis(&h, "FCALL %s 3 impact:{I} impact:{I}:esc "

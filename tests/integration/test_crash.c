@@ -30,8 +30,8 @@ static void test_kill_9_ends_as_an_uninterrupted_run(void **state) {
                 seed, runs, kills, STREAM_EVENTS);
         srand(seed);
 
-        stream_reference("crash-ref", 10, "1000", &want);
-        stream_reference("crash-ref1", 11, "1", &small);
+        stream_reference("crash-ref", 16, "1000", &want);
+        stream_reference("crash-ref1", 17, "1", &small);
         /* The premise: batching alone changes neither. */
         stream_expect_same("crash-reference-state", want.state, small.state);
         stream_expect_same("crash-reference-escalations", want.escalations,
@@ -50,7 +50,7 @@ static void test_kill_9_ends_as_an_uninterrupted_run(void **state) {
                 /* Small batches make for more moments to die in. */
                 snprintf(batch, sizeof(batch), "%d", 1 + rand() % 200);
                 setenv("IMPACTD_TEST_BATCH_MAX", batch, 1);
-                harness_start(&h, "crash", 12, 3, TEST_CATALOG);
+                harness_start(&h, "crash", 18, 3, TEST_CATALOG);
                 harness_set_clock(&h, T0 + MIN);
                 stream_produce(&h);
                 snprintf(log, sizeof(log), "%s/worker0.log", h.dir);

@@ -22,7 +22,7 @@ static outcome_t want;
 
 static void reference(void) {
         if (!want.state)
-                stream_reference("faults-ref", 14, "1000", &want);
+                stream_reference("faults-ref", 19, "1000", &want);
 }
 
 static void expect_reference(harness_t *h, const char *what) {
@@ -162,7 +162,7 @@ static void test_broker_down_and_up_mid_stream(void **state) {
         (void)state;
         reference();
         setenv("IMPACTD_TEST_MOCK_BROKERS", "3", 1);
-        harness_start(&h, "broker-down", 15, 3, TEST_CATALOG);
+        harness_start(&h, "broker-down", 20, 3, TEST_CATALOG);
         unsetenv("IMPACTD_TEST_MOCK_BROKERS");
         first_half(&h, 1);
         /* Its partitions (inputs and outputs) have no leader meanwhile. */
@@ -181,7 +181,7 @@ static void test_request_errors(void **state) {
         static harness_t h;
         (void)state;
         reference();
-        harness_start(&h, "request-errors", 15, 3, TEST_CATALOG);
+        harness_start(&h, "request-errors", 20, 3, TEST_CATALOG);
         harness_set_clock(&h, T0 + MIN);
         stream_produce(&h);
         /* API keys: Produce 0, Fetch 1, OffsetCommit 8.  Only the worker
@@ -212,7 +212,7 @@ static void test_rebalance_mid_stream(void **state) {
         static harness_t h;
         (void)state;
         reference();
-        harness_start(&h, "rebalance", 15, 3, TEST_CATALOG);
+        harness_start(&h, "rebalance", 20, 3, TEST_CATALOG);
         first_half(&h, 3);
         /* One leaves (its partitions revoked mid-stream), one joins. */
         assert_int_equal(harness_worker_stop(&h, 1, SIGTERM), 0);

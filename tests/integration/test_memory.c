@@ -35,7 +35,7 @@ static void test_flood_of_incidents_keeps_rss_flat(void **state) {
         long total = n_env ? atol(n_env) : 100000, first = -1, peak = 0;
         char json[256];
         (void)state;
-        harness_start(&h, "memory", 6, 8, TEST_CATALOG);
+        harness_start(&h, "memory", 27, 8, TEST_CATALOG);
         harness_worker_start(&h, 0);
         for (long done = 0; done < total;) {
                 for (long end = done + CHUNK; done < end && done < total; done++) {
