@@ -258,6 +258,46 @@ local function hincr(key, field, by)
     return redis.call('HINCRBY', key, field, by)
 end
 
+-- The integer counters an apply's events add to (st.adds) are summed in
+-- Lua and written once per field by flush_adds(): a storm brings hundreds
+-- of tickets to one incident per call, and each would otherwise cost a
+-- dozen HINCRBYs.  Fields are created in the order events first touched
+-- them, as one by one would.  Floats (ARR, sentiment sums) are still added
+-- event by event: a sum rounds differently, and the state must not depend
+-- on how events were batched.
+local function add(st, k, field, by)
+    local f = st.adds[k]
+    if f == nil then
+        f = {}
+        st.adds[k] = f
+    end
+    local cur = f[field]
+    if cur == nil then
+        st.add_order[#st.add_order + 1] = {k, field}
+        f[field] = by
+    else
+        f[field] = cur + by
+    end
+end
+
+local function flush_adds(K, st)
+    for _, kf in ipairs(st.add_order) do
+        hincr(K[kf[1]], kf[2], st.adds[kf[1]][kf[2]])
+    end
+    st.adds, st.add_order = {}, {}
+end
+
+-- Fields of the aggregate hash that tickets read and only ever raise:
+-- read once per call.
+local function cached(K, st, field)
+    local v = st.cache[field]
+    if v == nil then
+        v = num(redis.call('HGET', K[1], field), 0)
+        st.cache[field] = v
+    end
+    return v
+end
+
 local function touch_time(st, t)
     if st.detected_at == nil or t < st.detected_at then st.detected_at = t end
     if st.last_event_at == nil or t > st.last_event_at then st.last_event_at = t end
@@ -313,7 +353,7 @@ local function apply_ticket(K, st, a, i, bucket_ms)
     -- on a later ticket replaces the account's earlier figure.
     local prev = redis.call('HGET', K[4], acct)
     local f = prev and split(prev) or {'', '0', '0', '0'}
-    if not prev then hincr(K[1], 'affected_accounts', 1) end
+    if not prev then add(st, 1, 'affected_accounts', 1) end
     if f[4] == nil then f[4] = '0' end
     local old_arr = num(f[2], 0)
     if tier ~= '' and num(tier, 0) > num(f[1], 0) then f[1] = tier end
@@ -324,59 +364,64 @@ local function apply_ticket(K, st, a, i, bucket_ms)
         redis.call('HINCRBYFLOAT', K[1], 'arr_at_risk', new_arr - old_arr)
     end
     -- Tickets per account, for account managers and follow-ups.
-    if redis.call('HEXISTS', K[5], tid) == 0 then
+    local old = redis.call('HGET', K[5], tid)
+    if not old then
         f[4] = tostring(num(f[4], 0) + 1)
     end
     redis.call('HSET', K[4], acct, table.concat(f, US))
     local tn = num(f[1], 0)
-    if tn > num(redis.call('HGET', K[1], 'max_tier'), 0) then
+    if tn > cached(K, st, 'max_tier') then
         redis.call('HSET', K[1], 'max_tier', f[1])
+        st.cache.max_tier = tn
     end
     -- Tiers whose SLA targets are on the clock, as bits (1 << tier): the
     -- account's contract, else its tier.
     tn = num(a[i + 14], tn)
     if tn > 0 then
-        local mask = num(redis.call('HGET', K[1], 'tiers'), 0)
+        local mask = cached(K, st, 'tiers')
         local bit = 2 ^ tn
         if math.floor(mask / bit) % 2 == 0 then
             redis.call('HSET', K[1], 'tiers', mask + bit)
+            st.cache.tiers = mask + bit
         end
     end
-    if f[3] == '1' then redis.call('HSET', K[1], 'strategic', 1) end
+    if f[3] == '1' and cached(K, st, 'strategic') == 0 then
+        redis.call('HSET', K[1], 'strategic', 1)
+        st.cache.strategic = 1
+    end
     if a[i + 13] == '1' and not redis.call('HGET', K[1], 'personal_data') then
         -- The regulator's clock (GDPR: 72 hours) runs from the first report.
         redis.call('HSET', K[1], 'personal_data', 1, 'personal_data_at', t)
     end
 
-    local old = redis.call('HGET', K[5], tid)
     local was_open = old == 'O' or old == 'R'
     local is_open = status == 'O' or status == 'R'
     if not old then
-        hincr(K[1], 'tickets_total', 1)
+        add(st, 1, 'tickets_total', 1)
         st.new_tickets[#st.new_tickets + 1] = tid
         local kinds = {'region', 'product_version', 'platform', 'feature',
                        'account_prefix'}
         for k = 1, 5 do
             local v = a[i + 6 + k]
-            if v ~= '' then hincr(K[6], kinds[k] .. US .. v, 1) end
+            if v ~= '' then add(st, 6, kinds[k] .. US .. v, 1) end
         end
-        hincr(K[7], math.floor(t / bucket_ms), 1)
+        add(st, 7, tostring(math.floor(t / bucket_ms)), 1)
     end
-    if is_open and not was_open then hincr(K[1], 'tickets_open', 1) end
-    if was_open and not is_open then hincr(K[1], 'tickets_open', -1) end
+    if is_open and not was_open then add(st, 1, 'tickets_open', 1) end
+    if was_open and not is_open then add(st, 1, 'tickets_open', -1) end
     redis.call('HSET', K[5], tid, status)
 end
 
-local function apply_sentiment(K, a, i)
-    hincr(K[1], 'sentiment_count', 1)
+local function apply_sentiment(K, st, a, i)
+    add(st, 1, 'sentiment_count', 1)
     local negative = a[i + 4] == '1'
-    if negative then hincr(K[1], 'sentiment_negative', 1) end
+    if negative then add(st, 1, 'sentiment_negative', 1) end
     redis.call('HINCRBYFLOAT', K[1], 'sentiment_sum', a[i + 3])
     -- Per minute, for the surge and the trend: c<m> count, n<m> negative,
     -- s<m> sum of scores.
     local m = math.floor(tonumber(a[i + 5]) / 60000)
-    hincr(K[10], 'c' .. m, 1)
-    if negative then hincr(K[10], 'n' .. m, 1) end
+    add(st, 10, 'c' .. m, 1)
+    if negative then add(st, 10, 'n' .. m, 1) end
     redis.call('HINCRBYFLOAT', K[10], 's' .. m, a[i + 3])
 end
 
@@ -556,7 +601,8 @@ local function apply(keys, args)
     if tick > 0 and redis.call('EXISTS', keys[1]) == 0 then
         return false -- a deadline of an incident that expired meanwhile
     end
-    local st = {changed = false, dups = 0, new_tickets = {}}
+    local st = {changed = false, dups = 0, new_tickets = {},
+                adds = {}, add_order = {}, cache = {}}
     st.status = redis.call('HGET', keys[1], 'status') or 'OPEN'
     st.root_service = redis.call('HGET', keys[1], 'root_service')
     st.detected_at = tonumber(redis.call('HGET', keys[1], 'detected_at'))
@@ -582,12 +628,13 @@ local function apply(keys, args)
             touch_time(st, tonumber(args[i + n - 1]))
             if kind == 'A' then apply_alert(keys, st, args, i)
             elseif kind == 'T' then apply_ticket(keys, st, args, i, 60000)
-            else apply_sentiment(keys, args, i) end
+            else apply_sentiment(keys, st, args, i) end
         else
             st.dups = st.dups + 1
         end
         i = i + n
     end
+    flush_adds(keys, st)
     for part in pairs(fence.dirty) do
         redis.call('HSET', keys[11], part, fence[part])
     end
