@@ -461,15 +461,24 @@ local function settle(K, st, alerts, now, quiet_ms)
     end
 end
 
--- Sums minute buckets of `key` named prefix..minute over [from, to].
-local function window_sum(key, prefix, from, to)
+-- Sums of minute buckets of `key`: each range {prefix, from, to} sums
+-- the fields prefix..minute over [from, to].  One HMGET for all ranges.
+local function window_sums(key, ranges)
     local fields = {}
-    for b = from, to do fields[#fields + 1] = prefix .. b end
-    local total = 0
-    for _, v in ipairs(redis.call('HMGET', key, unpack(fields))) do
-        total = total + num(v, 0)
+    for _, r in ipairs(ranges) do
+        for b = r[2], r[3] do fields[#fields + 1] = r[1] .. b end
     end
-    return total
+    local vals = redis.call('HMGET', key, unpack(fields))
+    local sums, j = {}, 1
+    for k, r in ipairs(ranges) do
+        local total = 0
+        for _ = r[2], r[3] do
+            total = total + num(vals[j], 0)
+            j = j + 1
+        end
+        sums[k] = total
+    end
+    return sums
 end
 
 -- The incident's current facts, in the order redis_state.c reads them.
@@ -504,14 +513,15 @@ local function summarize(K, st, alerts, now, window, swindow)
     -- old events still sees them in their own windows.
     local ref = math.max(now, num(agg.last_event_at, 0))
     local now_b = math.floor(ref / 60000)
-    local prev_n = window_sum(K[7], '', now_b - 2 * window + 1, now_b - window)
-    local now_n = window_sum(K[7], '', now_b - window + 1, now_b)
+    local t = window_sums(K[7], {{'', now_b - 2 * window + 1, now_b - window},
+                                 {'', now_b - window + 1, now_b}})
+    local prev_n, now_n = t[1], t[2]
     local s_from = now_b - swindow + 1
-    local snow_c = window_sum(K[10], 'c', s_from, now_b)
-    local snow_n = window_sum(K[10], 'n', s_from, now_b)
-    local snow_s = window_sum(K[10], 's', s_from, now_b)
-    local sprev_c = window_sum(K[10], 'c', s_from - swindow, s_from - 1)
-    local sprev_s = window_sum(K[10], 's', s_from - swindow, s_from - 1)
+    local s = window_sums(K[10], {{'c', s_from, now_b}, {'n', s_from, now_b},
+                                  {'s', s_from, now_b},
+                                  {'c', s_from - swindow, s_from - 1},
+                                  {'s', s_from - swindow, s_from - 1}})
+    local snow_c, snow_n, snow_s, sprev_c, sprev_s = s[1], s[2], s[3], s[4], s[5]
 
     local segs = redis.call('HGETALL', K[6])
     local imp = redis.call('SMEMBERS', K[9])
@@ -603,10 +613,12 @@ local function apply(keys, args)
     end
     local st = {changed = false, dups = 0, new_tickets = {},
                 adds = {}, add_order = {}, cache = {}}
-    st.status = redis.call('HGET', keys[1], 'status') or 'OPEN'
-    st.root_service = redis.call('HGET', keys[1], 'root_service')
-    st.detected_at = tonumber(redis.call('HGET', keys[1], 'detected_at'))
-    st.last_event_at = tonumber(redis.call('HGET', keys[1], 'last_event_at'))
+    local h = redis.call('HMGET', keys[1], 'status', 'root_service',
+                        'detected_at', 'last_event_at')
+    st.status = h[1] or 'OPEN'
+    st.root_service = h[2]
+    st.detected_at = tonumber(h[3])
+    st.last_event_at = tonumber(h[4])
     local was_status = st.status
     local arity = {A = 11, T = 16, S = 6, O = 2}
     local fence = {cluster = args[9], dirty = {}}
