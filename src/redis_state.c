@@ -492,9 +492,9 @@ void redis_state_append_silence_del(redis_state_t *rs, const char *id) {
         cmd_end(rs);
 }
 
-static const char *const incident_suffix[12] = {
+static const char *const incident_suffix[INCIDENT_KEYS] = {
         "", ":seen", ":alerts", ":accts", ":tix", ":segs", ":tpm", ":esc",
-        ":imp", ":spm", ":offs", ":unbound"};
+        ":imp", ":spm", ":offs", ":unbound", ":kaccts"};
 
 static int64_t window_minutes(int64_t ms) {
         int64_t m = ms / 60000;
@@ -505,8 +505,8 @@ void redis_state_append_apply(redis_state_t *rs, const char *incident_id,
                               int64_t now, int64_t tick, const char *cluster,
                               const redis_args_t *events) {
         const config_t *conf = rs->conf;
-        cmd_begin(rs, "apply", 12);
-        for (int k = 0; k < 12; k++)
+        cmd_begin(rs, "apply", INCIDENT_KEYS);
+        for (int k = 0; k < INCIDENT_KEYS; k++)
                 cmd_str(rs, key_of(rs, k, "", incident_id, incident_suffix[k]));
         redis_args_addf(&rs->cmd, "%lld", (long long)conf->redis.incident_ttl_s);
         redis_args_addf(&rs->cmd, "%lld",

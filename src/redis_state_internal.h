@@ -8,6 +8,9 @@
 
 #include "redis_state.h"
 
+/* Keys of an incident passed to impactd_apply (incident_suffix[]). */
+#define INCIDENT_KEYS 13
+
 struct redis_state {
         const config_t *conf;
         redisContext *ctx;
@@ -17,7 +20,7 @@ struct redis_state {
         size_t *held_lens;
         size_t held_cap;
         redis_args_t cmd;    /* the command being appended */
-        char key[12][INCIDENT_ID_MAX + 64];
+        char key[INCIDENT_KEYS][INCIDENT_ID_MAX + 64]; /* one per KEYS slot */
         FILE *record;        /* IMPACTD_BENCH_REDIS_LOG: every command sent */
 };
 

@@ -23,6 +23,8 @@
 --                                          applied; '@' = the Kafka cluster
 --                 <p>:{<incident>}:unbound ticket -> revision that added it,
 --                                          until that revision is done
+--                 <p>:{<incident>}:kaccts the key accounts (ENTERPRISE or
+--                                          strategic) of :accts, same values
 --   global        <p>:deadlines           incident -> next re-score time (zset)
 --                 <p>:outbox              incident -> when its outbox is
 --                                          orphaned unless emptied (zset)
@@ -230,7 +232,7 @@ end
 -- apply: fold a batch of one incident's events into its aggregates.
 --
 -- KEYS: 1 agg, 2 seen, 3 alerts, 4 accts, 5 tix, 6 segs, 7 tpm, 8 esc,
---       9 imp, 10 spm, 11 offs, 12 unbound
+--       9 imp, 10 spm, 11 offs, 12 unbound, 13 kaccts
 -- ARGV: 1 ttl seconds, 2 trend window minutes, 3 incident id, 4 now (ms),
 --       5 tick (a deadline being re-scored; 0 = none), 6 quiet time (ms),
 --       7 sentiment window minutes, 8 retention seconds once resolved,
@@ -344,6 +346,12 @@ local function apply_alert(K, st, a, i)
     end
 end
 
+-- Key accounts are named while an incident is open (for their account
+-- managers); every account only once it resolves (for follow-ups).
+local function is_key(f)
+    return num(f[1], 0) >= 4 or f[3] == '1'
+end
+
 local function apply_ticket(K, st, a, i, bucket_ms)
     local tid, acct = a[i + 2], a[i + 3]
     local tier, arr, strategic = a[i + 4], a[i + 5], a[i + 6]
@@ -368,8 +376,11 @@ local function apply_ticket(K, st, a, i, bucket_ms)
     if not old then
         f[4] = tostring(num(f[4], 0) + 1)
     end
-    redis.call('HSET', K[4], acct, table.concat(f, US))
+    local packed = table.concat(f, US)
+    redis.call('HSET', K[4], acct, packed)
     local tn = num(f[1], 0)
+    -- Tiers only rise and strategic is never unset: once key, always key.
+    if is_key(f) then redis.call('HSET', K[13], acct, packed) end
     if tn > cached(K, st, 'max_tier') then
         redis.call('HSET', K[1], 'max_tier', f[1])
         st.cache.max_tier = tn
@@ -526,13 +537,16 @@ local function summarize(K, st, alerts, now, window, swindow)
     local segs = redis.call('HGETALL', K[6])
     local imp = redis.call('SMEMBERS', K[9])
     table.sort(imp)
-    -- Accounts: the key ones (ENTERPRISE or strategic, for their account
-    -- managers) while open; every one once resolved (for follow-ups).
+    -- Accounts: the key ones while open, from their own hash: a storm
+    -- incident has tens of thousands of accounts and a few hundred key ones,
+    -- and this runs on every apply.  Every one once resolved.  An incident
+    -- older than :kaccts (no 'kaccts' field yet) is filtered the old way.
     local accounts = {}
-    local accts = redis.call('HGETALL', K[4])
+    local all = st.status == 'RESOLVED'
+    local accts = redis.call('HGETALL', (all or not st.kaccts) and K[4] or K[13])
     for j = 1, #accts, 2 do
         local f = split(accts[j + 1])
-        if st.status == 'RESOLVED' or num(f[1], 0) >= 4 or f[3] == '1' then
+        if all or is_key(f) then
             accounts[#accounts + 1] = {accts[j], f[1], f[2], f[3], f[4] or '0'}
         end
     end
@@ -614,11 +628,12 @@ local function apply(keys, args)
     local st = {changed = false, dups = 0, new_tickets = {},
                 adds = {}, add_order = {}, cache = {}}
     local h = redis.call('HMGET', keys[1], 'status', 'root_service',
-                        'detected_at', 'last_event_at')
+                        'detected_at', 'last_event_at', 'kaccts')
     st.status = h[1] or 'OPEN'
     st.root_service = h[2]
     st.detected_at = tonumber(h[3])
     st.last_event_at = tonumber(h[4])
+    st.kaccts = h[5] == '1'
     local was_status = st.status
     local arity = {A = 11, T = 16, S = 6, O = 2}
     local fence = {cluster = args[9], dirty = {}}
@@ -681,6 +696,18 @@ local function apply(keys, args)
                    'detected_at', st.detected_at or now,
                    'last_event_at', st.last_event_at or now)
         local rev = hincr(keys[1], 'revision', 1)
+        -- The first change builds the key-account index from the accounts
+        -- so far (all of them for an incident older than the index).
+        if not st.kaccts then
+            local accts = redis.call('HGETALL', keys[4])
+            for j = 1, #accts, 2 do
+                if is_key(split(accts[j + 1])) then
+                    redis.call('HSET', keys[13], accts[j], accts[j + 1])
+                end
+            end
+            redis.call('HSET', keys[1], 'kaccts', 1)
+            st.kaccts = true
+        end
         -- Binds are written after the apply, by calls on other slots.  Until
         -- this revision is done its new tickets wait here, so a worker that
         -- redoes it binds them, also tickets released from a hold, whose

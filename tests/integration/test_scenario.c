@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct step {
         const char *topic;
@@ -240,11 +241,73 @@ static void test_replayed_offsets_change_nothing_without_event_ids(void **state)
         expect_nothing_new(&h, before, n_notes);
 }
 
+/* The sorted fields of hash `key` of incident `id`, comma-separated. */
+static char *hkeys(harness_t *h, const char *id, const char *suffix) {
+        redisReply *r = harness_redis(h, "HKEYS impact:{%s}%s", id, suffix);
+        char *out = calloc(1, 256);
+        const char *names[8] = {0};
+        size_t n = r->elements < 8 ? r->elements : 8;
+        for (size_t i = 0; i < n; i++)
+                names[i] = r->element[i]->str;
+        for (size_t i = 0; i < n; i++) /* a handful: insertion sort */
+                for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+                        const char *t = names[j];
+                        names[j] = names[j - 1];
+                        names[j - 1] = t;
+                }
+        for (size_t i = 0; i < n; i++)
+                snprintf(out + strlen(out), 256 - strlen(out), "%s%s",
+                         i ? "," : "", names[i]);
+        freeReplyObject(r);
+        return out;
+}
+
+/* Key accounts are read from an index of their own while an incident is
+ * open.  An incident stored before the index existed (an upgrade with
+ * incidents open) gets it built on its next change, from every account
+ * so far, and keeps naming acme after globex files. */
+static void test_incidents_from_before_the_key_account_index(void **state) {
+        static harness_t h;
+        (void)state;
+        harness_start(&h, "kaccts", 1, 3, TEST_CATALOG);
+        harness_worker_start(&h, 0);
+        json_t *scored = NULL;
+        for (size_t i = 0; i < 3; i++) { /* a1, a2, acme's T-1 */
+                harness_produce(&h, steps[i].topic, steps[i].json, false);
+                harness_flush(&h);
+                json_decref(scored);
+                scored = harness_wait_for(&h, "impact.scored", i + 1, 30000);
+                assert_int_equal(json_array_size(scored), i + 1);
+        }
+        char id[128];
+        snprintf(id, sizeof(id), "%s", jstr(json_array_get(scored, 2), "incident_id"));
+        json_decref(scored);
+        char *k = hkeys(&h, id, ":kaccts");
+        assert_string_equal(k, "acme");
+        free(k);
+
+        freeReplyObject(harness_redis(&h, "DEL impact:{%s}:kaccts", id));
+        freeReplyObject(harness_redis(&h, "HDEL impact:{%s} kaccts", id));
+        harness_produce(&h, steps[4].topic, steps[4].json, false); /* globex */
+        harness_flush(&h);
+        scored = harness_wait_for(&h, "impact.scored", 4, 30000);
+        assert_int_equal(json_array_size(scored), 4);
+        assert_int_equal(jint(json_array_get(scored, 3), "affected_accounts"), 2);
+        json_decref(scored);
+        k = hkeys(&h, id, ":kaccts");
+        assert_string_equal(k, "acme,globex");
+        free(k);
+        redisReply *v = harness_redis(&h, "HGET impact:{%s} kaccts", id);
+        assert_string_equal(v->str, "1");
+        freeReplyObject(v);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_teardown(test_scenario_scores_and_escalates_exactly, harness_teardown),
                 cmocka_unit_test_teardown(test_redelivered_events_change_nothing, harness_teardown),
                 cmocka_unit_test_teardown(test_replayed_offsets_change_nothing_without_event_ids, harness_teardown),
+                cmocka_unit_test_teardown(test_incidents_from_before_the_key_account_index, harness_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
