@@ -981,6 +981,8 @@ int main(int argc, char **argv) {
                 b.r.decode_json_per_s = decode_ceiling(&b, 1);
         }
         report(&b);
+        codec_destroy(b.codec);
+        config_destroy(b.conf);
         unlink(b.redis_log);
         unlink(b.config_path);
         rmdir(b.dir);
