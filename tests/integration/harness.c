@@ -295,6 +295,43 @@ void harness_worker_start(harness_t *h, int idx) {
         }
 }
 
+/* Input partitions worker `idx` holds, from its log's last assign or
+ * revoke line (the eager protocol: a revoke gives back all of them). */
+static int worker_partitions(const harness_t *h, int idx) {
+        char path[320], line[1024];
+        int n = 0, cnt;
+        snprintf(path, sizeof(path), "%s/worker%d.log", h->dir, idx);
+        FILE *fp = fopen(path, "r");
+        if (!fp)
+                return 0;
+        while (fgets(line, sizeof(line), fp)) {
+                const char *p = strstr(line, "kafka: assigned ");
+                if (p && sscanf(p, "kafka: assigned %d", &cnt) == 1)
+                        n = cnt;
+                else if (strstr(line, "kafka: revoked "))
+                        n = 0;
+        }
+        fclose(fp);
+        return n;
+}
+
+bool harness_wait_assigned(harness_t *h, int n, int total, int timeout_ms) {
+        int64_t deadline = impactd_mono_ms() + timeout_ms;
+        for (;;) {
+                int sum = 0, idle = 0;
+                for (int i = 0; i < n; i++) {
+                        int p = worker_partitions(h, i);
+                        sum += p;
+                        idle += p == 0;
+                }
+                if (!idle && sum == total)
+                        return true;
+                if (impactd_mono_ms() > deadline)
+                        return false;
+                impactd_sleep_ms(50);
+        }
+}
+
 int harness_worker_stop(harness_t *h, int idx, int sig) {
         int status = 0;
         pid_t pid = h->workers[idx];

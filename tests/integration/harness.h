@@ -59,6 +59,11 @@ void harness_set_clock(harness_t *h, int64_t ms);
 void harness_worker_start(harness_t *h, int idx);
 /* Sends `sig` and waits; returns the exit status (or 128+signal). */
 int harness_worker_stop(harness_t *h, int idx, int sig);
+/* Waits until workers 0..n-1 each hold input partitions and together
+ * all `total` of them, as their logs say: a test that wants workers
+ * racing, not a rebalance moving partitions mid-stream, starts here.
+ * false after `timeout_ms`. */
+bool harness_wait_assigned(harness_t *h, int n, int total, int timeout_ms);
 
 /* Produces one JSON event to the input topic of `kind` ("alerts",
  * "tickets", "sentiment"), keyed like the produce tool.  avro = encode
