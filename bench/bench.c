@@ -733,6 +733,7 @@ static double decode_ceiling(bench_t *b, int json) {
                         die("decode: %s", errstr);
         }
         int64_t ms = impactd_mono_ms() - t0;
+        event_free_spill(&ev);
         return ms > 0 ? n * 1000.0 / ms : 0;
 }
 

@@ -1,8 +1,13 @@
 /* The three input kinds of the event contract (DESIGN.md) as C types.
  *
- * An event owns a fixed string arena: decoders copy each string field into
- * it and point the field at the copy, so decoding a message allocates nothing
- * and an event can be reused for the next message with event_reset(). */
+ * An event owns a string arena: decoders copy each string field into it and
+ * point the field at the copy, so an event can be reused for the next message
+ * with event_reset().  The first EVENT_ARENA_INLINE bytes live in the event,
+ * which realistic events fit in, so decoding them allocates nothing.  Larger
+ * ones spill into a heap block, allocated once and kept across resets, until
+ * event_free_spill().  Thousands of events can be in memory at once (a poll
+ * batch, and the events a hold releases), so an event is about 1 KiB rather
+ * than the EVENT_ARENA_SIZE it may carry. */
 #ifndef IMPACTD_EVENT_H
 #define IMPACTD_EVENT_H
 
@@ -12,7 +17,8 @@
 
 #include "impactd.h"
 
-#define EVENT_ARENA_SIZE 8192
+#define EVENT_ARENA_SIZE 8192  /* most string bytes (with NULs) per event */
+#define EVENT_ARENA_INLINE 512 /* of which held in the event itself */
 
 typedef enum {
         EVENT_ALERT = 0,
@@ -106,12 +112,18 @@ typedef struct event {
                 event_sentiment_t sentiment;
         } u;
         /* Arena for string fields; see event_strdup(). */
-        size_t arena_used;
-        char arena[EVENT_ARENA_SIZE];
+        size_t arena_used, spill_used;
+        /* Not cleared by event_reset(): */
+        char *spill; /* EVENT_ARENA_SIZE bytes, or NULL until needed */
+        char arena[EVENT_ARENA_INLINE];
 } event_t;
 
 /* Clears every field; keeps the arena storage. */
 void event_reset(event_t *ev, event_kind_t kind);
+
+/* Frees the heap part of the arena, if any: call it before an event's
+ * storage goes away.  The event can still be reset and used again. */
+void event_free_spill(event_t *ev);
 
 /* Copies `len` bytes of `s` into the event's arena, NUL-terminated.
  * Returns NULL when the arena is full (the caller reports the event as too

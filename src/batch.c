@@ -84,6 +84,7 @@ void batch_destroy(batch_t *b) {
                 if (!b->items[i])
                         continue;
                 item_release(b->items[i]);
+                event_free_spill(&b->items[i]->ev);
                 free(b->items[i]);
         }
         free(b->items);

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Timestamps below this many milliseconds (1973-03-03) are almost surely
@@ -17,9 +18,9 @@
 #define AFFECTED_USERS_MAX INT64_C(10000000000) /* 10 billion */
 
 void event_reset(event_t *ev, event_kind_t kind) {
-        /* Clear everything but the arena bytes: clearing 8 KiB per message
-         * would cost more than decoding it. */
-        memset(ev, 0, offsetof(event_t, arena));
+        /* Clear everything but the arena: its bytes are overwritten as they
+         * are used, and the spill block is kept for the next large event. */
+        memset(ev, 0, offsetof(event_t, spill));
         ev->kind = kind;
         if (kind == EVENT_ALERT)
                 ev->u.alert.disruption = DISRUPTION_DEGRADED;
@@ -30,13 +31,26 @@ const char *event_strdup(event_t *ev, const char *s, size_t len) {
 
         if (memchr(s, '\0', len) != NULL)
                 return NULL;
-        if (len >= sizeof(ev->arena) - ev->arena_used)
+        if (len >= EVENT_ARENA_SIZE - ev->arena_used - ev->spill_used)
                 return NULL;
-        dst = ev->arena + ev->arena_used;
+        if (len < sizeof(ev->arena) - ev->arena_used) {
+                dst = ev->arena + ev->arena_used;
+                ev->arena_used += len + 1;
+        } else {
+                /* Never reallocated: earlier strings point into it. */
+                if (!ev->spill && !(ev->spill = malloc(EVENT_ARENA_SIZE)))
+                        return NULL;
+                dst = ev->spill + ev->spill_used;
+                ev->spill_used += len + 1;
+        }
         memcpy(dst, s, len);
         dst[len] = '\0';
-        ev->arena_used += len + 1;
         return dst;
+}
+
+void event_free_spill(event_t *ev) {
+        free(ev->spill);
+        ev->spill = NULL;
 }
 
 /* A required string must be present and non-empty. */

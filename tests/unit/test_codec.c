@@ -73,6 +73,7 @@ static int teardown(void **state) {
         fixture_t *f = *state;
 
         codec_destroy(f->codec);
+        event_free_spill(&f->ev);
         buf_free(&f->buf);
         buf_free(&f->buf2);
         free(f);
@@ -465,6 +466,40 @@ static void test_seconds_timestamp_rejected(void **state) {
                            IMPACTD_ERR_INVALID,
                            "field 'occurred_at': -5 is not a positive "
                            "epoch-milliseconds timestamp");
+}
+
+/* Strings past the event's inline arena go to its heap block: each must
+ * come out whole, in Avro and JSON, and the block is reused by the next
+ * event (ASan checks that nothing is read after its end or freed). */
+static void test_large_event_spills_whole(void **state) {
+        fixture_t *f = *state;
+        char *json = malloc(8192), id[301], svc[2001];
+        assert_non_null(json);
+        f->conf.limits.max_string_bytes = 0;
+        f->conf.limits.max_message_bytes = 0;
+        memset(id, 'i', 300);
+        id[300] = '\0';
+        memset(svc, 's', 2000);
+        svc[2000] = '\0';
+        for (int round = 0; round < 2; round++) {
+                svc[0] = (char)('a' + round);
+                snprintf(json, 8192,
+                         "{\"event_id\":\"%s\",\"status\":\"FIRING\","
+                         "\"occurred_at\":1714000000000,\"service\":\"%s\","
+                         "\"region\":\"eu-west\"}",
+                         id, svc);
+                assert_int_equal(decode_json(f, EVENT_ALERT, json), IMPACTD_OK);
+                assert_string_equal(f->ev.event_id, id);
+                assert_string_equal(f->ev.service, svc);
+                assert_string_equal(f->ev.region, "eu-west");
+                to_avro(f, 1, json);
+                assert_int_equal(decode(f, EVENT_ALERT, f->buf.data, f->buf.len),
+                                 IMPACTD_OK);
+                assert_string_equal(f->ev.event_id, id);
+                assert_string_equal(f->ev.service, svc);
+                assert_string_equal(f->ev.region, "eu-west");
+        }
+        free(json);
 }
 
 static void test_long_string_rejected(void **state) {
@@ -1126,6 +1161,7 @@ int main(void) {
                 T(test_json_array_rejected),
                 T(test_empty_message_rejected),
                 T(test_oversized_message_rejected),
+                T(test_large_event_spills_whole),
                 T(test_unknown_schema_id_rejected),
                 T(test_truncated_avro_rejected),
                 T(test_hostile_avro_rejected),
