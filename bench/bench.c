@@ -458,9 +458,28 @@ static uint64_t stat_field(const char *line, const char *name) {
         return p ? strtoull(p + strlen(key), NULL, 10) : 0;
 }
 
+/* The worker's own peak RSS, in KiB, or -1.  Not ru_maxrss from wait4():
+ * Linux carries the forked child's high-water mark over its exec, and that
+ * child was a copy of this process with every preloaded payload. */
+static long worker_hwm_kib(pid_t pid) {
+        char path[64], line[256];
+        long kib = -1;
+        snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+        FILE *fp = fopen(path, "r");
+        if (!fp)
+                return -1;
+        while (fgets(line, sizeof(line), fp))
+                if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+                        break;
+        fclose(fp);
+        return kib;
+}
+
 static void stop_worker(bench_t *b) {
         struct rusage ru;
         int st;
+        /* Read before it exits; its shutdown adds nothing to the peak. */
+        long hwm = worker_hwm_kib(b->pid);
         kill(b->pid, SIGTERM);
         if (wait4(b->pid, &st, 0, &ru) != b->pid)
                 die("wait4: %s", strerror(errno));
@@ -469,7 +488,7 @@ static void stop_worker(bench_t *b) {
                 die("impactd did not exit cleanly (status %d)", st);
         b->r.cpu_s = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
                      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-        b->r.rss_mib = ru.ru_maxrss / 1024.0;
+        b->r.rss_mib = (hwm >= 0 ? hwm : ru.ru_maxrss) / 1024.0;
         const char *s = b->last_stats;
         b->r.worker_events = (long)stat_field(s, "events");
         b->r.worker_dlq = (long)stat_field(s, "dlq");
