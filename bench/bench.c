@@ -65,6 +65,10 @@ typedef struct results {
         double cpu_s, rss_mib, cmds_per_event, rounds_per_event;
         double script_cmds_per_event; /* run by Redis inside the scripts */
         double mem_per_incident;
+        /* MEMORY USAGE of each incident's own keys, per incident: the
+         * per-account sets (`:accts`, `:kaccts`, one member per account)
+         * apart from the rest, as issue 6's target counts them. */
+        double own_per_incident, accounts_per_incident;
         long incidents;
         long latency_n, latency_missing;
         double p50_ms, p99_ms, max_ms;
@@ -322,15 +326,36 @@ static long long redis_memory(bench_t *b) {
         return m;
 }
 
-static long count_incidents(bench_t *b) {
+static bool ends_with(const char *s, const char *suffix) {
+        size_t n = strlen(s), m = strlen(suffix);
+        return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Counts the incidents in Redis and what their keys take, by MEMORY
+ * USAGE, pipelined per SCAN page. */
+static long count_incidents(bench_t *b, long long *own, long long *accounts) {
         long n = 0;
         char cursor[32] = "0";
+        *own = *accounts = 0;
         do {
                 redisReply *r = rcmd(b, "SCAN %s MATCH impact:{* COUNT 10000", cursor);
                 snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
-                for (size_t i = 0; i < r->element[1]->elements; i++) {
-                        const char *k = r->element[1]->element[i]->str;
+                redisReply *keys = r->element[1];
+                for (size_t i = 0; i < keys->elements; i++)
+                        redisAppendCommand(b->redis, "MEMORY USAGE %s SAMPLES 0",
+                                           keys->element[i]->str);
+                for (size_t i = 0; i < keys->elements; i++) {
+                        const char *k = keys->element[i]->str;
+                        redisReply *m;
+                        if (redisGetReply(b->redis, (void **)&m) != REDIS_OK)
+                                die("memory usage: %s", b->redis->errstr);
+                        long long bytes = m->type == REDIS_REPLY_INTEGER ? m->integer : 0;
+                        freeReplyObject(m);
                         n += k[strlen(k) - 1] == '}'; /* the aggregate hash */
+                        if (ends_with(k, ":accts") || ends_with(k, ":kaccts"))
+                                *accounts += bytes;
+                        else
+                                *own += bytes;
                 }
                 freeReplyObject(r);
         } while (strcmp(cursor, "0") != 0);
@@ -785,9 +810,12 @@ static void report(bench_t *b) {
         printf("  worker: %.1f s CPU (%.1f us per event), peak RSS %.1f MiB\n",
                r->cpu_s, r->cpu_s * 1e6 / ev, r->rss_mib);
         printf("  redis: %.4f round trips and %.3f commands per event (%.1f run "
-               "inside the scripts); %.0f commands/s replayed; %.0f bytes per "
-               "incident\n", r->rounds_per_event, r->cmds_per_event,
-               r->script_cmds_per_event, r->redis_cmds_per_s, r->mem_per_incident);
+               "inside the scripts); %.0f commands/s replayed\n",
+               r->rounds_per_event, r->cmds_per_event,
+               r->script_cmds_per_event, r->redis_cmds_per_s);
+        printf("  redis memory per incident: %.0f bytes in all (used_memory); "
+               "its own keys %.0f without per-account sets, %.0f in them\n",
+               r->mem_per_incident, r->own_per_incident, r->accounts_per_incident);
         printf("  outputs: %" PRIu64 " scored, %" PRIu64 " escalations, %" PRIu64
                " notifications; dlq %ld\n", r->scored, r->escalations,
                r->notifications, r->worker_dlq);
@@ -798,7 +826,8 @@ static void report(bench_t *b) {
                 return;
         json_t *o = json_pack(
                 "{s:s, s:I, s:I, s:s, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f,"
-                " s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I, s:I, s:I}",
+                " s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:I, s:I, s:I,"
+                " s:I, s:I}",
                 "workload", b->wl.name, "events", (json_int_t)r->produced,
                 "incidents", (json_int_t)r->incidents,
                 "inputs", b->o.json_inputs ? "json" : "avro",
@@ -813,6 +842,8 @@ static void report(bench_t *b) {
                 r->rounds_per_event, "redis_commands_per_event", r->cmds_per_event,
                 "redis_script_commands_per_event", r->script_cmds_per_event,
                 "redis_bytes_per_incident", r->mem_per_incident,
+                "redis_own_key_bytes_per_incident", r->own_per_incident,
+                "redis_account_set_bytes_per_incident", r->accounts_per_incident,
                 "redis_replay_commands_per_s", r->redis_cmds_per_s,
                 "scored", (json_int_t)r->scored, "escalations",
                 (json_int_t)r->escalations, "notifications",
@@ -981,10 +1012,14 @@ int main(int argc, char **argv) {
                                     (b.r.worker_events ? b.r.worker_events : 1);
         b.r.rounds_per_event = (double)b.r.redis_rounds /
                                (b.r.worker_events ? b.r.worker_events : 1);
-        b.r.incidents = count_incidents(&b);
-        b.r.mem_per_incident = b.r.incidents
-                                       ? (double)(redis_memory(&b) - mem0) / b.r.incidents
-                                       : 0;
+        long long own, accounts;
+        b.r.incidents = count_incidents(&b, &own, &accounts);
+        if (b.r.incidents) {
+                b.r.mem_per_incident =
+                        (double)(redis_memory(&b) - mem0) / b.r.incidents;
+                b.r.own_per_incident = (double)own / b.r.incidents;
+                b.r.accounts_per_incident = (double)accounts / b.r.incidents;
+        }
         if (steady) {
                 note("latency from impact.scored");
                 steady_latency(&b);
