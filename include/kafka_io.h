@@ -62,9 +62,16 @@ impactd_err_t kafka_io_flush(kafka_io_t *kio, char *errstr,
                              size_t errstr_size);
 
 /* Commits, synchronously, the offsets after the last message of each
- * partition in `msgs`. */
+ * partition in `msgs`, with any still owed from a commit that failed.  A
+ * commit that keeps failing with a retriable error is not an error: its
+ * offsets are owed until a later commit makes them. */
 impactd_err_t kafka_io_commit(kafka_io_t *kio, rd_kafka_message_t **msgs,
                               size_t n, char *errstr, size_t errstr_size);
+
+/* Commits owed offsets, once, at most every second: call it when a poll
+ * brings nothing, since the partitions they belong to may stay quiet. */
+impactd_err_t kafka_io_commit_owed(kafka_io_t *kio, char *errstr,
+                                   size_t errstr_size);
 
 /* Stats for logs and metrics. */
 typedef struct kafka_io_stats {

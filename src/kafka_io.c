@@ -22,6 +22,11 @@ struct kafka_io {
         char last_delivery_error[256];
         int fatal;
         char cluster_id[128];
+        /* Offsets whose commit failed with a retriable error, or NULL.
+         * The next batch may not touch their partitions, so they are
+         * carried into every commit and retried while idle. */
+        rd_kafka_topic_partition_list_t *owed;
+        int64_t owed_retry_ms;
 };
 
 static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
@@ -59,7 +64,7 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason,
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque) {
         int cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
-        (void)opaque;
+        kafka_io_t *kio = opaque;
         /* Every batch is committed before the next poll, so nothing is in
          * flight here: a revoke only has to give the partitions back. */
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
@@ -70,6 +75,12 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         rd_kafka_assign(rk, parts);
         } else {
                 log_info("kafka: revoked %d partitions", parts->cnt);
+                /* Their new owner replays from the last committed offsets,
+                 * which the offset fences absorb; ours are no longer ours. */
+                for (int i = 0; kio->owed && i < parts->cnt; i++)
+                        rd_kafka_topic_partition_list_del(
+                                kio->owed, parts->elems[i].topic,
+                                parts->elems[i].partition);
                 if (cooperative)
                         rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, parts));
                 else
@@ -245,6 +256,8 @@ fail:
 void kafka_io_destroy(kafka_io_t *kio) {
         if (!kio)
                 return;
+        if (kio->owed)
+                rd_kafka_topic_partition_list_destroy(kio->owed);
         if (kio->queue)
                 rd_kafka_queue_destroy(kio->queue);
         if (kio->consumer) {
@@ -412,6 +425,7 @@ impactd_err_t kafka_io_flush(kafka_io_t *kio, char *errstr,
 
 #define COMMIT_ATTEMPTS 4
 #define COMMIT_BACKOFF_MS 100
+#define COMMIT_OWED_EVERY_MS 1000
 
 /* Errors of a coordinator that moves or is busy: worth another try. */
 static bool commit_retriable(rd_kafka_resp_err_t err) {
@@ -430,39 +444,45 @@ static bool commit_retriable(rd_kafka_resp_err_t err) {
         }
 }
 
-impactd_err_t kafka_io_commit(kafka_io_t *kio, rd_kafka_message_t **msgs,
-                              size_t n, char *errstr, size_t errstr_size) {
-        rd_kafka_topic_partition_list_t *offs =
-                rd_kafka_topic_partition_list_new(8);
-        for (size_t i = 0; i < n; i++) {
-                const char *topic = rd_kafka_topic_name(msgs[i]->rkt);
-                rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(
-                        offs, topic, msgs[i]->partition);
-                if (!p)
-                        p = rd_kafka_topic_partition_list_add(offs, topic,
-                                                              msgs[i]->partition);
-                if (msgs[i]->offset + 1 > p->offset)
-                        p->offset = msgs[i]->offset + 1;
-        }
+static void offs_raise(rd_kafka_topic_partition_list_t *offs,
+                       const char *topic, int32_t partition, int64_t offset) {
+        rd_kafka_topic_partition_t *p =
+                rd_kafka_topic_partition_list_find(offs, topic, partition);
+        if (!p)
+                p = rd_kafka_topic_partition_list_add(offs, topic, partition);
+        if (offset > p->offset)
+                p->offset = offset;
+}
+
+/* Takes `offs`: commits it, with `attempts` tries.  A retriable failure
+ * keeps it as owed, retried when idle and carried into the next commit;
+ * a replay before then is absorbed by the offset fences. */
+static impactd_err_t commit_offsets(kafka_io_t *kio,
+                                    rd_kafka_topic_partition_list_t *offs,
+                                    int attempts, char *errstr,
+                                    size_t errstr_size) {
         rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
         for (int attempt = 0; offs->cnt; attempt++) {
                 err = rd_kafka_commit(kio->consumer, offs, 0);
-                if (!commit_retriable(err) || attempt == COMMIT_ATTEMPTS - 1)
+                if (!commit_retriable(err) || attempt == attempts - 1)
                         break;
                 impactd_sleep_ms(COMMIT_BACKOFF_MS << attempt);
         }
-        rd_kafka_topic_partition_list_destroy(offs);
+        if (kio->owed && kio->owed != offs)
+                rd_kafka_topic_partition_list_destroy(kio->owed);
+        kio->owed = NULL;
         if (commit_retriable(err)) {
-                /* Safe to go on: the next commit covers these offsets, and
-                 * a replay before it is absorbed by the offset fences. */
-                log_warn("kafka: commit failed %d times (%s); the next commit "
-                         "covers these offsets", COMMIT_ATTEMPTS,
-                         rd_kafka_err2str(err));
+                if (attempts > 1)
+                        log_warn("kafka: commit failed %d times (%s); retried "
+                                 "until it is made", attempts,
+                                 rd_kafka_err2str(err));
+                kio->owed = offs;
+                kio->owed_retry_ms = impactd_mono_ms() + COMMIT_OWED_EVERY_MS;
                 return IMPACTD_OK;
         }
+        rd_kafka_topic_partition_list_destroy(offs);
         switch (err) {
         case RD_KAFKA_RESP_ERR_NO_ERROR:
-                log_debug("kafka: committed %zu messages", n);
                 return IMPACTD_OK;
         case RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS:
         case RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION:
@@ -477,6 +497,36 @@ impactd_err_t kafka_io_commit(kafka_io_t *kio, rd_kafka_message_t **msgs,
                          rd_kafka_err2str(err));
                 return IMPACTD_ERR_KAFKA;
         }
+}
+
+impactd_err_t kafka_io_commit(kafka_io_t *kio, rd_kafka_message_t **msgs,
+                              size_t n, char *errstr, size_t errstr_size) {
+        rd_kafka_topic_partition_list_t *offs =
+                rd_kafka_topic_partition_list_new(8);
+        for (size_t i = 0; i < n; i++)
+                offs_raise(offs, rd_kafka_topic_name(msgs[i]->rkt),
+                           msgs[i]->partition, msgs[i]->offset + 1);
+        for (int i = 0; kio->owed && i < kio->owed->cnt; i++)
+                offs_raise(offs, kio->owed->elems[i].topic,
+                           kio->owed->elems[i].partition,
+                           kio->owed->elems[i].offset);
+        impactd_err_t err = commit_offsets(kio, offs, COMMIT_ATTEMPTS, errstr,
+                                           errstr_size);
+        if (!err && !kio->owed)
+                log_debug("kafka: committed %zu messages", n);
+        return err;
+}
+
+impactd_err_t kafka_io_commit_owed(kafka_io_t *kio, char *errstr,
+                                   size_t errstr_size) {
+        if (!kio->owed || impactd_mono_ms() < kio->owed_retry_ms)
+                return IMPACTD_OK;
+        int cnt = kio->owed->cnt;
+        impactd_err_t err = commit_offsets(kio, kio->owed, 1, errstr, errstr_size);
+        if (!err && !kio->owed)
+                log_info("kafka: committed the offsets of %d partitions owed "
+                         "since a failed commit", cnt);
+        return err;
 }
 
 void kafka_io_get_stats(const kafka_io_t *kio, kafka_io_stats_t *out) {

@@ -263,7 +263,8 @@ int worker_run(worker_t *w) {
                         break;
                 }
                 impactd_err_t err = n ? process(w, n, errstr, sizeof(errstr))
-                                      : IMPACTD_OK;
+                                      : kafka_io_commit_owed(w->kio, errstr,
+                                                             sizeof(errstr));
                 batch_reset(w->batch);
                 for (size_t i = 0; i < n; i++)
                         rd_kafka_message_destroy(w->msgs[i]);

@@ -206,6 +206,37 @@ static void test_request_errors(void **state) {
         harness_stop(&h);
 }
 
+/* A batch whose commit fails every attempt is committed once the worker
+ * is idle, though no later message touches its partition: otherwise the
+ * group's lag stays up, and a restart replays it, until traffic returns. */
+static void test_failed_commit_is_made_when_idle(void **state) {
+        static harness_t h;
+        (void)state;
+        harness_start(&h, "owed-commit", 20, 3, TEST_CATALOG);
+        harness_set_clock(&h, T0 + MIN);
+        harness_worker_start(&h, 0);
+        assert_true(harness_wait_assigned(&h, 1, 9, 30000));
+        /* More failures than the worker's 4 attempts per batch take, with
+         * librdkafka's own retries of each. */
+        for (int i = 0; i < 5; i++)
+                rd_kafka_mock_push_request_errors(
+                        h.mock, 8, 4, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+                        RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+                        RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+                        RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT);
+        harness_produce(&h, "alerts",
+                        "{\"event_id\":\"a-1\",\"service\":\"search\","
+                        "\"status\":\"FIRING\",\"affected_users\":400,"
+                        "\"occurred_at\":1795000000000}", false);
+        harness_flush(&h);
+        json_t *scored = harness_wait_for(&h, "impact.scored", 1, 30000);
+        assert_int_equal(json_array_size(scored), 1);
+        json_decref(scored);
+        assert_true(harness_wait_consumed(&h, 30000));
+        assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
+        harness_stop(&h);
+}
+
 /* ---- rebalance ---------------------------------------------------------- */
 
 static void test_rebalance_mid_stream(void **state) {
@@ -235,6 +266,8 @@ static int free_reference(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_teardown(test_request_errors, harness_teardown),
+                cmocka_unit_test_teardown(test_failed_commit_is_made_when_idle,
+                                          harness_teardown),
                 cmocka_unit_test_teardown(test_broker_down_and_up_mid_stream, harness_teardown),
                 cmocka_unit_test_teardown(test_rebalance_mid_stream, harness_teardown),
                 cmocka_unit_test_teardown(test_redis_outage_mid_stream, harness_teardown),
