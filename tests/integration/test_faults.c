@@ -7,6 +7,7 @@
  *   spinning, says so once, and resumes;
  *   a broker of three set down and up again mid-stream;
  *   Fetch, Produce and OffsetCommit requests failing with retriable errors;
+ *   the last batch's commit failing every attempt, made while idle;
  *   three workers, one stopped and another started mid-stream. */
 #include "stream.h"
 
