@@ -106,19 +106,37 @@ static void assert_unique(json_t *msgs, const char *id_field) {
 static void check_round(json_t *scored, json_t *esc, json_t *notes) {
         size_t i;
         json_t *m;
-        /* Revisions 1..n, each once: the two workers never both apply one. */
-        size_t n = json_array_size(scored);
+        /* Revisions 1..n, none missing.  Revision numbers come from one
+         * atomic counter, so two workers never apply the same one; a
+         * revision seen twice is one published again (a batch replayed
+         * after its partition moved before its commit: at least once, by
+         * design), and must say the same as the first time. */
+        size_t n = json_array_size(scored), distinct = 0;
         int64_t max_rev = 0;
         assert_true(n >= 2);
         json_array_foreach(scored, i, m) {
                 if (jint(m, "revision") > max_rev)
                         max_rev = jint(m, "revision");
-                for (size_t k = i + 1; k < n; k++)
-                        assert_int_not_equal(jint(m, "revision"),
-                                             jint(json_array_get(scored, k),
-                                                  "revision"));
+                json_t *first = NULL;
+                for (size_t k = 0; k < i && !first; k++)
+                        if (jint(json_array_get(scored, k), "revision") ==
+                            jint(m, "revision"))
+                                first = json_array_get(scored, k);
+                if (!first) {
+                        distinct++;
+                        continue;
+                }
+                fprintf(stderr, "revision %lld published again\n",
+                        (long long)jint(m, "revision"));
+                assert_string_equal(jstr(m, "status"), jstr(first, "status"));
+                assert_int_equal(jint(m, "affected_users"),
+                                 jint(first, "affected_users"));
+                assert_int_equal(jint(m, "affected_accounts"),
+                                 jint(first, "affected_accounts"));
+                assert_int_equal(jint(m, "tickets_total"),
+                                 jint(first, "tickets_total"));
         }
-        assert_int_equal(max_rev, n);
+        assert_int_equal(max_rev, distinct);
         json_array_foreach(scored, i, m) {
                 if (jint(m, "revision") == max_rev)
                         assert_string_equal(jstr(m, "status"), "RESOLVED");
