@@ -280,14 +280,29 @@ static void cmd_str(redis_state_t *rs, const char *s) {
         redis_args_add(&rs->cmd, s, strlen(s));
 }
 
+/* A batch's calls are sent as soon as this much is queued, not all when
+ * the first reply is read: Redis runs the first calls while the worker
+ * packs the rest.  Still one pipeline; replies are read as before. */
+#define EARLY_WRITE_BYTES (64 * 1024)
+
 /* hiredis copies the arguments into its output buffer here, so the keys
  * and scratch can be reused right after. */
 static void cmd_end(redis_state_t *rs) {
         if (redisAppendCommandArgv(rs->ctx, (int)rs->cmd.argc, rs->cmd.argv,
-                                   rs->cmd.argvlen) == REDIS_OK)
+                                   rs->cmd.argvlen) == REDIS_OK) {
                 rs->pending++;
-        else
+                for (size_t i = 0; i < rs->cmd.argc; i++)
+                        rs->unsent += rs->cmd.argvlen[i] + 16; /* + framing */
+        } else {
                 log_error("redis: cannot append command: out of memory");
+        }
+        if (rs->unsent >= EARLY_WRITE_BYTES) {
+                int done;
+                rs->unsent = 0;
+                /* A failure sets ctx->err: the next read reports it and
+                 * the batch is retried as for any lost connection. */
+                (void)redisBufferWrite(rs->ctx, &done);
+        }
         if (rs->record) {
                 char *resp;
                 long long len = redisFormatCommandArgv(
