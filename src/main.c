@@ -108,6 +108,10 @@ static int cmd_run(int argc, char **argv) {
         sa.sa_handler = on_signal;
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
+        /* A write to a Redis that went away must be an error to retry
+         * (EPIPE, then ctx->err), not a silent death by SIGPIPE. */
+        sa.sa_handler = SIG_IGN;
+        sigaction(SIGPIPE, &sa, NULL);
 
         char errstr[1024];
         int rc;
