@@ -289,16 +289,12 @@ static void cmd_str(redis_state_t *rs, const char *s) {
  * and scratch can be reused right after. */
 static void cmd_end(redis_state_t *rs) {
         if (redisAppendCommandArgv(rs->ctx, (int)rs->cmd.argc, rs->cmd.argv,
-                                   rs->cmd.argvlen) == REDIS_OK) {
+                                   rs->cmd.argvlen) == REDIS_OK)
                 rs->pending++;
-                for (size_t i = 0; i < rs->cmd.argc; i++)
-                        rs->unsent += rs->cmd.argvlen[i] + 16; /* + framing */
-        } else {
+        else
                 log_error("redis: cannot append command: out of memory");
-        }
-        if (rs->unsent >= EARLY_WRITE_BYTES) {
+        if (sdslen(rs->ctx->obuf) >= EARLY_WRITE_BYTES) {
                 int done;
-                rs->unsent = 0;
                 /* A failure sets ctx->err: the next read reports it and
                  * the batch is retried as for any lost connection. */
                 (void)redisBufferWrite(rs->ctx, &done);

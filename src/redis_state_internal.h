@@ -15,7 +15,6 @@ struct redis_state {
         const config_t *conf;
         redisContext *ctx;
         size_t pending;      /* appended, not yet read */
-        size_t unsent;       /* about how many bytes appended, not yet sent */
         redisReply *last;    /* reply backing the views of the last read */
         const char **held;   /* redis_route_reply_t storage */
         size_t *held_lens;
