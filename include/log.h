@@ -19,6 +19,13 @@ int log_level_parse(const char *name, log_level_t *out);
 void log_raw(log_level_t level, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 
+/* With on, the calling thread's lines below ERROR are collected and written
+ * a few KiB at a time: by log_flush(), when the buffer fills, or before an
+ * ERROR line.  Lines of a process killed meanwhile are lost.  With off, what
+ * was collected is written and every line goes out as it is logged. */
+void log_batch(int on);
+void log_flush(void);
+
 #define log_at(lvl, ...)                                                       \
         do {                                                                   \
                 if ((lvl) >= log_min_level)                                    \

@@ -248,6 +248,8 @@ int worker_run(worker_t *w) {
         char errstr[512];
         int rc = IMPACTD_EXIT_OK;
         w->next_stats_ms = impactd_now_ms() + STATS_EVERY_MS;
+        /* A batch logs a line per output: they go out together after it. */
+        log_batch(1);
         log_info("worker running: group=%s inputs=%s,%s,%s", conf->kafka.group_id,
                  conf->kafka.topics[TOPIC_ALERTS], conf->kafka.topics[TOPIC_TICKETS],
                  conf->kafka.topics[TOPIC_SENTIMENT]);
@@ -287,8 +289,10 @@ int worker_run(worker_t *w) {
                 int64_t now = impactd_now_ms();
                 if (now >= w->next_stats_ms)
                         log_stats(w, now);
+                log_flush();
         }
         log_stats(w, impactd_now_ms());
         log_info("worker stopping (%s)", rc ? "failure" : "signal");
+        log_batch(0);
         return rc;
 }
