@@ -7,7 +7,8 @@
 -- Every function touches only keys of one hash tag, passed in KEYS, so the
 -- library runs unchanged on Redis Cluster:
 --   per incident  <p>:{<incident>}        aggregates (hash)
---                 <p>:{<incident>}:seen   event ids applied (set)
+--                 <p>:{<incident>}:seen   event ids applied (hash of
+--                                          empty values; a set if older)
 --                 <p>:{<incident>}:alerts service -> latest alert facts (hash)
 --                 <p>:{<incident>}:accts  account -> "tier|arr|strategic|tickets"
 --                                          (hash)
@@ -53,6 +54,54 @@ end
 -- Doubles leave Lua as strings: Redis truncates Lua numbers to integers.
 local function fmt(x)
     return string.format('%.17g', x)
+end
+
+-- A hash keeps Redis's compact listpack encoding only while every value
+-- fits hash-max-listpack-value (64 bytes by default): one longer value turns
+-- the whole aggregate hash into a hash table, two to three times its size.
+-- The policy and notification states grow with what an incident went
+-- through, so they are kept in pieces of at most PIECE bytes: field `name`,
+-- then `name.2`, `name.3`...  A state written whole by an older version
+-- reads the same.
+local PIECE = 64
+
+local function piece_name(name, k)
+    return k == 1 and name or (name .. '.' .. k)
+end
+
+-- `agg` is the hash as a Lua table (from HGETALL).
+local function joined(agg, name)
+    if agg[name] == nil then return nil end
+    local parts, k = {}, 1
+    while agg[piece_name(name, k)] do
+        parts[k] = agg[piece_name(name, k)]
+        k = k + 1
+    end
+    return table.concat(parts)
+end
+
+local function hget_joined(key, name)
+    local parts, k = {}, 1
+    while true do
+        local p = redis.call('HGET', key, piece_name(name, k))
+        if not p then break end
+        parts[k] = p
+        k = k + 1
+    end
+    if k == 1 then return nil end
+    return table.concat(parts)
+end
+
+-- Stores `value` in pieces and drops the pieces a longer state had left.
+local function hset_pieces(key, name, value)
+    local args, k = {}, 1
+    for i = 1, math.max(#value, 1), PIECE do
+        args[#args + 1] = piece_name(name, k)
+        args[#args + 1] = string.sub(value, i, i + PIECE - 1)
+        k = k + 1
+    end
+    redis.call('HSET', key, unpack(args))
+    while redis.call('HDEL', key, piece_name(name, k)) == 1 do k = k + 1 end
 end
 
 -- Appends the events held in list `key` to `out` (they are released, not
@@ -571,7 +620,8 @@ local function summarize(K, st, alerts, now, window, swindow)
         st.reopened and '1' or '0',
         tostring(#services), tostring(#segs / 2), tostring(#st.new_tickets),
         tostring(#imp), tostring(#region_list), tostring(#handover),
-        agg.personal_data_at or '0', agg.policy or '', agg.notify or '',
+        agg.personal_data_at or '0', joined(agg, 'policy') or '',
+        joined(agg, 'notify') or '',
         agg.decide_v or '0', tostring(#accounts),
     }
     for _, s in ipairs(services) do out[#out + 1] = s end
@@ -617,6 +667,19 @@ local function fenced(key, fence, from)
     return true
 end
 
+-- Event ids applied are fields of a hash, with empty values: up to 128
+-- short ids a hash is a listpack, where Redis 7.0 keeps any set of strings
+-- in a hash table (ten ids: 720 bytes, against some 250).  Past that it costs
+-- a few bytes more per id than a set.  An incident an older version started
+-- keeps its set.
+local function first_seen(key, st, id)
+    if st.seen_set == nil then
+        st.seen_set = redis.call('TYPE', key).ok == 'set'
+    end
+    if st.seen_set then return redis.call('SADD', key, id) == 1 end
+    return redis.call('HSETNX', key, id, '') == 1
+end
+
 local function apply(keys, args)
     local ttl, window = tonumber(args[1]), tonumber(args[2])
     local now, tick = tonumber(args[4]), tonumber(args[5])
@@ -649,7 +712,7 @@ local function apply(keys, args)
         elseif not fenced(keys[11], fence, from) then
             from = nil
             st.dups = st.dups + 1
-        elseif redis.call('SADD', keys[2], args[i + 1]) == 1 then
+        elseif first_seen(keys[2], st, args[i + 1]) then
             from = nil
             st.changed = true
             touch_time(st, tonumber(args[i + n - 1]))
@@ -745,11 +808,12 @@ local function decide(keys, args)
     end
     local v = num(redis.call('HGET', keys[1], 'decide_v'), 0)
     if v ~= tonumber(args[1]) then
-        return {0, redis.call('HGET', keys[1], 'policy') or '',
-                redis.call('HGET', keys[1], 'notify') or '', tostring(v)}
+        return {0, hget_joined(keys[1], 'policy') or '',
+                hget_joined(keys[1], 'notify') or '', tostring(v)}
     end
-    redis.call('HSET', keys[1], 'decide_v', v + 1, 'decide_rev', args[6],
-               'policy', args[2], 'notify', args[3])
+    redis.call('HSET', keys[1], 'decide_v', v + 1, 'decide_rev', args[6])
+    hset_pieces(keys[1], 'policy', args[2])
+    hset_pieces(keys[1], 'notify', args[3])
     if args[5] == '1' and not redis.call('HGET', keys[1], 'triaged_at') then
         redis.call('HSET', keys[1], 'triaged_at', args[4])
     end

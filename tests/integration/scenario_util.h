@@ -156,7 +156,9 @@ static inline char *comparable_state(harness_t *h) {
                     strstr(line, "  after_rev=") == line ||
                     strstr(line, "  triaged_at=") == line ||
                     strstr(line, "  policy=") == line ||
+                    strstr(line, "  policy.") == line || /* its pieces */
                     strstr(line, "  notify=") == line ||
+                    strstr(line, "  notify.") == line ||
                     strstr(line, "  decide_v=") == line ||
                     strstr(line, "  decide_rev=") == line)
                         continue;

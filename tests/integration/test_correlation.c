@@ -202,6 +202,61 @@ static void test_decide_is_compare_and_set(void **state) {
         harness_stop(&h);
 }
 
+static void assert_str_reply(redisReply *r, const char *want) {
+        assert_int_equal(r->type, REDIS_REPLY_STRING);
+        assert_string_equal(r->str, want);
+        freeReplyObject(r);
+}
+
+/* A policy state longer than Redis's hash-max-listpack-value (64) must not
+ * turn the incident's aggregate hash into a hash table (two to three times
+ * the memory): it is stored in pieces, and a worker that lost the compare
+ * and set reads it back whole.  A shorter state later drops the pieces. */
+static void test_long_states_keep_the_hash_compact(void **state) {
+        static harness_t h;
+        char fn[64], policy[200], notify[80];
+        (void)state;
+        harness_start(&h, "pieces", 26, 1, TEST_CATALOG);
+        harness_worker_start(&h, 0); /* loads the function library */
+        snprintf(fn, sizeof(fn), "impactd_%s_decide", impactd_lua_impactd_tag);
+        for (size_t i = 0; i < sizeof(policy) - 1; i++)
+                policy[i] = (char)('a' + i % 26);
+        policy[sizeof(policy) - 1] = '\0';
+        memset(notify, 'n', sizeof(notify) - 1);
+        notify[sizeof(notify) - 1] = '\0';
+        redisReply *r = harness_redis(&h, "FCALL %s 3 impact:{L} impact:{L}:esc "
+                                          "impact:{L}:outbox 0 %s %s 1795000000000 "
+                                          "0 1", fn, policy, notify);
+        assert_int_equal(r->element[0]->integer, 1);
+        freeReplyObject(r);
+        assert_str_reply(harness_redis(&h, "OBJECT ENCODING impact:{L}"), "listpack");
+        /* a worker that also read version 0 gets the states whole */
+        r = harness_redis(&h, "FCALL %s 3 impact:{L} impact:{L}:esc "
+                              "impact:{L}:outbox 0 p n 1795000000001 0 2", fn);
+        assert_int_equal(r->elements, 4);
+        assert_int_equal(r->element[0]->integer, 0);
+        assert_string_equal(r->element[1]->str, policy);
+        assert_string_equal(r->element[2]->str, notify);
+        freeReplyObject(r);
+        /* a short state replaces every piece */
+        r = harness_redis(&h, "FCALL %s 3 impact:{L} impact:{L}:esc "
+                              "impact:{L}:outbox 1 short n2 1795000000002 0 3", fn);
+        assert_int_equal(r->element[0]->integer, 1);
+        freeReplyObject(r);
+        r = harness_redis(&h, "FCALL %s 3 impact:{L} impact:{L}:esc "
+                              "impact:{L}:outbox 1 p n 1795000000003 0 4", fn);
+        assert_int_equal(r->element[0]->integer, 0);
+        assert_string_equal(r->element[1]->str, "short");
+        assert_string_equal(r->element[2]->str, "n2");
+        freeReplyObject(r);
+        r = harness_redis(&h, "HEXISTS impact:{L} policy.2");
+        assert_int_equal(r->integer, 0);
+        freeReplyObject(r);
+        assert_str_reply(harness_redis(&h, "OBJECT ENCODING impact:{L}"), "listpack");
+        assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
+        harness_stop(&h);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_teardown(test_ticket_before_alert_gives_same_result, harness_teardown),
@@ -209,6 +264,7 @@ int main(void) {
                 cmocka_unit_test_teardown(test_incident_key_groups_services, harness_teardown),
                 cmocka_unit_test_teardown(test_account_hashes_in_redis, harness_teardown),
                 cmocka_unit_test_teardown(test_decide_is_compare_and_set, harness_teardown),
+                cmocka_unit_test_teardown(test_long_states_keep_the_hash_compact, harness_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
