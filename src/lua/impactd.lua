@@ -15,7 +15,8 @@
 --                 <p>:{<incident>}:tix    ticket id -> status (hash)
 --                 <p>:{<incident>}:segs   "kind\31value" -> tickets (hash)
 --                 <p>:{<incident>}:tpm    minute -> tickets (hash, for trend)
---                 <p>:{<incident>}:esc    escalation id -> level (hash)
+--                 <p>:{<incident>}:esc    output id, less its leading
+--                                          "<incident>:" -> event time (hash)
 --                 <p>:{<incident>}:outbox output id -> topic char + bytes,
 --                                          until Kafka acknowledged it
 --                 <p>:{<incident>}:imp    blast radius: impacted services (set)
@@ -817,9 +818,15 @@ local function decide(keys, args)
     if args[5] == '1' and not redis.call('HGET', keys[1], 'triaged_at') then
         redis.call('HSET', keys[1], 'triaged_at', args[4])
     end
+    -- :esc records each id without the "<incident>:" it starts with, which
+    -- its key already names: with UUIDs for incident ids, that is most of it.
+    local inc = string.match(keys[1], '{(.*)}$')
+    local own = inc and (inc .. ':')
     local outbox = false
     for i = 7, #args, 3 do
-        redis.call('HSET', keys[2], args[i], args[4])
+        local id = args[i]
+        if own and string.sub(id, 1, #own) == own then id = string.sub(id, #own + 1) end
+        redis.call('HSET', keys[2], id, args[4])
         if args[i + 1] ~= '' then
             redis.call('HSET', keys[3], args[i], args[i + 1] .. args[i + 2])
             outbox = true

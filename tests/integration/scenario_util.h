@@ -73,14 +73,23 @@ static inline size_t outboxes_left(harness_t *h) {
         return n;
 }
 
-/* Every output id a stored decision recorded, as a set (a JSON object). */
+/* Every output id a stored decision recorded, as a set (a JSON object).
+ * :esc keeps them without the "<incident>:" its key names: put it back. */
 static inline json_t *decided_ids(harness_t *h) {
         json_t *ids = json_object();
         redisReply *keys = harness_redis(h, "KEYS *:esc");
         for (size_t k = 0; k < keys->elements; k++) {
-                redisReply *r = harness_redis(h, "HKEYS %s", keys->element[k]->str);
-                for (size_t i = 0; i < r->elements; i++)
-                        json_object_set_new(ids, r->element[i]->str, json_true());
+                const char *key = keys->element[k]->str;
+                const char *open = strchr(key, '{'), *close = strrchr(key, '}');
+                assert_non_null(open);
+                assert_non_null(close);
+                redisReply *r = harness_redis(h, "HKEYS %s", key);
+                for (size_t i = 0; i < r->elements; i++) {
+                        char id[512];
+                        snprintf(id, sizeof(id), "%.*s:%s", (int)(close - open - 1),
+                                 open + 1, r->element[i]->str);
+                        json_object_set_new(ids, id, json_true());
+                }
                 freeReplyObject(r);
         }
         freeReplyObject(keys);

@@ -191,7 +191,8 @@ static void test_decide_is_compare_and_set(void **state) {
         assert_string_equal(r->element[2]->str, "1");
         assert_string_equal(r->element[3]->str, "1795000000000");
         freeReplyObject(r);
-        r = harness_redis(&h, "HGET impact:{I}:esc I:level:2");
+        /* recorded without the incident id its key names */
+        r = harness_redis(&h, "HGET impact:{I}:esc level:2");
         assert_string_equal(r->str, "1795000000000");
         freeReplyObject(r);
         /* Kept for Kafka, topic first, until the worker clears it. */
