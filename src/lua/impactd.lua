@@ -19,7 +19,8 @@
 --                                          "<incident>:" -> event time (hash)
 --                 <p>:{<incident>}:outbox output id -> topic char + bytes,
 --                                          until Kafka acknowledged it
---                 <p>:{<incident>}:imp    blast radius: impacted services (set)
+--                 <p>:{<incident>}:imp    blast radius: impacted services
+--                                          (hash of empty values; a set if older)
 --                 <p>:{<incident>}:spm    minute -> sentiment count/negatives/sum
 --                 <p>:{<incident>}:offs   source partition -> highest offset
 --                                          applied; '@' = the Kafka cluster
@@ -240,6 +241,36 @@ local function map(keys, args)
     return redis.call('DEL', keys[1])
 end
 
+-- Sets of strings (the event ids applied, the blast radius) are kept as
+-- hashes of empty values: up to 128 short members a hash is a listpack,
+-- where Redis 7.0 keeps any set of strings in a hash table (ten event ids:
+-- 720 bytes, against some 250).  Past that a member costs a few bytes more
+-- than in a set.  An incident an older version stored keeps its sets: each
+-- key's type is checked once per call (`types` caches it).
+local function old_set(types, key)
+    local v = types[key]
+    if v == nil then
+        v = redis.call('TYPE', key).ok == 'set'
+        types[key] = v
+    end
+    return v
+end
+
+local function set_add(types, key, m)
+    if old_set(types, key) then return redis.call('SADD', key, m) == 1 end
+    return redis.call('HSETNX', key, m, '') == 1
+end
+
+local function set_has(types, key, m)
+    if old_set(types, key) then return redis.call('SISMEMBER', key, m) == 1 end
+    return redis.call('HEXISTS', key, m) == 1
+end
+
+local function set_members(types, key)
+    if old_set(types, key) then return redis.call('SMEMBERS', key) end
+    return redis.call('HKEYS', key)
+end
+
 -- impact: add services to an incident's blast radius.  The worker walks
 -- the dependency graph (only from services not in the set yet) and writes
 -- the closure back here, so the next walk starts where this one stopped.
@@ -247,7 +278,10 @@ end
 local function impact(keys, args)
     if redis.call('EXISTS', keys[1]) == 0 then return 0 end
     local n = 0
-    for i = 2, #args do n = n + redis.call('SADD', keys[2], args[i]) end
+    local types = {}
+    for i = 2, #args do
+        if set_add(types, keys[2], args[i]) then n = n + 1 end
+    end
     local ttl = redis.call('TTL', keys[1])
     redis.call('EXPIRE', keys[2], ttl > 0 and ttl or tonumber(args[1]))
     return n
@@ -366,7 +400,7 @@ local function apply_alert(K, st, a, i)
         st.root_service = service
         redis.call('HSET', K[1], 'root_service', service)
     elseif not prev and service ~= st.root_service and
-        redis.call('SISMEMBER', K[9], service) == 1 then
+        set_has(st.types, K[9], service) then
         f[7] = 'd'
     end
     f[1] = (status == 'F') and '1' or '0'
@@ -585,7 +619,7 @@ local function summarize(K, st, alerts, now, window, swindow)
     local snow_c, snow_n, snow_s, sprev_c, sprev_s = s[1], s[2], s[3], s[4], s[5]
 
     local segs = redis.call('HGETALL', K[6])
-    local imp = redis.call('SMEMBERS', K[9])
+    local imp = set_members(st.types, K[9])
     table.sort(imp)
     -- Accounts: the key ones while open, from their own hash: a storm
     -- incident has tens of thousands of accounts and a few hundred key ones,
@@ -668,19 +702,6 @@ local function fenced(key, fence, from)
     return true
 end
 
--- Event ids applied are fields of a hash, with empty values: up to 128
--- short ids a hash is a listpack, where Redis 7.0 keeps any set of strings
--- in a hash table (ten ids: 720 bytes, against some 250).  Past that it costs
--- a few bytes more per id than a set.  An incident an older version started
--- keeps its set.
-local function first_seen(key, st, id)
-    if st.seen_set == nil then
-        st.seen_set = redis.call('TYPE', key).ok == 'set'
-    end
-    if st.seen_set then return redis.call('SADD', key, id) == 1 end
-    return redis.call('HSETNX', key, id, '') == 1
-end
-
 local function apply(keys, args)
     local ttl, window = tonumber(args[1]), tonumber(args[2])
     local now, tick = tonumber(args[4]), tonumber(args[5])
@@ -690,7 +711,7 @@ local function apply(keys, args)
         return false -- a deadline of an incident that expired meanwhile
     end
     local st = {changed = false, dups = 0, new_tickets = {},
-                adds = {}, add_order = {}, cache = {}}
+                adds = {}, add_order = {}, cache = {}, types = {}}
     local h = redis.call('HMGET', keys[1], 'status', 'root_service',
                         'detected_at', 'last_event_at', 'kaccts')
     st.status = h[1] or 'OPEN'
@@ -713,7 +734,7 @@ local function apply(keys, args)
         elseif not fenced(keys[11], fence, from) then
             from = nil
             st.dups = st.dups + 1
-        elseif first_seen(keys[2], st, args[i + 1]) then
+        elseif set_add(st.types, keys[2], args[i + 1]) then
             from = nil
             st.changed = true
             touch_time(st, tonumber(args[i + n - 1]))
