@@ -65,6 +65,21 @@ static inline json_t *expect_exactly(harness_t *h, const char *topic, size_t n) 
         return all;
 }
 
+/* Produces one well-formed FIRING alert of `search` and waits for the
+ * scored revision it makes: the worker is alive and past what came before. */
+static inline void alert_scored(harness_t *h, const char *event_id) {
+        char alert[256];
+        snprintf(alert, sizeof(alert),
+                 "{\"event_id\":\"%s\",\"service\":\"search\","
+                 "\"status\":\"FIRING\",\"affected_users\":400,"
+                 "\"occurred_at\":1795000000000}", event_id);
+        harness_produce(h, "alerts", alert, false);
+        harness_flush(h);
+        json_t *scored = harness_wait_for(h, "impact.scored", 1, 30000);
+        assert_int_equal(json_array_size(scored), 1);
+        json_decref(scored);
+}
+
 /* How many incident outboxes still hold outputs. */
 static inline size_t outboxes_left(harness_t *h) {
         redisReply *r = harness_redis(h, "KEYS *}:outbox");

@@ -109,15 +109,7 @@ static void test_bad_messages_go_to_dlq_with_reason(void **state) {
                 harness_produce_raw(&h, all[i].topic, all[i].bytes, all[i].len);
         /* a tombstone: a null value */
         harness_produce_raw(&h, "impact.alerts", NULL, 0);
-        harness_produce(&h, "alerts",
-                        "{\"event_id\":\"good\",\"service\":\"search\","
-                        "\"status\":\"FIRING\",\"affected_users\":400,"
-                        "\"occurred_at\":1795000000000}", false);
-        harness_flush(&h);
-
-        json_t *scored = harness_wait_for(&h, "impact.scored", 1, 30000);
-        assert_int_equal(json_array_size(scored), 1);
-        json_decref(scored);
+        alert_scored(&h, "good");
         assert_true(harness_wait_consumed(&h, 20000));
         json_t *dlq = expect_exactly(&h, "impact.dlq", NALL + 1);
         size_t seen = 0;

@@ -225,14 +225,7 @@ static void test_failed_commit_is_made_when_idle(void **state) {
                         RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
                         RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
                         RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT);
-        harness_produce(&h, "alerts",
-                        "{\"event_id\":\"a-1\",\"service\":\"search\","
-                        "\"status\":\"FIRING\",\"affected_users\":400,"
-                        "\"occurred_at\":1795000000000}", false);
-        harness_flush(&h);
-        json_t *scored = harness_wait_for(&h, "impact.scored", 1, 30000);
-        assert_int_equal(json_array_size(scored), 1);
-        json_decref(scored);
+        alert_scored(&h, "a-1");
         assert_true(harness_wait_consumed(&h, 30000));
         assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
         harness_stop(&h);
