@@ -71,7 +71,14 @@ local function piece_name(name, k)
     return k == 1 and name or (name .. '.' .. k)
 end
 
--- `agg` is the hash as a Lua table (from HGETALL).
+-- A hash as a Lua table, field -> value.
+local function hash_table(key)
+    local h, t = redis.call('HGETALL', key), {}
+    for j = 1, #h, 2 do t[h[j]] = h[j + 1] end
+    return t
+end
+
+-- `agg` is the hash as a Lua table (hash_table).
 local function joined(agg, name)
     if agg[name] == nil then return nil end
     local parts, k = {}, 1
@@ -82,27 +89,20 @@ local function joined(agg, name)
     return table.concat(parts)
 end
 
-local function hget_joined(key, name)
-    local parts, k = {}, 1
-    while true do
-        local p = redis.call('HGET', key, piece_name(name, k))
-        if not p then break end
-        parts[k] = p
-        k = k + 1
-    end
-    if k == 1 then return nil end
-    return table.concat(parts)
-end
-
--- Stores `value` in pieces and drops the pieces a longer state had left.
-local function hset_pieces(key, name, value)
-    local args, k = {}, 1
+-- Appends to `args` (for one HSET) the fields and values that store
+-- `value` in pieces; returns the number of the first piece left unused.
+local function add_pieces(args, name, value)
+    local k = 1
     for i = 1, math.max(#value, 1), PIECE do
         args[#args + 1] = piece_name(name, k)
         args[#args + 1] = string.sub(value, i, i + PIECE - 1)
         k = k + 1
     end
-    redis.call('HSET', key, unpack(args))
+    return k
+end
+
+-- Drops the pieces from number `k` on that a longer state had left.
+local function drop_pieces(key, name, k)
     while redis.call('HDEL', key, piece_name(name, k)) == 1 do k = k + 1 end
 end
 
@@ -578,9 +578,7 @@ end
 
 -- The incident's current facts, in the order redis_state.c reads them.
 local function summarize(K, st, alerts, now, window, swindow)
-    local h = redis.call('HGETALL', K[1])
-    local agg = {}
-    for j = 1, #h, 2 do agg[h[j]] = h[j + 1] end
+    local agg = hash_table(K[1])
 
     local users, disruption, burn, loss = -1, -1, -1, -1
     local services, handover, regions, region_list = {}, {}, {}, {}
@@ -830,12 +828,17 @@ local function decide(keys, args)
     end
     local v = num(redis.call('HGET', keys[1], 'decide_v'), 0)
     if v ~= tonumber(args[1]) then
-        return {0, hget_joined(keys[1], 'policy') or '',
-                hget_joined(keys[1], 'notify') or '', tostring(v)}
+        -- Rare (another worker decided first): the whole hash is small.
+        local agg = hash_table(keys[1])
+        return {0, joined(agg, 'policy') or '', joined(agg, 'notify') or '',
+                tostring(v)}
     end
-    redis.call('HSET', keys[1], 'decide_v', v + 1, 'decide_rev', args[6])
-    hset_pieces(keys[1], 'policy', args[2])
-    hset_pieces(keys[1], 'notify', args[3])
+    local set = {'decide_v', v + 1, 'decide_rev', args[6]}
+    local policy_end = add_pieces(set, 'policy', args[2])
+    local notify_end = add_pieces(set, 'notify', args[3])
+    redis.call('HSET', keys[1], unpack(set))
+    drop_pieces(keys[1], 'policy', policy_end)
+    drop_pieces(keys[1], 'notify', notify_end)
     if args[5] == '1' and not redis.call('HGET', keys[1], 'triaged_at') then
         redis.call('HSET', keys[1], 'triaged_at', args[4])
     end
