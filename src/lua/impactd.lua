@@ -40,12 +40,20 @@
 
 local US = '\31' -- field separator inside packed values
 
+-- Runs for every packed value an apply reads, so nothing is built per call
+-- but the result.
 local function split(s)
-    local out = {}
-    for part in string.gmatch(s .. US, '([^' .. US .. ']*)' .. US) do
-        out[#out + 1] = part
+    local out, from, n = {}, 1, 0
+    while true do
+        local sep = string.find(s, US, from, true)
+        n = n + 1
+        if not sep then
+            out[n] = string.sub(s, from)
+            return out
+        end
+        out[n] = string.sub(s, from, sep - 1)
+        from = sep + 1
     end
-    return out
 end
 
 local function num(s, default)
@@ -436,6 +444,11 @@ local function is_key(f)
     return num(f[1], 0) >= 4 or f[3] == '1'
 end
 
+-- A ticket's segments, as the field names of :segs start.
+local SEGMENT_KINDS = {'region' .. US, 'product_version' .. US,
+                       'platform' .. US, 'feature' .. US,
+                       'account_prefix' .. US}
+
 local function apply_ticket(K, st, a, i, bucket_ms)
     local tid, acct = a[i + 2], a[i + 3]
     local tier, arr, strategic = a[i + 4], a[i + 5], a[i + 6]
@@ -494,11 +507,9 @@ local function apply_ticket(K, st, a, i, bucket_ms)
     if not old then
         add(st, 1, 'tickets_total', 1)
         st.new_tickets[#st.new_tickets + 1] = tid
-        local kinds = {'region', 'product_version', 'platform', 'feature',
-                       'account_prefix'}
         for k = 1, 5 do
             local v = a[i + 6 + k]
-            if v ~= '' then add(st, 6, kinds[k] .. US .. v, 1) end
+            if v ~= '' then add(st, 6, SEGMENT_KINDS[k] .. v, 1) end
         end
         add(st, 7, tostring(math.floor(t / bucket_ms)), 1)
     end
@@ -557,20 +568,43 @@ local function settle(K, st, alerts, now, quiet_ms)
 end
 
 -- Sums of minute buckets of `key`: each range {prefix, from, to} sums
--- the fields prefix..minute over [from, to].  One HMGET for all ranges.
+-- the fields prefix..minute over [from, to], minute by minute.  A hash
+-- with no more buckets than that is read whole (no field names to build:
+-- this runs on every apply); a longer one with one HMGET for all ranges.
 local function window_sums(key, ranges)
-    local fields = {}
-    for _, r in ipairs(ranges) do
-        for b = r[2], r[3] do fields[#fields + 1] = r[1] .. b end
-    end
-    local vals = redis.call('HMGET', key, unpack(fields))
-    local sums, j = {}, 1
-    for k, r in ipairs(ranges) do
-        local total = 0
-        for _ = r[2], r[3] do
-            total = total + num(vals[j], 0)
-            j = j + 1
+    local wanted = 0
+    for _, r in ipairs(ranges) do wanted = wanted + r[3] - r[2] + 1 end
+    local byp = {}
+    if redis.call('HLEN', key) <= wanted then
+        local h = redis.call('HGETALL', key)
+        for j = 1, #h, 2 do
+            local p, m = '', tonumber(h[j])
+            if m == nil then
+                p, m = string.sub(h[j], 1, 1), tonumber(string.sub(h[j], 2))
+            end
+            if m then
+                byp[p] = byp[p] or {}
+                byp[p][m] = h[j + 1]
+            end
         end
+    else
+        local fields = {}
+        for _, r in ipairs(ranges) do
+            for b = r[2], r[3] do fields[#fields + 1] = r[1] .. b end
+        end
+        local vals, j = redis.call('HMGET', key, unpack(fields)), 1
+        for _, r in ipairs(ranges) do
+            byp[r[1]] = byp[r[1]] or {}
+            for b = r[2], r[3] do
+                byp[r[1]][b] = vals[j]
+                j = j + 1
+            end
+        end
+    end
+    local sums = {}
+    for k, r in ipairs(ranges) do
+        local t, total = byp[r[1]] or {}, 0
+        for b = r[2], r[3] do total = total + num(t[b], 0) end
         sums[k] = total
     end
     return sums
