@@ -75,6 +75,10 @@ impactd_err_t batch_rescore(batch_t *b, size_t *n, char *errstr,
 /* Forgets the loaded messages (does not destroy them). */
 void batch_reset(batch_t *b);
 
+/* True when held events were released only in part: the next batch must
+ * run, with no message if none came, to release the rest. */
+bool batch_has_carry(const batch_t *b);
+
 void batch_get_stats(const batch_t *b, batch_stats_t *out);
 
 #endif

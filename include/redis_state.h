@@ -136,10 +136,12 @@ size_t redis_state_pending(const redis_state_t *rs);
 /* route: open incident of a service/ticket; with a non-empty `candidate`,
  * creates it when one of `alerts` ("F:<event id>" firing, "R:<event id>"
  * resolved) is a firing alert not seen before.  Reply:
- * redis_state_read_route(), with the incident each alert went to before. */
+ * redis_state_read_route(), with the incident each alert went to before,
+ * and at most `held_limit` (>= 1) of the events held for it. */
 void redis_state_append_route(redis_state_t *rs, route_scope_t scope,
                               const char *name, const char *candidate,
-                              int64_t now, const redis_args_t *alerts);
+                              int64_t now, const redis_args_t *alerts,
+                              size_t held_limit);
 /* hold: keep `n` raw events for a service/ticket with no incident yet.
  * Reply: redis_state_read_hold(). */
 void redis_state_append_hold(redis_state_t *rs, route_scope_t scope,
@@ -152,9 +154,10 @@ void redis_state_append_unhold(redis_state_t *rs, route_scope_t scope,
                                const size_t *lens, size_t n);
 /* bind: ticket -> incident; reply like route (held sentiment). */
 void redis_state_append_bind(redis_state_t *rs, const char *ticket_id,
-                             const char *incident_id);
+                             const char *incident_id, size_t held_limit);
 /* map: point a service at an incident (MAP_NX: unless it has one of its
- * own; reply like route, with the service's held events), or, if it still
+ * own; reply like route, with up to `held_limit` of the service's held
+ * events; the other modes ignore it), or, if it still
  * points at `incident_id`, keep it `secs` more (MAP_KEEP: open again) or
  * let a firing alert reopen it until `until` on the incident clock
  * (MAP_EXPIRE: resolved; secs = 0 forgets it now).  `now` is the incident
@@ -164,7 +167,8 @@ void redis_state_append_bind(redis_state_t *rs, const char *ticket_id,
 typedef enum { MAP_NX = 0, MAP_KEEP, MAP_EXPIRE } map_mode_t;
 void redis_state_append_map(redis_state_t *rs, const char *service,
                             const char *incident_id, map_mode_t mode,
-                            int64_t secs, int64_t now, int64_t until);
+                            int64_t secs, int64_t now, int64_t until,
+                            size_t held_limit);
 /* impact: add services to the incident's stored blast radius. */
 void redis_state_append_impact(redis_state_t *rs, const char *incident_id,
                                const char *const *services, size_t n);
@@ -246,6 +250,9 @@ typedef struct redis_route_reply {
         const char **held;
         size_t *held_lens;
         size_t held_cnt;
+        /* Events still held after these, left for a later call: the held
+         * limit of the call was reached. */
+        size_t held_more;
 } redis_route_reply_t;
 impactd_err_t redis_state_read_route(redis_state_t *rs,
                                      redis_route_reply_t *out, char *errstr,

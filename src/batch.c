@@ -71,6 +71,55 @@ fail:
         return NULL;
 }
 
+static void carry_clear(carry_t *c) {
+        for (size_t i = 0; i < c->n; i++)
+                free(c->name[i]);
+        c->n = 0;
+}
+
+static void carry_free(carry_t *c) {
+        carry_clear(c);
+        free(c->scope);
+        free(c->name);
+}
+
+/* Once per name, however often a retried round adds it. */
+static int carry_add(carry_t *c, route_scope_t scope, const char *name) {
+        for (size_t i = 0; i < c->n; i++)
+                if (c->scope[i] == scope && !strcmp(c->name[i], name))
+                        return 0;
+        size_t cap = c->cap;
+        route_scope_t *sc = batch_grow(c->scope, &cap, c->n + 1, sizeof(*sc));
+        if (!sc)
+                return -1;
+        c->scope = sc;
+        cap = c->cap;
+        char **nm = batch_grow(c->name, &cap, c->n + 1, sizeof(*nm));
+        if (!nm)
+                return -1;
+        c->name = nm;
+        c->cap = cap;
+        if (!(c->name[c->n] = strdup(name)))
+                return -1;
+        c->scope[c->n++] = scope;
+        return 0;
+}
+
+bool batch_has_carry(const batch_t *b) {
+        return b->carry_next.n > 0;
+}
+
+/* Spreads about a batch's worth of held events over the calls that may
+ * release some; a few per call at least, so that many small holds do not
+ * take a batch each. */
+#define HELD_LIMIT_MIN 16
+
+size_t batch_held_limit(const batch_t *b, size_t calls) {
+        size_t budget = (size_t)b->conf->kafka.batch_max_messages;
+        size_t per = calls ? budget / calls : budget;
+        return per > HELD_LIMIT_MIN ? per : HELD_LIMIT_MIN;
+}
+
 static void item_release(item_t *it) {
         free(it->held_raw);
         free(it->held_name);
@@ -107,6 +156,8 @@ void batch_destroy(batch_t *b) {
         strmap_free(&b->svc_map);
         strmap_free(&b->tkt_map);
         strmap_free(&b->group_map);
+        carry_free(&b->carry);
+        carry_free(&b->carry_next);
         redis_args_free(&b->args);
         buf_free(&b->out);
         buf_free(&b->raw);
@@ -205,6 +256,10 @@ impactd_err_t batch_load(batch_t *b, rd_kafka_message_t **msgs, size_t n,
         char why[512];
         impactd_err_t err = IMPACTD_OK;
         batch_reset(b);
+        carry_t done = b->carry;
+        b->carry = b->carry_next;
+        b->carry_next = done;
+        carry_clear(&b->carry_next);
         for (size_t i = 0; i < n && !err; i++) {
                 const rd_kafka_message_t *m = msgs[i];
                 int kind = kafka_io_input_kind(b->kio, m);
@@ -310,6 +365,10 @@ static impactd_err_t route_round(batch_t *b, char *errstr, size_t errstr_size) {
                                                           INCIDENT_ID_MAX);
                 }
         }
+        for (size_t c = 0; c < b->carry.n; c++)
+                if (lookup_for(b, b->carry.scope[c], b->carry.name[c]) == NONE)
+                        goto nomem;
+        size_t held_limit = batch_held_limit(b, b->n_lookups);
         for (size_t i = 0; i < b->n_lookups; i++) {
                 lookup_t *l = &b->lookups[i];
                 redis_args_reset(&b->args);
@@ -324,7 +383,7 @@ static impactd_err_t route_round(batch_t *b, char *errstr, size_t errstr_size) {
                                         al->ev.event_id);
                 }
                 redis_state_append_route(b->rs, l->scope, l->name, l->candidate,
-                                         l->now, &b->args);
+                                         l->now, &b->args, held_limit);
         }
         /* The accounts of the batch's tickets and the silences set at run
          * time ride in the same round. */
@@ -380,6 +439,14 @@ impactd_err_t batch_release_held(batch_t *b, route_scope_t scope,
                                   const char *name, const char *incident,
                                   const redis_route_reply_t *rr) {
         char why[512];
+        if (rr->held_more) {
+                if (carry_add(&b->carry_next, scope, name))
+                        return IMPACTD_ERR_NOMEM;
+                log_info("incident=%s released %zu held events of %s %s, %zu "
+                         "more in the next batches", incident, rr->held_cnt,
+                         scope == SCOPE_SERVICE ? "service" : "ticket", name,
+                         rr->held_more);
+        }
         for (size_t h = 0; h < rr->held_cnt; h++) {
                 item_t *it = batch_item_new(b);
                 if (!it)

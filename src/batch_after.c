@@ -180,8 +180,10 @@ size_t batch_append_after(batch_t *b, group_t *grp) {
                 return 1;
         }
         n += batch_append_decide(b, grp);
+        size_t held_limit = batch_held_limit(b, b->n_groups);
         for (size_t t = 0; t < inc->new_tickets_cnt; t++, n++)
-                redis_state_append_bind(b->rs, inc->new_tickets[t], inc->id);
+                redis_state_append_bind(b->rs, inc->new_tickets[t], inc->id,
+                                        held_limit);
         if (inc->changed && grp->added_cnt) {
                 redis_state_append_impact(b->rs, inc->id, grp->added,
                                           grp->added_cnt);
@@ -191,7 +193,7 @@ size_t batch_append_after(batch_t *b, group_t *grp) {
                                 continue;
                         redis_state_append_map(b->rs, grp->added[a], inc->id,
                                                MAP_NX, conf->redis.incident_ttl_s,
-                                               now, 0);
+                                               now, 0, held_limit);
                         n++;
                 }
         }
@@ -205,19 +207,21 @@ size_t batch_append_after(batch_t *b, group_t *grp) {
                 redis_state_append_map(b->rs, inc->services[s], inc->id,
                                        MAP_EXPIRE, reopen_s,
                                        now, inc->resolved_at +
-                                                    conf->lifecycle.reopen_window_ms);
+                                                    conf->lifecycle.reopen_window_ms,
+                                       0);
                 n++;
         }
         for (size_t s = 0; inc->resolved_now && s < grp->ctx.impacted_cnt; s++) {
                 if (listed(inc->services, inc->services_cnt, grp->ctx.impacted[s]))
                         continue;
                 redis_state_append_map(b->rs, grp->ctx.impacted[s], inc->id,
-                                       MAP_EXPIRE, 0, now, 0);
+                                       MAP_EXPIRE, 0, now, 0, 0);
                 n++;
         }
         for (size_t s = 0; inc->reopened && s < inc->services_cnt; s++, n++)
                 redis_state_append_map(b->rs, inc->services[s], inc->id,
-                                       MAP_KEEP, conf->redis.incident_ttl_s, now, 0);
+                                       MAP_KEEP, conf->redis.incident_ttl_s, now, 0,
+                                       0);
         /* Dependents still firing when the root's incident resolved take
          * over as incidents of their own: forget the mapping, then open. */
         for (size_t h = 0; !inc->open && h < inc->handovers_cnt; h++) {
@@ -229,11 +233,13 @@ size_t batch_append_after(batch_t *b, group_t *grp) {
                 correlate_takeover_incident_id(ho->service, evid, cand,
                                                sizeof(cand));
                 redis_state_append_map(b->rs, ho->service, inc->id, MAP_EXPIRE,
-                                       0, now, 0);
+                                       0, now, 0, 0);
                 redis_args_reset(args);
                 redis_args_addf(args, "F:%s", evid);
+                /* Read only for its incident: events held for the
+                 * service are released when it is next routed. */
                 redis_state_append_route(b->rs, SCOPE_SERVICE, ho->service,
-                                         cand, now, args);
+                                         cand, now, args, 1);
                 n += 2;
         }
         if (schedules(grp)) {

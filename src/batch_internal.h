@@ -99,6 +99,15 @@ typedef struct group {
         int64_t deadline;    /* next re-score, 0 = none */
 } group_t;
 
+/* Services and tickets whose held events were released only in part:
+ * the next batch looks each up again for the rest, whether or not any
+ * event of its own comes.  Names owned here. */
+typedef struct carry {
+        route_scope_t *scope;
+        char **name;
+        size_t n, cap;
+} carry_t;
+
 /* An account read from its Redis hash during this batch. */
 typedef struct account_slot {
         const char *id;
@@ -121,6 +130,8 @@ struct batch {
         lookup_t *lookups;
         size_t n_lookups, cap_lookups;
         strmap_t svc_map, tkt_map, group_map, acct_map;
+        /* Looked up again this batch / to look up in the next one. */
+        carry_t carry, carry_next;
         account_slot_t *accounts;
         size_t n_accounts, cap_accounts;
         group_t *groups;
@@ -140,6 +151,9 @@ struct batch {
 
 void *batch_grow(void *p, size_t *cap, size_t need, size_t size);
 item_t *batch_item_new(batch_t *b);
+/* The most held events one of `calls` releasing calls may bring into the
+ * batch. */
+size_t batch_held_limit(const batch_t *b, size_t calls);
 impactd_err_t batch_release_held(batch_t *b, route_scope_t scope,
                                  const char *name, const char *incident,
                                  const redis_route_reply_t *rr);

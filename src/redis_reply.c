@@ -72,26 +72,30 @@ impactd_err_t redis_state_read_route(redis_state_t *rs,
         memset(out, 0, sizeof(*out));
         if (err)
                 return err;
-        if (r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
-            r->element[1]->type != REDIS_REPLY_INTEGER)
+        /* {incident or nil, n, more held, n alert incidents, held...} */
+        if (r->type != REDIS_REPLY_ARRAY || r->elements < 3 ||
+            r->element[1]->type != REDIS_REPLY_INTEGER ||
+            r->element[2]->type != REDIS_REPLY_INTEGER ||
+            r->element[1]->integer < 0 || r->element[2]->integer < 0)
                 goto bad;
         if (r->element[0]->type == REDIS_REPLY_STRING)
                 copy_id(out->incident_id, r->element[0]);
         size_t n = (size_t)r->element[1]->integer;
-        if (2 + n > r->elements || held_reserve(rs, r->elements) == -1)
+        if (3 + n > r->elements || held_reserve(rs, r->elements) == -1)
                 goto bad;
-        for (size_t i = 2; i < r->elements; i++) {
+        for (size_t i = 3; i < r->elements; i++) {
                 if (r->element[i]->type != REDIS_REPLY_STRING)
                         goto bad;
-                rs->held[i - 2] = r->element[i]->str;
-                rs->held_lens[i - 2] = r->element[i]->len;
+                rs->held[i - 3] = r->element[i]->str;
+                rs->held_lens[i - 3] = r->element[i]->len;
         }
         out->alert_incidents = rs->held;
         out->alert_incident_lens = rs->held_lens;
         out->alerts_cnt = n;
         out->held = rs->held + n;
         out->held_lens = rs->held_lens + n;
-        out->held_cnt = r->elements - 2 - n;
+        out->held_cnt = r->elements - 3 - n;
+        out->held_more = (size_t)r->element[2]->integer;
         return IMPACTD_OK;
 bad:
         snprintf(errstr, errstr_size, "redis: unexpected reply to route");

@@ -323,12 +323,14 @@ static void append_scoped(redis_state_t *rs, const char *function,
 
 void redis_state_append_route(redis_state_t *rs, route_scope_t scope,
                               const char *name, const char *candidate,
-                              int64_t now, const redis_args_t *alerts) {
+                              int64_t now, const redis_args_t *alerts,
+                              size_t held_limit) {
         append_scoped(rs, "route", scope, name);
         cmd_str(rs, candidate ? candidate : "");
         redis_args_addf(&rs->cmd, "%lld",
                         (long long)rs->conf->redis.incident_ttl_s);
         redis_args_addf(&rs->cmd, "%lld", (long long)now);
+        redis_args_addf(&rs->cmd, "%zu", held_limit);
         for (size_t i = 0; alerts && i < alerts->argc; i++)
                 redis_args_add(&rs->cmd, alerts->argv[i], alerts->argvlen[i]);
         cmd_end(rs);
@@ -358,17 +360,19 @@ void redis_state_append_unhold(redis_state_t *rs, route_scope_t scope,
 }
 
 void redis_state_append_bind(redis_state_t *rs, const char *ticket_id,
-                             const char *incident_id) {
+                             const char *incident_id, size_t held_limit) {
         append_scoped(rs, "bind", SCOPE_TICKET, ticket_id);
         cmd_str(rs, incident_id);
         redis_args_addf(&rs->cmd, "%lld",
                         (long long)rs->conf->redis.incident_ttl_s);
+        redis_args_addf(&rs->cmd, "%zu", held_limit);
         cmd_end(rs);
 }
 
 void redis_state_append_map(redis_state_t *rs, const char *service,
                             const char *incident_id, map_mode_t mode,
-                            int64_t secs, int64_t now, int64_t until) {
+                            int64_t secs, int64_t now, int64_t until,
+                            size_t held_limit) {
         static const char *const modes[] = {"nx", "keep", "expire"};
         cmd_begin(rs, "map", 2);
         cmd_str(rs, key_of(rs, 0, "svc:", service, ""));
@@ -378,6 +382,7 @@ void redis_state_append_map(redis_state_t *rs, const char *service,
         redis_args_addf(&rs->cmd, "%lld", (long long)secs);
         redis_args_addf(&rs->cmd, "%lld", (long long)now);
         redis_args_addf(&rs->cmd, "%lld", (long long)until);
+        redis_args_addf(&rs->cmd, "%zu", held_limit);
         cmd_end(rs);
 }
 

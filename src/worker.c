@@ -240,7 +240,8 @@ static impactd_err_t process(worker_t *w, size_t n, char *errstr,
             /* Only now are all outputs of these events acknowledged. */
             (err = until_done(w, confirm_step, errstr, errstr_size)))
                 return err;
-        return kafka_io_commit(w->kio, w->msgs, n, errstr, errstr_size);
+        return n ? kafka_io_commit(w->kio, w->msgs, n, errstr, errstr_size)
+                 : kafka_io_commit_owed(w->kio, errstr, errstr_size);
 }
 
 int worker_run(worker_t *w) {
@@ -264,9 +265,12 @@ int worker_run(worker_t *w) {
                         rc = IMPACTD_EXIT_FAILURE;
                         break;
                 }
-                impactd_err_t err = n ? process(w, n, errstr, sizeof(errstr))
-                                      : kafka_io_commit_owed(w->kio, errstr,
-                                                             sizeof(errstr));
+                /* A batch with no message still runs to release the rest
+                 * of a held backlog (batch_has_carry). */
+                impactd_err_t err = n || batch_has_carry(w->batch)
+                                            ? process(w, n, errstr, sizeof(errstr))
+                                            : kafka_io_commit_owed(w->kio, errstr,
+                                                                   sizeof(errstr));
                 batch_reset(w->batch);
                 for (size_t i = 0; i < n; i++)
                         rd_kafka_message_destroy(w->msgs[i]);

@@ -114,11 +114,18 @@ local function drop_pieces(key, name, k)
     while redis.call('HDEL', key, piece_name(name, k)) == 1 do k = k + 1 end
 end
 
--- Appends the events held in list `key` to `out` (they are released, not
--- removed: `unhold` drops each once it has been applied).
-local function with_held(out, key)
-    for _, v in ipairs(redis.call('LRANGE', key, 0, -1)) do
-        out[#out + 1] = v
+-- Appends the first `limit` events held in list `key` to `out`, and sets
+-- out[3] to how many more it holds.  They are released, not removed:
+-- `unhold` drops each once it has been applied.  A backlog is released a
+-- slice per batch (the worker comes back for the rest), never all at once:
+-- an hour of tickets held for a service whose alert came late would
+-- otherwise be decoded into one batch.
+local function with_held(out, key, limit)
+    limit = math.max(1, tonumber(limit) or 1)
+    local held = redis.call('LRANGE', key, 0, limit - 1)
+    for _, v in ipairs(held) do out[#out + 1] = v end
+    if #held == limit then
+        out[3] = redis.call('LLEN', key) - limit
     end
     return out
 end
@@ -140,7 +147,8 @@ end
 -- route: the open incident of a service or ticket, creating it for a firing
 -- alert.  KEYS[1] = id key, KEYS[2] = held list, KEYS[3] = alert event id
 -- -> incident (hash).  ARGV[1] = candidate id ('' = look up only),
--- ARGV[2] = ttl seconds, ARGV[3] = now (ms), ARGV[4..] = "F:<event id>" /
+-- ARGV[2] = ttl seconds, ARGV[3] = now (ms), ARGV[4] = most held events to
+-- release, ARGV[5..] = "F:<event id>" /
 -- "R:<event id>" of the batch's unkeyed alerts for this service,
 -- "K:<event id>" of firing alerts that name their incident (they may open
 -- the service's mapping, but their incident is theirs: nothing to
@@ -149,15 +157,15 @@ end
 -- Alerts are remembered per service so that a replayed alert goes back to
 -- the incident it was first applied to (whose seen-set absorbs it) rather
 -- than reopening a resolved incident or opening a phantom one.
--- Returns {incident id or false, n, incident of each alert ('' = new),
--- held events...}.  Held events are returned, not removed: the caller
+-- Returns {incident id or false, n, more held, incident of each alert
+-- ('' = new), held events...}.  Held events are returned, not removed: the caller
 -- acknowledges them with `unhold` once applied, so a crash in between
 -- loses nothing (the incident's seen-set absorbs the replay).
 local function route(keys, args)
     local id = mapped(keys[1], tonumber(args[3]))
     local ttl = tonumber(args[2])
     local known, fresh_firing = {}, false
-    for i = 4, #args do
+    for i = 5, #args do
         local kind = string.sub(args[i], 1, 1)
         if kind == 'K' then
             known[i] = ''
@@ -171,15 +179,15 @@ local function route(keys, args)
         id = args[1]
         redis.call('SET', keys[1], id, 'EX', ttl)
     end
-    local out = {id or false, #args - 3}
-    for i = 4, #args do
+    local out = {id or false, #args - 4, 0}
+    for i = 5, #args do
         if known[i] == '' and id and string.sub(args[i], 1, 1) ~= 'K' then
             redis.call('HSET', keys[3], string.sub(args[i], 3), id)
         end
         out[#out + 1] = known[i]
     end
-    if #args > 3 and id then redis.call('EXPIRE', keys[3], ttl) end
-    if id then with_held(out, keys[2]) end
+    if #args > 4 and id then redis.call('EXPIRE', keys[3], ttl) end
+    if id then with_held(out, keys[2], args[4]) end
     return out
 end
 
@@ -209,20 +217,23 @@ end
 
 -- bind: map a ticket to its incident (sentiment naming the ticket joins it)
 -- and hand back the sentiment held for that ticket.  KEYS as route;
--- ARGV[1] = incident id, ARGV[2] = ttl.
+-- ARGV[1] = incident id, ARGV[2] = ttl, ARGV[3] = most held events to
+-- release.
 local function bind(keys, args)
     redis.call('SET', keys[1], args[1], 'EX', tonumber(args[2]))
-    return with_held({args[1], 0}, keys[2])
+    return with_held({args[1], 0, 0}, keys[2], args[3])
 end
 
 -- map: point a service at an incident, or stop pointing it.  KEYS[1] = the
 -- service's id key, KEYS[2] its held list.  ARGV[1] = incident id,
--- ARGV[2] = mode, ARGV[3] = seconds, ARGV[4] = now (ms), ARGV[5] = until:
+-- ARGV[2] = mode, ARGV[3] = seconds, ARGV[4] = now (ms), ARGV[5] = until,
+-- ARGV[6] = most held events to release:
 --   'nx'     map it unless the service has an incident of its own (a
 --            downstream service joins the blast radius of an open incident:
 --            its alerts will join that incident instead of paging alone);
 --            a resolved incident's mapping does not count as its own.
---            Returns {id now mapped, n = 0, held events...} like route.
+--            Returns {id now mapped, 0, more held, held events...} like
+--            route.
 --   'expire' if it is still mapped to the incident, which has resolved:
 --            reopen it on a firing alert until `until` (the reopen window,
 --            kept `seconds` in Redis at least); 0 seconds = forget now
@@ -236,8 +247,8 @@ local function map(keys, args)
             redis.call('SET', keys[1], id, 'EX', secs)
             cur = id
         end
-        if cur ~= id then return {cur, 0} end
-        return with_held({cur, 0}, keys[2])
+        if cur ~= id then return {cur, 0, 0} end
+        return with_held({cur, 0, 0}, keys[2], args[6])
     end
     if cur ~= id then return 0 end
     if mode == 'keep' then

@@ -314,6 +314,50 @@ static void test_old_sets_still_count_once(void **state) {
         harness_stop(&h);
 }
 
+/* A backlog held for a service whose alert comes late is released a slice
+ * per batch, not decoded into one: with batches of 10 messages a call
+ * releases 16 (the least it may), and the worker comes back for the rest
+ * in batches of no message at all.  Every held ticket is applied once. */
+static void test_held_backlog_is_released_in_slices(void **state) {
+        static harness_t h;
+        char ticket[256];
+        (void)state;
+        harness_start(&h, "held-slices", 26, 1, TEST_CATALOG);
+        setenv("IMPACTD_TEST_BATCH_MAX", "10", 1);
+        harness_worker_start(&h, 0);
+        unsetenv("IMPACTD_TEST_BATCH_MAX");
+        for (int i = 1; i <= 40; i++) {
+                snprintf(ticket, sizeof(ticket),
+                         "{\"event_id\":\"t%d\",\"ticket_id\":\"T-%d\","
+                         "\"account_id\":\"acct-%d\",\"service\":\"search\","
+                         "\"status\":\"OPEN\",\"occurred_at\":%lld}",
+                         i, i, i, 1795000000000LL + i * 1000);
+                harness_produce(&h, "tickets", ticket, false);
+        }
+        harness_flush(&h);
+        assert_true(harness_wait_consumed(&h, 20000));
+        redisReply *r = harness_redis(&h, "LLEN impact:svc:{search}:held");
+        assert_int_equal(r->integer, 40);
+        freeReplyObject(r);
+
+        harness_produce(&h, "alerts", search_alert, false);
+        harness_flush(&h);
+        json_t *all = expect_exactly(&h, "impact.scored", 3);
+        const long long accounts[] = {16, 32, 40};
+        for (size_t i = 0; i < 3; i++) {
+                json_t *rev = json_array_get(all, i);
+                assert_int_equal(jint(rev, "revision"), (long long)i + 1);
+                assert_int_equal(jint(rev, "affected_accounts"), accounts[i]);
+                assert_int_equal(jint(rev, "tickets_total"), accounts[i]);
+        }
+        json_decref(all);
+        r = harness_redis(&h, "EXISTS impact:svc:{search}:held");
+        assert_int_equal(r->integer, 0);
+        freeReplyObject(r);
+        assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
+        harness_stop(&h);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_teardown(test_ticket_before_alert_gives_same_result, harness_teardown),
@@ -323,6 +367,7 @@ int main(void) {
                 cmocka_unit_test_teardown(test_decide_is_compare_and_set, harness_teardown),
                 cmocka_unit_test_teardown(test_long_states_keep_the_hash_compact, harness_teardown),
                 cmocka_unit_test_teardown(test_old_sets_still_count_once, harness_teardown),
+                cmocka_unit_test_teardown(test_held_backlog_is_released_in_slices, harness_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
