@@ -99,6 +99,7 @@ typedef struct incident {
         const char **new_tickets; /* tickets this call saw first */
         size_t new_tickets_cnt;
         void *reply_; /* owned redisReply */
+        char **fields_; /* owned: views into reply_ */
 } incident_t;
 
 void incident_clear(incident_t *inc);

@@ -140,6 +140,7 @@ enum {
 void incident_clear(incident_t *inc) {
         if (inc->reply_)
                 freeReplyObject(inc->reply_);
+        free(inc->fields_);
         free(inc->services);
         free(inc->impacted);
         free(inc->segments);
@@ -150,12 +151,15 @@ void incident_clear(incident_t *inc) {
         memset(inc, 0, sizeof(*inc));
 }
 
-static int64_t field_i64(const redisReply *r, size_t i) {
-        return strtoll(r->element[i]->str, NULL, 10);
+/* The apply's fields, NUL-terminated views into its reply. */
+typedef char *const *fields_t;
+
+static int64_t field_i64(fields_t f, size_t i) {
+        return strtoll(f[i], NULL, 10);
 }
 
-static double field_dbl(const redisReply *r, size_t i) {
-        return strtod(r->element[i]->str, NULL);
+static double field_dbl(fields_t f, size_t i) {
+        return strtod(f[i], NULL);
 }
 
 static void parse_segment(incident_t *inc, char *name, const char *count) {
@@ -176,26 +180,25 @@ static void parse_segment(incident_t *inc, char *name, const char *count) {
         }
 }
 
-static void parse_handover(handover_t *h, const redisReply *r, size_t at) {
-        h->service = r->element[at]->str;
-        h->disruption = r->element[at + 1]->len ? (int)field_i64(r, at + 1) : -1;
-        h->affected_users = r->element[at + 2]->len ? field_i64(r, at + 2) : -1;
-        h->slo_burn_rate = r->element[at + 3]->len ? field_dbl(r, at + 3) : -1;
-        h->revenue_loss_per_hour =
-                r->element[at + 4]->len ? field_dbl(r, at + 4) : -1;
-        h->region = r->element[at + 5]->str;
+static void parse_handover(handover_t *h, fields_t f, size_t at) {
+        h->service = f[at];
+        h->disruption = f[at + 1][0] ? (int)field_i64(f, at + 1) : -1;
+        h->affected_users = f[at + 2][0] ? field_i64(f, at + 2) : -1;
+        h->slo_burn_rate = f[at + 3][0] ? field_dbl(f, at + 3) : -1;
+        h->revenue_loss_per_hour = f[at + 4][0] ? field_dbl(f, at + 4) : -1;
+        h->region = f[at + 5];
 }
 
-static impactd_err_t parse_lists(incident_t *inc, redisReply *r) {
-        size_t ns = (size_t)field_i64(r, F_N_SERVICES);
-        size_t ng = (size_t)field_i64(r, F_N_SEGMENTS);
-        size_t nt = (size_t)field_i64(r, F_N_NEW_TICKETS);
-        size_t ni = (size_t)field_i64(r, F_N_IMPACTED);
-        size_t nr = (size_t)field_i64(r, F_N_REGIONS);
-        size_t nh = (size_t)field_i64(r, F_N_HANDOVERS);
-        size_t na = (size_t)field_i64(r, F_N_ACCOUNTS);
+static impactd_err_t parse_lists(incident_t *inc, fields_t f, size_t n) {
+        size_t ns = (size_t)field_i64(f, F_N_SERVICES);
+        size_t ng = (size_t)field_i64(f, F_N_SEGMENTS);
+        size_t nt = (size_t)field_i64(f, F_N_NEW_TICKETS);
+        size_t ni = (size_t)field_i64(f, F_N_IMPACTED);
+        size_t nr = (size_t)field_i64(f, F_N_REGIONS);
+        size_t nh = (size_t)field_i64(f, F_N_HANDOVERS);
+        size_t na = (size_t)field_i64(f, F_N_ACCOUNTS);
         size_t at = F_HEADER_COUNT;
-        if (r->elements != at + ns + 2 * ng + nt + ni + 2 * nr +
+        if (n != at + ns + 2 * ng + nt + ni + 2 * nr +
                                    HANDOVER_FIELDS * nh + ACCOUNT_FIELDS * na)
                 return IMPACTD_ERR_REDIS;
         inc->services = calloc(ns + 1, sizeof(*inc->services));
@@ -210,74 +213,74 @@ static impactd_err_t parse_lists(incident_t *inc, redisReply *r) {
             !inc->accounts)
                 return IMPACTD_ERR_NOMEM;
         for (size_t i = 0; i < ns; i++)
-                inc->services[inc->services_cnt++] = r->element[at++]->str;
+                inc->services[inc->services_cnt++] = f[at++];
         for (size_t i = 0; i < ng; i++, at += 2)
-                parse_segment(inc, r->element[at]->str, r->element[at + 1]->str);
+                parse_segment(inc, f[at], f[at + 1]);
         for (size_t i = 0; i < nt; i++)
-                inc->new_tickets[inc->new_tickets_cnt++] = r->element[at++]->str;
+                inc->new_tickets[inc->new_tickets_cnt++] = f[at++];
         for (size_t i = 0; i < ni; i++)
-                inc->impacted[inc->impacted_cnt++] = r->element[at++]->str;
+                inc->impacted[inc->impacted_cnt++] = f[at++];
         for (size_t i = 0; i < nr; i++, at += 2) {
                 region_users_t *ru = &inc->region_users[inc->region_users_cnt++];
-                ru->region = r->element[at]->str;
-                ru->users = (int64_t)field_dbl(r, at + 1);
+                ru->region = f[at];
+                ru->users = (int64_t)field_dbl(f, at + 1);
         }
         for (size_t i = 0; i < nh; i++, at += HANDOVER_FIELDS)
-                parse_handover(&inc->handovers[inc->handovers_cnt++], r, at);
+                parse_handover(&inc->handovers[inc->handovers_cnt++], f, at);
         for (size_t i = 0; i < na; i++, at += ACCOUNT_FIELDS) {
                 incident_account_t *a = &inc->accounts[inc->accounts_cnt++];
-                a->id = r->element[at]->str;
-                a->tier = (customer_tier_t)field_i64(r, at + 1);
+                a->id = f[at];
+                a->tier = (customer_tier_t)field_i64(f, at + 1);
                 if ((unsigned)a->tier >= TIER_COUNT)
                         a->tier = TIER_NONE;
-                a->arr = field_dbl(r, at + 2);
-                a->strategic = field_i64(r, at + 3) != 0;
-                a->tickets = field_i64(r, at + 4);
+                a->arr = field_dbl(f, at + 2);
+                a->strategic = field_i64(f, at + 3) != 0;
+                a->tickets = field_i64(f, at + 4);
         }
         return IMPACTD_OK;
 }
 
-static void parse_header(incident_t *inc, const redisReply *r) {
-        inc->revision = field_i64(r, F_REVISION);
-        inc->open = strcmp(r->element[F_STATUS]->str, "RESOLVED") != 0;
-        inc->root_service = r->element[F_ROOT]->str;
-        inc->detected_at = field_i64(r, F_DETECTED);
-        inc->last_event_at = field_i64(r, F_LAST);
-        inc->resolved_at = field_i64(r, F_RESOLVED);
-        inc->triaged_at = field_i64(r, F_TRIAGED);
-        inc->quiet_since = field_i64(r, F_QUIET_SINCE);
-        inc->declared_severity = (int)field_i64(r, F_DECLARED);
-        inc->affected_users = (int64_t)field_dbl(r, F_USERS);
-        inc->disruption = (int)field_dbl(r, F_DISRUPTION);
-        inc->slo_burn_rate = field_dbl(r, F_BURN);
-        inc->revenue_loss_per_hour = field_dbl(r, F_LOSS);
-        inc->affected_accounts = field_i64(r, F_ACCOUNTS);
-        inc->arr_at_risk = field_dbl(r, F_ARR);
-        inc->max_tier = (int)field_i64(r, F_TIER);
-        inc->tiers = (unsigned)field_i64(r, F_TIERS);
-        inc->strategic = field_i64(r, F_STRATEGIC) != 0;
-        inc->tickets_total = field_i64(r, F_TICKETS);
-        inc->tickets_open = field_i64(r, F_TICKETS_OPEN);
-        inc->personal_data_at_risk = field_i64(r, F_PERSONAL) != 0;
-        inc->personal_data_at = field_i64(r, F_PERSONAL_AT);
-        inc->policy_state = r->element[F_POLICY]->str;
-        inc->notify_state = r->element[F_NOTIFY]->str;
-        inc->decide_v = field_i64(r, F_DECIDE_V);
-        inc->sentiment_count = field_i64(r, F_SENT_COUNT);
-        inc->sentiment_negative = field_i64(r, F_SENT_NEG);
-        inc->sentiment_sum = field_dbl(r, F_SENT_SUM);
-        inc->sentiment_now_count = field_i64(r, F_SNOW_COUNT);
-        inc->sentiment_now_negative = field_i64(r, F_SNOW_NEG);
-        inc->sentiment_now_sum = field_dbl(r, F_SNOW_SUM);
-        inc->sentiment_prev_count = field_i64(r, F_SPREV_COUNT);
-        inc->sentiment_prev_sum = field_dbl(r, F_SPREV_SUM);
-        inc->tickets_now = field_i64(r, F_TIX_NOW);
-        inc->tickets_prev = field_i64(r, F_TIX_PREV);
-        inc->changed = field_i64(r, F_CHANGED) == 1;
-        inc->redo = field_i64(r, F_CHANGED) == 2;
-        inc->dups = field_i64(r, F_DUPS);
-        inc->resolved_now = field_i64(r, F_RESOLVED_NOW) != 0;
-        inc->reopened = field_i64(r, F_REOPENED) != 0;
+static void parse_header(incident_t *inc, fields_t f) {
+        inc->revision = field_i64(f, F_REVISION);
+        inc->open = strcmp(f[F_STATUS], "RESOLVED") != 0;
+        inc->root_service = f[F_ROOT];
+        inc->detected_at = field_i64(f, F_DETECTED);
+        inc->last_event_at = field_i64(f, F_LAST);
+        inc->resolved_at = field_i64(f, F_RESOLVED);
+        inc->triaged_at = field_i64(f, F_TRIAGED);
+        inc->quiet_since = field_i64(f, F_QUIET_SINCE);
+        inc->declared_severity = (int)field_i64(f, F_DECLARED);
+        inc->affected_users = (int64_t)field_dbl(f, F_USERS);
+        inc->disruption = (int)field_dbl(f, F_DISRUPTION);
+        inc->slo_burn_rate = field_dbl(f, F_BURN);
+        inc->revenue_loss_per_hour = field_dbl(f, F_LOSS);
+        inc->affected_accounts = field_i64(f, F_ACCOUNTS);
+        inc->arr_at_risk = field_dbl(f, F_ARR);
+        inc->max_tier = (int)field_i64(f, F_TIER);
+        inc->tiers = (unsigned)field_i64(f, F_TIERS);
+        inc->strategic = field_i64(f, F_STRATEGIC) != 0;
+        inc->tickets_total = field_i64(f, F_TICKETS);
+        inc->tickets_open = field_i64(f, F_TICKETS_OPEN);
+        inc->personal_data_at_risk = field_i64(f, F_PERSONAL) != 0;
+        inc->personal_data_at = field_i64(f, F_PERSONAL_AT);
+        inc->policy_state = f[F_POLICY];
+        inc->notify_state = f[F_NOTIFY];
+        inc->decide_v = field_i64(f, F_DECIDE_V);
+        inc->sentiment_count = field_i64(f, F_SENT_COUNT);
+        inc->sentiment_negative = field_i64(f, F_SENT_NEG);
+        inc->sentiment_sum = field_dbl(f, F_SENT_SUM);
+        inc->sentiment_now_count = field_i64(f, F_SNOW_COUNT);
+        inc->sentiment_now_negative = field_i64(f, F_SNOW_NEG);
+        inc->sentiment_now_sum = field_dbl(f, F_SNOW_SUM);
+        inc->sentiment_prev_count = field_i64(f, F_SPREV_COUNT);
+        inc->sentiment_prev_sum = field_dbl(f, F_SPREV_SUM);
+        inc->tickets_now = field_i64(f, F_TIX_NOW);
+        inc->tickets_prev = field_i64(f, F_TIX_PREV);
+        inc->changed = field_i64(f, F_CHANGED) == 1;
+        inc->redo = field_i64(f, F_CHANGED) == 2;
+        inc->dups = field_i64(f, F_DUPS);
+        inc->resolved_now = field_i64(f, F_RESOLVED_NOW) != 0;
+        inc->reopened = field_i64(f, F_REOPENED) != 0;
 }
 
 impactd_err_t redis_state_read_apply(redis_state_t *rs, incident_t *inc,
@@ -294,13 +297,31 @@ impactd_err_t redis_state_read_apply(redis_state_t *rs, incident_t *inc,
         /* The incident keeps the reply: its lists are views into it. */
         inc->reply_ = r;
         rs->last = NULL;
-        if (r->type != REDIS_REPLY_ARRAY || r->elements < F_HEADER_COUNT)
+        if (r->type != REDIS_REPLY_STRING)
                 goto bad;
-        for (size_t i = 0; i < r->elements; i++)
-                if (r->element[i]->type != REDIS_REPLY_STRING)
-                        goto bad;
-        parse_header(inc, r);
-        if ((err = parse_lists(inc, r)) == IMPACTD_OK)
+        /* One string, its fields separated by NUL bytes: one reply object
+         * per apply rather than one per field (a few hundred for a large
+         * incident).  No field holds a NUL: all went to Redis as C
+         * strings.  hiredis ends the string with one, so each field is a
+         * C string once the separators are its ends. */
+        size_t n = 1;
+        for (const char *p = r->str; (p = memchr(p, '\0', r->len - (size_t)(p - r->str)));
+             p++)
+                n++;
+        char **f = malloc(n * sizeof(*f));
+        if (!f) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return IMPACTD_ERR_NOMEM;
+        }
+        inc->fields_ = f;
+        f[0] = r->str;
+        for (size_t i = 0, k = 1; i < r->len; i++)
+                if (r->str[i] == '\0')
+                        f[k++] = r->str + i + 1;
+        if (n < F_HEADER_COUNT)
+                goto bad;
+        parse_header(inc, f);
+        if ((err = parse_lists(inc, f, n)) == IMPACTD_OK)
                 return IMPACTD_OK;
         if (err == IMPACTD_ERR_NOMEM) {
                 snprintf(errstr, errstr_size, "out of memory");

@@ -621,7 +621,7 @@ local function window_sums(key, ranges)
     return sums
 end
 
--- The incident's current facts, in the order redis_state.c reads them.
+-- The incident's current facts, in the order redis_reply.c reads them.
 local function summarize(K, st, alerts, now, window, swindow)
     local agg = hash_table(K[1])
 
@@ -716,7 +716,10 @@ local function summarize(K, st, alerts, now, window, swindow)
     for _, a in ipairs(accounts) do
         for k = 1, 5 do out[#out + 1] = a[k] end
     end
-    return out
+    -- One string, the fields separated by NUL bytes, which none of them
+    -- holds: Redis converts one value where it converted a few hundred, and
+    -- the worker's client allocates one reply object, not one per field.
+    return table.concat(out, '\0')
 end
 
 -- Effectively-once by position: an event read at or below the highest
