@@ -73,35 +73,27 @@ fail:
 
 static void carry_clear(carry_t *c) {
         for (size_t i = 0; i < c->n; i++)
-                free(c->name[i]);
+                free(c->v[i].name);
         c->n = 0;
 }
 
 static void carry_free(carry_t *c) {
         carry_clear(c);
-        free(c->scope);
-        free(c->name);
+        free(c->v);
 }
 
 /* Once per name, however often a retried round adds it. */
 static int carry_add(carry_t *c, route_scope_t scope, const char *name) {
         for (size_t i = 0; i < c->n; i++)
-                if (c->scope[i] == scope && !strcmp(c->name[i], name))
+                if (c->v[i].scope == scope && !strcmp(c->v[i].name, name))
                         return 0;
-        size_t cap = c->cap;
-        route_scope_t *sc = batch_grow(c->scope, &cap, c->n + 1, sizeof(*sc));
-        if (!sc)
+        carried_t *v = batch_grow(c->v, &c->cap, c->n + 1, sizeof(*v));
+        if (!v)
                 return -1;
-        c->scope = sc;
-        cap = c->cap;
-        char **nm = batch_grow(c->name, &cap, c->n + 1, sizeof(*nm));
-        if (!nm)
+        c->v = v;
+        if (!(v[c->n].name = strdup(name)))
                 return -1;
-        c->name = nm;
-        c->cap = cap;
-        if (!(c->name[c->n] = strdup(name)))
-                return -1;
-        c->scope[c->n++] = scope;
+        v[c->n++].scope = scope;
         return 0;
 }
 
@@ -366,7 +358,7 @@ static impactd_err_t route_round(batch_t *b, char *errstr, size_t errstr_size) {
                 }
         }
         for (size_t c = 0; c < b->carry.n; c++)
-                if (lookup_for(b, b->carry.scope[c], b->carry.name[c]) == NONE)
+                if (lookup_for(b, b->carry.v[c].scope, b->carry.v[c].name) == NONE)
                         goto nomem;
         size_t held_limit = batch_held_limit(b, b->n_lookups);
         for (size_t i = 0; i < b->n_lookups; i++) {

@@ -102,9 +102,13 @@ typedef struct group {
 /* Services and tickets whose held events were released only in part:
  * the next batch looks each up again for the rest, whether or not any
  * event of its own comes.  Names owned here. */
+typedef struct carried {
+        route_scope_t scope;
+        char *name;
+} carried_t;
+
 typedef struct carry {
-        route_scope_t *scope;
-        char **name;
+        carried_t *v;
         size_t n, cap;
 } carry_t;
 
