@@ -20,7 +20,9 @@ static const char kind_char[EVENT_KIND_COUNT] = {'a', 't', 's'};
 void *batch_grow(void *p, size_t *cap, size_t need, size_t size) {
         if (need <= *cap)
                 return p;
-        size_t n = *cap ? *cap * 2 : 64;
+        /* Small first: most arrays grown here are per group (members,
+         * outputs, services added), a few entries each, thousands of them. */
+        size_t n = *cap ? *cap * 2 : 4;
         while (n < need)
                 n *= 2;
         void *q = realloc(p, n * size);
@@ -713,6 +715,7 @@ static void restart(batch_t *b) {
         }
         strmap_clear(&b->acct_map);
         b->n_accounts = 0;
+        buf_reset(&b->dec.decided);
         b->now = impactd_clock_ms();
 }
 

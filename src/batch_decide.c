@@ -29,13 +29,12 @@ static void dec_reset(decide_t *d) {
         d->muted_notes = 0;
         d->paged = false;
         d->next_eval_at = 0;
-        buf_reset(&d->buf);
 }
 
 /* Appends a NUL-terminated string; returns its offset or -1. */
-static long put_str(decide_t *d, const char *s) {
-        size_t off = d->buf.len;
-        if (buf_append(&d->buf, s, strlen(s) + 1))
+static long put_str(batch_t *b, const char *s) {
+        size_t off = b->dec.decided.len;
+        if (buf_append(&b->dec.decided, s, strlen(s) + 1))
                 return -1;
         return (long)off;
 }
@@ -57,18 +56,18 @@ static pending_out_t *new_out(decide_t *d) {
 static int add_out(batch_t *b, decide_t *d, int topic, const char *id,
                    const char *line) {
         pending_out_t *o = new_out(d);
-        long id_off, line_off, msg_off = (long)d->buf.len;
+        long id_off, line_off, msg_off = (long)b->dec.decided.len;
         if (!o)
                 return -1;
         o->topic = topic;
         if (topic >= 0) {
-                if (buf_append(&d->buf, b->out.data, b->out.len))
+                if (buf_append(&b->dec.decided, b->out.data, b->out.len))
                         return -1;
                 o->msg = (size_t)msg_off;
                 o->msg_len = b->out.len;
         }
-        if ((id_off = id ? put_str(d, id) : NO_ID) == -1 ||
-            (line_off = put_str(d, line)) < 0)
+        if ((id_off = id ? put_str(b, id) : NO_ID) == -1 ||
+            (line_off = put_str(b, line)) < 0)
                 return -1;
         o->id = id_off;
         o->log = (size_t)line_off;
@@ -317,15 +316,16 @@ static int evaluate(batch_t *b, group_t *grp, const char *policy_s,
                         earliest(&d->next_eval_at, sil->ends_at);
         }
         int pl = policy_state_format(s->pst, s->state_str, POLICY_STATE_STR_MAX);
-        long p_off = pl < 0 ? -1 : put_str(d, s->state_str);
+        long p_off = pl < 0 ? -1 : put_str(b, s->state_str);
         char nbuf[NOTIFY_STATE_MAX];
-        long n_off = put_str(d, notify_state_format(&nst, nbuf, sizeof(nbuf)));
+        long n_off = put_str(b, notify_state_format(&nst, nbuf, sizeof(nbuf)));
         if (p_off < 0 || n_off < 0)
                 return -1;
         d->policy_out = (size_t)p_off;
         d->notify_out = (size_t)n_off;
-        if (!d->outs_cnt && !strcmp(d->buf.data + p_off, policy_s) &&
-            !strcmp(d->buf.data + n_off, notify_s))
+        const char *base = b->dec.decided.data;
+        if (!d->outs_cnt && !strcmp(base + p_off, policy_s) &&
+            !strcmp(base + n_off, notify_s))
                 return 0;
         return 1;
 }
@@ -333,6 +333,7 @@ static int evaluate(batch_t *b, group_t *grp, const char *policy_s,
 static void append_decide(batch_t *b, group_t *grp) {
         decide_t *d = &grp->dec;
         batch_decide_scratch_t *s = &b->dec;
+        const char *base = s->decided.data;
         redis_output_t *ro = batch_grow(s->routs, &s->routs_cap,
                                         d->outs_cnt + 1, sizeof(*ro));
         size_t n = 0;
@@ -345,10 +346,10 @@ static void append_decide(batch_t *b, group_t *grp) {
                         const pending_out_t *o = &d->outs[i];
                         if (o->id == NO_ID)
                                 continue;
-                        ro[n] = (redis_output_t){d->buf.data + o->id, 0, "", 0};
+                        ro[n] = (redis_output_t){base + o->id, 0, "", 0};
                         if (o->topic >= 0) {
                                 ro[n].topic = o->topic == TOPIC_ESCALATIONS ? 'e' : 'n';
-                                ro[n].bytes = d->buf.data + o->msg;
+                                ro[n].bytes = base + o->msg;
                                 ro[n].len = o->msg_len;
                                 produced = true;
                         }
@@ -362,8 +363,8 @@ static void append_decide(batch_t *b, group_t *grp) {
                 redis_state_append_outbox_mark(b->rs, grp->inc.id,
                                                outbox_orphan_at(b->outbox));
         redis_state_append_decide(b->rs, grp->inc.id, d->version,
-                                  grp->inc.revision, d->buf.data + d->policy_out,
-                                  d->buf.data + d->notify_out,
+                                  grp->inc.revision, base + d->policy_out,
+                                  base + d->notify_out,
                                   grp->inc.last_event_at, d->paged, s->routs, n);
 }
 
@@ -394,9 +395,10 @@ size_t batch_append_decide(batch_t *b, group_t *grp) {
 static impactd_err_t produce(batch_t *b, group_t *grp, char *errstr,
                              size_t errstr_size) {
         decide_t *d = &grp->dec;
+        const char *base = b->dec.decided.data;
         for (size_t i = 0; i < d->outs_cnt; i++) {
                 const pending_out_t *o = &d->outs[i];
-                const char *line = d->buf.data + o->log;
+                const char *line = base + o->log;
                 if (o->topic < 0) {
                         if (o->id != NO_ID)
                                 b->stats.muted++;
@@ -407,13 +409,13 @@ static impactd_err_t produce(batch_t *b, group_t *grp, char *errstr,
                 }
                 impactd_err_t err = kafka_io_produce(
                         b->kio, (topic_role_t)o->topic, grp->inc.id,
-                        d->buf.data + o->msg, o->msg_len, errstr, errstr_size);
+                        base + o->msg, o->msg_len, errstr, errstr_size);
                 if (err)
                         return err;
-                if (outbox_sent(b->outbox, grp->inc.id, d->buf.data + o->id))
+                if (outbox_sent(b->outbox, grp->inc.id, base + o->id))
                         log_error("incident=%s: out of memory: output %s stays "
                                   "in the outbox and goes out again later",
-                                  grp->inc.id, d->buf.data + o->id);
+                                  grp->inc.id, base + o->id);
                 if (o->topic == TOPIC_ESCALATIONS) {
                         b->stats.escalations++;
                         log_warn("%s", line);
@@ -569,12 +571,12 @@ void batch_decide_free(batch_t *b) {
         free(s->paccts);
         free(s->naccts);
         free(s->routs);
+        buf_free(&s->decided);
         free(b->silences);
         for (size_t g = 0; g < b->cap_groups; g++) {
                 decide_t *d = &b->groups[g].dec;
                 free(d->outs);
                 free(d->policy_in);
                 free(d->notify_in);
-                buf_free(&d->buf);
         }
 }

@@ -43,7 +43,7 @@ typedef struct lookup {
 } lookup_t;
 
 /* An output decided on a revision, produced once the decision is stored.
- * Offsets into decide_t.buf, which grows. */
+ * Offsets into the batch's decided buffer, which grows. */
 typedef struct pending_out {
         int topic;      /* TOPIC_ESCALATIONS, TOPIC_NOTIFICATIONS; -1 = muted */
         long id;        /* its id (NUL-terminated); -2 = none */
@@ -66,7 +66,6 @@ typedef struct decide {
         bool paged;             /* a page among the outputs */
         bool marked;            /* an outbox mark precedes the decide call */
         int64_t next_eval_at;   /* policy: evaluate again then; 0 = none */
-        buf_t buf;
 } decide_t;
 
 /* Per batch, not per group: a policy state is large. */
@@ -80,6 +79,11 @@ typedef struct batch_decide_scratch {
         size_t paccts_cap, naccts_cap;
         redis_output_t *routs;
         size_t routs_cap;
+        /* What every group of the attempt decided: encoded outputs, their
+         * ids and log lines, new states.  One buffer, not one per group:
+         * a batch holds thousands of decisions at once, and per-group
+         * buffers each kept the largest decision their slot ever saw. */
+        buf_t decided;
 } batch_decide_scratch_t;
 
 typedef struct group {
