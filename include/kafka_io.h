@@ -55,6 +55,11 @@ impactd_err_t kafka_io_produce_dlq(kafka_io_t *kio,
                                    const char *reason, char *errstr,
                                    size_t errstr_size);
 
+/* Serves the delivery reports that arrived, without waiting: the outputs
+ * they acknowledge are freed, and failures are remembered for the next
+ * kafka_io_flush. */
+void kafka_io_serve_deliveries(kafka_io_t *kio);
+
 /* Waits until every queued output is acknowledged.  IMPACTD_ERR_KAFKA when
  * any delivery failed since the last call (the batch must not be committed)
  * or the wait exceeded delivery_timeout_ms. */

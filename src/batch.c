@@ -16,6 +16,7 @@ static const char kind_char[EVENT_KIND_COUNT] = {'a', 't', 's'};
 
 #define MAX_ROUNDS 4 /* apply rounds: held events released by new tickets,
                         dependents and take-overs */
+#define SLICE_GROUPS 1000 /* incidents per pipelined slice (run_groups) */
 
 void *batch_grow(void *p, size_t *cap, size_t need, size_t size) {
         if (need <= *cap)
@@ -67,6 +68,10 @@ batch_t *batch_new(const config_t *conf, codec_t *codec, redis_state_t *rs,
          * a decision stored and nothing produced yet. */
         b->crash_after_decide = getenv("IMPACTD_TEST_CRASH_AFTER_DECIDE") != NULL;
         b->crash_after_apply = getenv("IMPACTD_TEST_CRASH_AFTER_APPLY") != NULL;
+        /* Test hook: slices small enough for a test's few incidents. */
+        const char *slice = getenv("IMPACTD_TEST_SLICE_GROUPS");
+        b->slice_groups = slice && atoi(slice) > 0 ? (size_t)atoi(slice)
+                                                  : SLICE_GROUPS;
         return b;
 fail:
         batch_destroy(b);
@@ -639,21 +644,18 @@ static impactd_err_t read_late_accounts(batch_t *b, char *errstr,
         return batch_read_accounts(b, n, errstr, errstr_size);
 }
 
-/* Applies the groups made, scores them and runs their follow-ups; *more
- * is set when those released events that need another round. */
-static impactd_err_t run_groups(batch_t *b, bool *more, char *errstr,
-                                size_t errstr_size) {
+/* Applies groups[lo..hi), scores them and runs their follow-ups, in two
+ * pipelined round trips (and more for decisions that lost a race). */
+static impactd_err_t run_slice(batch_t *b, size_t lo, size_t hi,
+                               char *errstr, size_t errstr_size) {
         impactd_err_t err;
-        size_t before = b->n_items, follow = 0;
-        *more = false;
-        if (!b->n_groups)
-                return IMPACTD_OK;
-        if ((err = read_late_accounts(b, errstr, errstr_size)))
-                return err;
-        for (size_t g = 0; g < b->n_groups; g++)
+        size_t follow = 0;
+        /* Every decision of the slices before is produced or dropped. */
+        buf_reset(&b->dec.decided);
+        for (size_t g = lo; g < hi; g++)
                 append_group(b, &b->groups[g]);
         b->stats.redis_rounds++;
-        for (size_t g = 0; g < b->n_groups; g++)
+        for (size_t g = lo; g < hi; g++)
                 if ((err = read_group(b, &b->groups[g], errstr, errstr_size)))
                         return err;
         if (b->crash_after_apply) {
@@ -661,7 +663,7 @@ static impactd_err_t run_groups(batch_t *b, bool *more, char *errstr,
                          "follow-ups");
                 raise(SIGKILL);
         }
-        for (size_t g = 0; g < b->n_groups; g++) {
+        for (size_t g = lo; g < hi; g++) {
                 group_t *grp = &b->groups[g];
                 grp->added_cnt = 0;
                 if (grp->inc.changed && !grp->inc.gone &&
@@ -677,11 +679,38 @@ static impactd_err_t run_groups(batch_t *b, bool *more, char *errstr,
                 nanosleep(&ts, NULL);
         }
         b->stats.redis_rounds++;
-        for (size_t g = 0; g < b->n_groups; g++)
+        for (size_t g = lo; g < hi; g++)
                 if ((err = batch_read_after(b, &b->groups[g], errstr, errstr_size)))
                         return err;
-        if ((err = batch_decide_retries(b, errstr, errstr_size)))
+        return batch_decide_retries(b, lo, hi, errstr, errstr_size);
+}
+
+/* Applies the groups made, scores them and runs their follow-ups; *more
+ * is set when those released events that need another round.
+ *
+ * A slice of groups holds all its decisions (encoded outputs, ids, log
+ * lines) and their pipelined calls until the replies are read.  When every
+ * message of a batch is an incident of its own (broad), one slice of 5,000
+ * held some 30 MB; slices of SLICE_GROUPS bound that, at two round trips
+ * more per slice (docs/performance.md). */
+static impactd_err_t run_groups(batch_t *b, bool *more, char *errstr,
+                                size_t errstr_size) {
+        impactd_err_t err;
+        size_t before = b->n_items;
+        *more = false;
+        if (!b->n_groups)
+                return IMPACTD_OK;
+        if ((err = read_late_accounts(b, errstr, errstr_size)))
                 return err;
+        for (size_t lo = 0; lo < b->n_groups; lo += b->slice_groups) {
+                size_t hi = b->n_groups - lo > b->slice_groups
+                                    ? lo + b->slice_groups
+                                    : b->n_groups;
+                if ((err = run_slice(b, lo, hi, errstr, errstr_size)))
+                        return err;
+                /* Frees the outputs the brokers acknowledged meanwhile. */
+                kafka_io_serve_deliveries(b->kio);
+        }
         *more = b->n_items > before;
         return IMPACTD_OK;
 }
@@ -715,7 +744,6 @@ static void restart(batch_t *b) {
         }
         strmap_clear(&b->acct_map);
         b->n_accounts = 0;
-        buf_reset(&b->dec.decided);
         b->now = impactd_clock_ms();
 }
 

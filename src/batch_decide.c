@@ -471,11 +471,11 @@ impactd_err_t batch_read_decide(batch_t *b, group_t *grp, char *errstr,
         return IMPACTD_OK;
 }
 
-impactd_err_t batch_decide_retries(batch_t *b, char *errstr,
-                                   size_t errstr_size) {
+impactd_err_t batch_decide_retries(batch_t *b, size_t lo, size_t hi,
+                                   char *errstr, size_t errstr_size) {
         for (int round = 0; round < DECIDE_RETRIES; round++) {
                 size_t n = 0;
-                for (size_t g = 0; g < b->n_groups; g++) {
+                for (size_t g = lo; g < hi; g++) {
                         group_t *grp = &b->groups[g];
                         decide_t *d = &grp->dec;
                         if (d->state != DECIDE_RETRY)
@@ -496,14 +496,14 @@ impactd_err_t batch_decide_retries(batch_t *b, char *errstr,
                 if (!n)
                         return IMPACTD_OK;
                 b->stats.redis_rounds++;
-                for (size_t g = 0; g < b->n_groups; g++) {
+                for (size_t g = lo; g < hi; g++) {
                         impactd_err_t err = batch_read_decide(b, &b->groups[g],
                                                               errstr, errstr_size);
                         if (err)
                                 return err;
                 }
         }
-        for (size_t g = 0; g < b->n_groups; g++) {
+        for (size_t g = lo; g < hi; g++) {
                 decide_t *d = &b->groups[g].dec;
                 if (d->state != DECIDE_RETRY)
                         continue;

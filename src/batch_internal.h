@@ -147,6 +147,7 @@ struct batch {
         redis_args_t args;
         buf_t out, raw;
         batch_decide_scratch_t dec;
+        size_t slice_groups; /* SLICE_GROUPS, or IMPACTD_TEST_SLICE_GROUPS */
         int decide_delay_ms; /* IMPACTD_TEST_DECIDE_DELAY_MS */
         bool crash_after_decide; /* IMPACTD_TEST_CRASH_AFTER_DECIDE */
         bool crash_after_apply;  /* IMPACTD_TEST_CRASH_AFTER_APPLY */
@@ -197,9 +198,9 @@ size_t batch_append_decide(batch_t *b, group_t *grp);
  * to decide again from the winner's states. */
 impactd_err_t batch_read_decide(batch_t *b, group_t *grp, char *errstr,
                                 size_t errstr_size);
-/* Decides again, in further round trips, for the groups that lost a
- * race. */
-impactd_err_t batch_decide_retries(batch_t *b, char *errstr,
-                                   size_t errstr_size);
+/* Decides again, in further round trips, for the groups of groups[lo..hi)
+ * that lost a race. */
+impactd_err_t batch_decide_retries(batch_t *b, size_t lo, size_t hi,
+                                   char *errstr, size_t errstr_size);
 
 #endif

@@ -402,6 +402,10 @@ impactd_err_t kafka_io_produce_dlq(kafka_io_t *kio,
                        errstr_size);
 }
 
+void kafka_io_serve_deliveries(kafka_io_t *kio) {
+        rd_kafka_poll(kio->producer, 0);
+}
+
 impactd_err_t kafka_io_flush(kafka_io_t *kio, char *errstr,
                              size_t errstr_size) {
         rd_kafka_resp_err_t err =

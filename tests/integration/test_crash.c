@@ -4,8 +4,9 @@
  * of an uninterrupted run, and every output a decision recorded must be on
  * Kafka (the outbox brings back what a killed worker decided but never
  * produced), and so must every incident's latest revision (a replay
- * scores again a revision never marked done).  First, two uninterrupted runs with batches of 1,000 and of 1
- * check the premise: batching alone changes neither.
+ * scores again a revision never marked done).  First, uninterrupted runs
+ * with batches of 1,000 and of 1, and of 1,000 applied in slices of 5
+ * incidents, check the premise: batching alone changes neither.
  *
  * Runs: IMPACTD_CRASH_RUNS (default 1), kills per run IMPACTD_CRASH_KILLS
  * (default 3), IMPACTD_CRASH_SEED (default: the time; printed, so a
@@ -35,6 +36,15 @@ static void test_kill_9_ends_as_an_uninterrupted_run(void **state) {
         /* The premise: batching alone changes neither. */
         stream_expect_same("crash-reference-state", want.state, small.state);
         stream_expect_same("crash-reference-escalations", want.escalations,
+                           small.escalations);
+        stream_outcome_free(&small);
+        /* Nor do the slices a batch's incidents are applied in: 24
+         * incidents in slices of 5. */
+        setenv("IMPACTD_TEST_SLICE_GROUPS", "5", 1);
+        stream_reference("crash-ref5", 18, "1000", &small);
+        unsetenv("IMPACTD_TEST_SLICE_GROUPS");
+        stream_expect_same("crash-sliced-state", want.state, small.state);
+        stream_expect_same("crash-sliced-escalations", want.escalations,
                            small.escalations);
         stream_outcome_free(&small);
         assert_true(strlen(want.escalations) > 0);
