@@ -79,10 +79,11 @@ typedef struct batch_decide_scratch {
         size_t paccts_cap, naccts_cap;
         redis_output_t *routs;
         size_t routs_cap;
-        /* What every group of the attempt decided: encoded outputs, their
-         * ids and log lines, new states.  One buffer, not one per group:
-         * a batch holds thousands of decisions at once, and per-group
-         * buffers each kept the largest decision their slot ever saw. */
+        /* What every group of the slice decided (run_groups): encoded
+         * outputs, their ids and log lines, new states; reset per slice.
+         * One buffer, not one per group: a slice holds up to 1,000
+         * decisions at once, and per-group buffers each kept the largest
+         * decision their slot ever saw. */
         buf_t decided;
 } batch_decide_scratch_t;
 
