@@ -18,6 +18,16 @@ static const char kind_char[EVENT_KIND_COUNT] = {'a', 't', 's'};
                         dependents and take-overs */
 #define SLICE_GROUPS 1000 /* incidents per pipelined slice (run_groups) */
 
+/* Reallocates `p` to `n` entries, the new ones zeroed. */
+static void *resize_zeroed(void *p, size_t *cap, size_t n, size_t size) {
+        void *q = realloc(p, n * size);
+        if (!q)
+                return NULL;
+        memset((char *)q + *cap * size, 0, (n - *cap) * size);
+        *cap = n;
+        return q;
+}
+
 void *batch_grow(void *p, size_t *cap, size_t need, size_t size) {
         if (need <= *cap)
                 return p;
@@ -26,12 +36,7 @@ void *batch_grow(void *p, size_t *cap, size_t need, size_t size) {
         size_t n = *cap ? *cap * 2 : 4;
         while (n < need)
                 n *= 2;
-        void *q = realloc(p, n * size);
-        if (!q)
-                return NULL;
-        memset((char *)q + *cap * size, 0, (n - *cap) * size);
-        *cap = n;
-        return q;
+        return resize_zeroed(p, cap, n, size);
 }
 
 batch_t *batch_new(const config_t *conf, codec_t *codec, redis_state_t *rs,
@@ -544,13 +549,11 @@ static impactd_err_t hold_round(batch_t *b, char *errstr, size_t errstr_size) {
 static int grow_groups(batch_t *b, size_t need) {
         if (need <= b->cap_groups)
                 return 0;
-        size_t cap = (need + GROUPS_STEP - 1) / GROUPS_STEP * GROUPS_STEP;
-        group_t *gs = realloc(b->groups, cap * sizeof(*gs));
+        size_t n = (need + GROUPS_STEP - 1) / GROUPS_STEP * GROUPS_STEP;
+        group_t *gs = resize_zeroed(b->groups, &b->cap_groups, n, sizeof(*gs));
         if (!gs)
                 return -1;
-        memset(gs + b->cap_groups, 0, (cap - b->cap_groups) * sizeof(*gs));
         b->groups = gs;
-        b->cap_groups = cap;
         return 0;
 }
 
