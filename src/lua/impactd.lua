@@ -14,16 +14,16 @@
 --                                          (hash)
 --                 <p>:{<incident>}:tix    ticket id -> status (hash)
 --                 <p>:{<incident>}:segs   "kind\31value" -> tickets (hash)
---                 <p>:{<incident>}:tpm    minute -> tickets (hash, for trend)
 --                 <p>:{<incident>}:esc    output id, less its leading
---                                          "<incident>:" -> event time (hash)
+--                                          "<incident>:" -> the revision
+--                                          that decided it (hash)
 --                 <p>:{<incident>}:outbox output id -> topic char + bytes,
 --                                          until Kafka acknowledged it
 --                 <p>:{<incident>}:imp    blast radius: impacted services
 --                                          (hash of empty values; a set if older)
---                 <p>:{<incident>}:spm    minute -> sentiment count/negatives/sum
---                 <p>:{<incident>}:offs   source partition -> highest offset
---                                          applied; '@' = the Kafka cluster
+--                 <p>:{<incident>}:spm    per minute m: sentiment count
+--                                          c<m>, negatives n<m>, sum s<m>,
+--                                          and tickets t<m> (for the trend)
 --                 <p>:{<incident>}:unbound ticket -> revision that added it,
 --                                          until that revision is done
 --                 <p>:{<incident>}:kaccts the key accounts (ENTERPRISE or
@@ -37,6 +37,12 @@
 --                 <p>:svc:{<service>}:ev    alert event id -> incident (hash)
 --   per ticket    <p>:tkt:{<ticket>}      incident id (string)
 --                 <p>:tkt:{<ticket>}:held   sentiment waiting for the ticket (list)
+--
+-- The aggregate hash's '@' names the Kafka cluster the offsets are of,
+-- '@<partition>' holds the highest offset applied from that partition.
+-- That is layout 2 (the aggregate's layout=2).  An incident stored before
+-- it keeps its tickets per minute in :tpm (minute -> tickets) and its
+-- offsets in :offs ('@', and partition -> offset) until it expires.
 
 local US = '\31' -- field separator inside packed values
 
@@ -334,8 +340,8 @@ end
 -------------------------------------------------------------------------------
 -- apply: fold a batch of one incident's events into its aggregates.
 --
--- KEYS: 1 agg, 2 seen, 3 alerts, 4 accts, 5 tix, 6 segs, 7 tpm, 8 esc,
---       9 imp, 10 spm, 11 offs, 12 unbound, 13 kaccts
+-- KEYS: 1 agg, 2 seen, 3 alerts, 4 accts, 5 tix, 6 segs, 7 tpm (layout 1),
+--       8 esc, 9 imp, 10 spm, 11 offs (layout 1), 12 unbound, 13 kaccts
 -- ARGV: 1 ttl seconds, 2 trend window minutes, 3 incident id, 4 now (ms),
 --       5 tick (a deadline being re-scored; 0 = none), 6 quiet time (ms),
 --       7 sentiment window minutes, 8 retention seconds once resolved,
@@ -522,7 +528,8 @@ local function apply_ticket(K, st, a, i, bucket_ms)
             local v = a[i + 6 + k]
             if v ~= '' then add(st, 6, SEGMENT_KINDS[k] .. v, 1) end
         end
-        add(st, 7, tostring(math.floor(t / bucket_ms)), 1)
+        local m = tostring(math.floor(t / bucket_ms))
+        if st.layout2 then add(st, 10, 't' .. m, 1) else add(st, 7, m, 1) end
     end
     if is_open and not was_open then add(st, 1, 'tickets_open', 1) end
     if was_open and not is_open then add(st, 1, 'tickets_open', -1) end
@@ -651,14 +658,24 @@ local function summarize(K, st, alerts, now, window, swindow)
     -- old events still sees them in their own windows.
     local ref = math.max(now, num(agg.last_event_at, 0))
     local now_b = math.floor(ref / 60000)
-    local t = window_sums(K[7], {{'', now_b - 2 * window + 1, now_b - window},
-                                 {'', now_b - window + 1, now_b}})
-    local prev_n, now_n = t[1], t[2]
     local s_from = now_b - swindow + 1
-    local s = window_sums(K[10], {{'c', s_from, now_b}, {'n', s_from, now_b},
-                                  {'s', s_from, now_b},
-                                  {'c', s_from - swindow, s_from - 1},
-                                  {'s', s_from - swindow, s_from - 1}})
+    local ranges = {{'c', s_from, now_b}, {'n', s_from, now_b},
+                    {'s', s_from, now_b},
+                    {'c', s_from - swindow, s_from - 1},
+                    {'s', s_from - swindow, s_from - 1}}
+    local tickets = {{'', now_b - 2 * window + 1, now_b - window},
+                     {'', now_b - window + 1, now_b}}
+    local s, prev_n, now_n
+    if st.layout2 then -- one hash, one read
+        tickets[1][1], tickets[2][1] = 't', 't'
+        ranges[6], ranges[7] = tickets[1], tickets[2]
+        s = window_sums(K[10], ranges)
+        prev_n, now_n = s[6], s[7]
+    else
+        s = window_sums(K[10], ranges)
+        local t = window_sums(K[7], tickets)
+        prev_n, now_n = t[1], t[2]
+    end
     local snow_c, snow_n, snow_s, sprev_c, sprev_s = s[1], s[2], s[3], s[4], s[5]
 
     local segs = redis.call('HGETALL', K[6])
@@ -728,24 +745,46 @@ end
 -- says.  Events of one partition reach one incident in offset order, as
 -- the worker applies a batch in poll order.  The offsets are of one
 -- cluster: pointed at another (the embedded one is new each run), the
--- incident starts over.  `from` = "partition:offset", or nil.
-local function fenced(key, fence, from)
+-- incident starts over.  `from` = "partition:offset", or nil.  Nothing is
+-- written here: fence_store() writes what moved once the events are
+-- applied.
+local function fenced(fence, from)
     if from == nil then return true end
     if not fence.loaded then
         fence.loaded = true
-        if redis.call('HGET', key, '@') ~= fence.cluster then
-            redis.call('DEL', key)
-            redis.call('HSET', key, '@', fence.cluster)
-        end
+        fence.reset = redis.call('HGET', fence.key, '@') ~= fence.cluster
     end
     local sep = string.find(from, ':', 1, true)
     local part, off = string.sub(from, 1, sep - 1), tonumber(string.sub(from, sep + 1))
     local high = fence[part]
-    if high == nil then high = num(redis.call('HGET', key, part), -1) end
+    if high == nil then
+        high = fence.reset and -1 or
+            num(redis.call('HGET', fence.key, fence.prefix .. part), -1)
+    end
     fence[part] = math.max(high, off)
     if off <= high then return false end
     fence.dirty[part] = true
     return true
+end
+
+-- Offsets of another cluster go first: the whole :offs key, or the '@'
+-- fields of the aggregate hash.
+local function fence_store(fence)
+    if fence.reset then
+        if fence.prefix == '' then
+            redis.call('DEL', fence.key)
+        else
+            local old = {}
+            for _, f in ipairs(redis.call('HKEYS', fence.key)) do
+                if string.byte(f, 1) == 64 then old[#old + 1] = f end -- '@'
+            end
+            if #old > 0 then redis.call('HDEL', fence.key, unpack(old)) end
+        end
+        redis.call('HSET', fence.key, '@', fence.cluster)
+    end
+    for part in pairs(fence.dirty) do
+        redis.call('HSET', fence.key, fence.prefix .. part, fence[part])
+    end
 end
 
 local function apply(keys, args)
@@ -759,15 +798,23 @@ local function apply(keys, args)
     local st = {changed = false, dups = 0, new_tickets = {},
                 adds = {}, add_order = {}, cache = {}, types = {}}
     local h = redis.call('HMGET', keys[1], 'status', 'root_service',
-                        'detected_at', 'last_event_at', 'kaccts')
+                        'detected_at', 'last_event_at', 'kaccts', 'layout')
     st.status = h[1] or 'OPEN'
     st.root_service = h[2]
     st.detected_at = tonumber(h[3])
     st.last_event_at = tonumber(h[4])
     st.kaccts = h[5] == '1'
+    -- Layout 2 (every incident created since) keeps tickets per minute in
+    -- :spm and the offsets in the aggregate hash: two keys fewer, each
+    -- some 60 bytes of Redis's own plus an EXPIRE per change.  An
+    -- incident stored before keeps its :tpm and :offs until it expires.
+    local existed = h[1] ~= false -- Redis's nil reaches Lua as false
+    st.layout2 = h[6] == '2' or not existed
     local was_status = st.status
     local arity = {A = 11, T = 16, S = 6, O = 2}
-    local fence = {cluster = args[9], dirty = {}}
+    local fence = {cluster = args[9], dirty = {},
+                   key = st.layout2 and keys[1] or keys[11],
+                   prefix = st.layout2 and '@' or ''}
     local from = nil
 
     local i = 10
@@ -777,7 +824,7 @@ local function apply(keys, args)
         if n == nil then return redis.error_reply('bad event kind ' .. kind) end
         if kind == 'O' then
             from = args[i + 1]
-        elseif not fenced(keys[11], fence, from) then
+        elseif not fenced(fence, from) then
             from = nil
             st.dups = st.dups + 1
         elseif set_add(st.types, keys[2], args[i + 1]) then
@@ -793,9 +840,9 @@ local function apply(keys, args)
         i = i + n
     end
     flush_adds(keys, st)
-    for part in pairs(fence.dirty) do
-        redis.call('HSET', keys[11], part, fence[part])
-    end
+    -- In layout 2, a fence alone would make an aggregate hash of an
+    -- incident that has none (every event a duplicate), without a TTL.
+    if not st.layout2 or existed or st.changed then fence_store(fence) end
     -- A replay of events whose revision was never marked done (the worker
     -- died before its follow-ups were stored or before Kafka acknowledged
     -- its outputs): the worker scores and follows it up again.
@@ -804,8 +851,8 @@ local function apply(keys, args)
             num(redis.call('HGET', keys[1], 'revision'), 0) then
         st.redo = true
     end
-    if fence.loaded and not st.changed then -- the loop below did not
-        local t = redis.call('TTL', keys[1])
+    if fence.loaded and not st.changed and not st.layout2 then
+        local t = redis.call('TTL', keys[1]) -- the loop below does not run
         redis.call('EXPIRE', keys[11], t > 0 and t or ttl)
     end
     -- A deadline re-scores once, whichever worker claimed it.
@@ -825,7 +872,8 @@ local function apply(keys, args)
         redis.call('HSET', keys[1], 'status', st.status,
                    'incident_id', args[3],
                    'detected_at', st.detected_at or now,
-                   'last_event_at', st.last_event_at or now)
+                   'last_event_at', st.last_event_at or now,
+                   'layout', st.layout2 and '2' or '1')
         local rev = hincr(keys[1], 'revision', 1)
         -- The first change builds the key-account index from the accounts
         -- so far (all of them for an incident older than the index).
@@ -845,7 +893,11 @@ local function apply(keys, args)
         -- events are not replayed (their offsets were committed with it).
         for _, t in ipairs(st.new_tickets) do redis.call('HSET', keys[12], t, rev) end
         local keep = st.status == 'RESOLVED' and retention or ttl
-        for k = 1, #keys do redis.call('EXPIRE', keys[k], keep) end
+        for k = 1, #keys do
+            if not (st.layout2 and (k == 7 or k == 11)) then
+                redis.call('EXPIRE', keys[k], keep)
+            end
+        end
     end
     if st.changed or st.redo then
         st.new_tickets = redis.call('HKEYS', keys[12])
@@ -892,13 +944,15 @@ local function decide(keys, args)
     end
     -- :esc records each id without the "<incident>:" it starts with, which
     -- its key already names: with UUIDs for incident ids, that is most of it.
+    -- Its value is the revision that decided it (a byte or two, where a
+    -- time took nine); that revision's scored event has the time.
     local inc = string.match(keys[1], '{(.*)}$')
     local own = inc and (inc .. ':')
     local outbox = false
     for i = 7, #args, 3 do
         local id = args[i]
         if own and string.sub(id, 1, #own) == own then id = string.sub(id, #own + 1) end
-        redis.call('HSET', keys[2], id, args[4])
+        redis.call('HSET', keys[2], id, args[6])
         if args[i + 1] ~= '' then
             redis.call('HSET', keys[3], args[i], args[i + 1] .. args[i + 2])
             outbox = true

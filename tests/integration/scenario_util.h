@@ -174,9 +174,9 @@ static inline char *comparable_state(harness_t *h) {
                         skip_key = strstr(line, ":esc (") != NULL ||
                                    strstr(line, "}:outbox (") != NULL ||
                                    strstr(line, "impact:outbox (") == line ||
-                                   strstr(line, ":offs (") != NULL ||
                                    strstr(line, "impact:svc:") == line;
-                if (skip_key || strstr(line, "  revision=") == line ||
+                if (skip_key || strstr(line, "  @") == line || /* offsets */
+                    strstr(line, "  revision=") == line ||
                     strstr(line, "  after_rev=") == line ||
                     strstr(line, "  triaged_at=") == line ||
                     strstr(line, "  policy=") == line ||

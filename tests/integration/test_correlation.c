@@ -191,9 +191,10 @@ static void test_decide_is_compare_and_set(void **state) {
         assert_string_equal(r->element[2]->str, "1");
         assert_string_equal(r->element[3]->str, "1795000000000");
         freeReplyObject(r);
-        /* recorded without the incident id its key names */
+        /* recorded without the incident id its key names, with the revision
+         * that decided it */
         r = harness_redis(&h, "HGET impact:{I}:esc level:2");
-        assert_string_equal(r->str, "1795000000000");
+        assert_string_equal(r->str, "3");
         freeReplyObject(r);
         /* Kept for Kafka, topic first, until the worker clears it. */
         r = harness_redis(&h, "HGET impact:{I}:outbox I:level:2");
@@ -314,6 +315,86 @@ static void test_old_sets_still_count_once(void **state) {
         harness_stop(&h);
 }
 
+/* Moves the hash fields of `from` that start with `prefix` to `to`, less
+ * the prefix (all of it if `keep_bare` and the field is the prefix alone). */
+static void move_fields(harness_t *h, const char *from, const char *to,
+                        char prefix, bool keep_bare) {
+        redisReply *r = harness_redis(h, "HGETALL %s", from);
+        for (size_t i = 0; i + 1 < r->elements; i += 2) {
+                const char *f = r->element[i]->str;
+                if (f[0] != prefix)
+                        continue;
+                const char *name = keep_bare && f[1] == '\0' ? f : f + 1;
+                freeReplyObject(harness_redis(h, "HSET %s %s %s", to, name,
+                                              r->element[i + 1]->str));
+                freeReplyObject(harness_redis(h, "HDEL %s %s", from, f));
+        }
+        freeReplyObject(r);
+}
+
+/* An incident stored before layout 2 keeps its tickets per minute in
+ * :tpm and its offsets in :offs.  It goes on with them: its offsets still
+ * keep a replay out (its event ids forgotten), and a new ticket counts in
+ * the same minute as the old ones. */
+static void test_layout1_incident_keeps_its_keys(void **state) {
+        static harness_t h;
+        char key[128];
+        (void)state;
+        harness_start(&h, "layout1", 26, 1, TEST_CATALOG);
+        harness_worker_start(&h, 0);
+        harness_produce(&h, "alerts", search_alert, false);
+        harness_produce(&h, "tickets", search_ticket, false);
+        harness_flush(&h);
+        assert_true(harness_wait_consumed(&h, 20000));
+        assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
+        json_t *first = harness_read_all(&h, "impact.scored");
+        size_t n = json_array_size(first);
+        assert_true(n >= 1);
+        snprintf(key, sizeof(key), "impact:{%s}",
+                 jstr(json_array_get(first, 0), "incident_id"));
+        json_decref(first);
+        assert_str_reply(harness_redis(&h, "HGET %s layout", key), "2");
+        assert_str_reply(harness_redis(&h, "HGET %s:spm t29916667", key), "1");
+        assert_str_reply(harness_redis(&h, "HGET %s @t0", key), "0");
+
+        /* As layout 1 left it, without the event ids. */
+        char to[160];
+        snprintf(to, sizeof(to), "%s:offs", key);
+        move_fields(&h, key, to, '@', true);
+        snprintf(to, sizeof(to), "%s:tpm", key);
+        char spm[160];
+        snprintf(spm, sizeof(spm), "%s:spm", key);
+        move_fields(&h, spm, to, 't', false);
+        freeReplyObject(harness_redis(&h, "HDEL %s layout", key));
+        freeReplyObject(harness_redis(&h, "DEL %s:seen", key));
+
+        harness_rewind(&h);
+        harness_worker_start(&h, 0);
+        assert_true(harness_wait_consumed(&h, 20000));
+        json_decref(expect_exactly(&h, "impact.scored", n)); /* all fenced */
+        harness_produce(&h, "tickets",
+                        "{\"event_id\":\"t2\",\"ticket_id\":\"T-2\","
+                        "\"account_id\":\"initech\",\"service\":\"search\","
+                        "\"status\":\"OPEN\",\"occurred_at\":1795000070000}",
+                        false);
+        harness_flush(&h);
+        assert_true(harness_wait_consumed(&h, 20000));
+        json_t *all = expect_exactly(&h, "impact.scored", n + 1);
+        assert_int_equal(jint(json_array_get(all, n), "tickets_total"), 2);
+        json_decref(all);
+        assert_str_reply(harness_redis(&h, "HGET %s layout", key), "1");
+        assert_str_reply(harness_redis(&h, "HGET %s:tpm 29916667", key), "2");
+        redisReply *r = harness_redis(&h, "HLEN %s:spm", key);
+        assert_int_equal(r->integer, 0);
+        freeReplyObject(r);
+        r = harness_redis(&h, "HEXISTS %s @", key);
+        assert_int_equal(r->integer, 0);
+        freeReplyObject(r);
+        assert_str_reply(harness_redis(&h, "HGET %s:offs t0", key), "1");
+        assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
+        harness_stop(&h);
+}
+
 /* A backlog held for a service whose alert comes late is released a slice
  * per batch, not decoded into one: with batches of 10 messages a call
  * releases 16 (the least it may), and the worker comes back for the rest
@@ -367,6 +448,7 @@ int main(void) {
                 cmocka_unit_test_teardown(test_decide_is_compare_and_set, harness_teardown),
                 cmocka_unit_test_teardown(test_long_states_keep_the_hash_compact, harness_teardown),
                 cmocka_unit_test_teardown(test_old_sets_still_count_once, harness_teardown),
+                cmocka_unit_test_teardown(test_layout1_incident_keeps_its_keys, harness_teardown),
                 cmocka_unit_test_teardown(test_held_backlog_is_released_in_slices, harness_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
