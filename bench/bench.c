@@ -43,7 +43,7 @@ static const char *const output_topics[] = {
 typedef struct opts {
         const char *workload;
         long events;
-        int rate, seconds, partitions;
+        int incidents, rate, seconds, partitions;
         const char *brokers, *redis_url, *impactd, *source_dir, *json_out;
         const char *worker_log;
         bool json_inputs, smoke;
@@ -902,6 +902,9 @@ static const char usage[] =
         "\n"
         "  -w, --workload W     storm | broad | steady (default storm)\n"
         "  -n, --events N       events for storm and broad (default 1000000)\n"
+        "      --incidents N    broad: over how many incidents (default 100000;\n"
+        "                       with -n 100000, 10000 keeps the full run's ten\n"
+        "                       events per incident)\n"
         "  -r, --rate R         steady: events per second (default 20000)\n"
         "  -s, --seconds S      steady: how long (default 60)\n"
         "  -p, --partitions P   per input topic of the mock cluster (default 32:\n"
@@ -926,6 +929,7 @@ static const char usage[] =
 static void parse(opts_t *o, int argc, char **argv) {
         static const struct option longs[] = {
                 {"workload", 1, 0, 'w'}, {"events", 1, 0, 'n'}, {"rate", 1, 0, 'r'},
+                {"incidents", 1, 0, 'I'},
                 {"seconds", 1, 0, 's'}, {"partitions", 1, 0, 'p'},
                 {"json-inputs", 0, 0, 'J'}, {"brokers", 1, 0, 'b'},
                 {"redis", 1, 0, 'R'}, {"impactd", 1, 0, 'i'}, {"source", 1, 0, 'S'},
@@ -938,6 +942,7 @@ static void parse(opts_t *o, int argc, char **argv) {
                 switch (c) {
                 case 'w': o->workload = optarg; break;
                 case 'n': o->events = atol(optarg); break;
+                case 'I': o->incidents = atoi(optarg); break;
                 case 'r': o->rate = atoi(optarg); break;
                 case 's': o->seconds = atoi(optarg); break;
                 case 'p': o->partitions = atoi(optarg); break;
@@ -972,8 +977,8 @@ int main(int argc, char **argv) {
         static bench_t b;
         char errstr[512];
         parse(&b.o, argc, argv);
-        if (workload_init(&b.wl, b.o.workload, b.o.events, b.o.rate, b.o.seconds,
-                          b.o.seed)) {
+        if (workload_init(&b.wl, b.o.workload, b.o.events, b.o.incidents,
+                          b.o.rate, b.o.seconds, b.o.seed)) {
                 fputs(usage, stderr);
                 return 2;
         }

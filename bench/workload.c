@@ -37,8 +37,8 @@ static const char *tier(uint64_t *rng) {
                                                                : "ENTERPRISE";
 }
 
-int workload_init(workload_t *w, const char *name, long events, int rate,
-                  int seconds, uint64_t seed) {
+int workload_init(workload_t *w, const char *name, long events, int incidents,
+                  int rate, int seconds, uint64_t seed) {
         memset(w, 0, sizeof(*w));
         w->rng = seed ? seed : 0x9e3779b97f4a7c15ULL;
         if (!strcmp(name, "storm")) {
@@ -48,7 +48,7 @@ int workload_init(workload_t *w, const char *name, long events, int rate,
         } else if (!strcmp(name, "broad")) {
                 w->kind = WL_BROAD;
                 w->events = events > 0 ? events : 1000000;
-                w->incidents = 100000;
+                w->incidents = incidents > 0 ? incidents : 100000;
                 if (w->events < w->incidents)
                         w->incidents = (int)w->events;
         } else if (!strcmp(name, "steady")) {

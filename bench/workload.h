@@ -49,10 +49,10 @@ typedef struct bench_event {
 } bench_event_t;
 
 /* Sets up `w` for `kind` ("storm", "broad", "steady"); `events` (storm,
- * broad) or `rate`/`seconds` (steady) of 0 take the defaults.  -1 on an
- * unknown name. */
-int workload_init(workload_t *w, const char *name, long events, int rate,
-                  int seconds, uint64_t seed);
+ * broad), `incidents` (broad) or `rate`/`seconds` (steady) of 0 take the
+ * defaults.  -1 on an unknown name. */
+int workload_init(workload_t *w, const char *name, long events, int incidents,
+                  int rate, int seconds, uint64_t seed);
 
 /* The next event, dated `now_ms`.  0, or -1 when the workload is done. */
 int workload_next(workload_t *w, int64_t now_ms, bench_event_t *ev);
