@@ -90,6 +90,25 @@ static void check_revision(json_t *s, const step_t *st, int64_t rev) {
         assert_string_equal(jstr(s, "root_service"), "payments");
 }
 
+/* Every key of the incident expires, with the TTL of its aggregate hash
+ * (give or take the seconds the test takes): a key an apply creates after
+ * the first one must not outlive the incident. */
+static void assert_keys_expire_together(harness_t *h, const char *incident) {
+        redisReply *keys = harness_redis(h, "KEYS impact:{%s}*", incident);
+        redisReply *agg = harness_redis(h, "TTL impact:{%s}", incident);
+        assert_true(agg->integer > 0);
+        for (size_t k = 0; k < keys->elements; k++) {
+                redisReply *t = harness_redis(h, "TTL %s", keys->element[k]->str);
+                /* a second more: TTL rounds, and a decision copies it */
+                if (t->integer <= agg->integer - 60 || t->integer > agg->integer + 1)
+                        fail_msg("%s: TTL %lld, its aggregate's %lld",
+                                 keys->element[k]->str, t->integer, agg->integer);
+                freeReplyObject(t);
+        }
+        freeReplyObject(agg);
+        freeReplyObject(keys);
+}
+
 static void run_steps(harness_t *h, bool avro) {
         for (size_t i = 0; i < NSTEPS; i++) {
                 harness_produce(h, steps[i].topic, steps[i].json, avro);
@@ -97,6 +116,8 @@ static void run_steps(harness_t *h, bool avro) {
                 json_t *scored = harness_wait_for(h, "impact.scored", i + 1, 30000);
                 assert_int_equal(json_array_size(scored), i + 1);
                 check_revision(json_array_get(scored, i), &steps[i], (int64_t)i + 1);
+                assert_keys_expire_together(
+                        h, jstr(json_array_get(scored, i), "incident_id"));
                 json_decref(scored);
         }
 }
