@@ -143,15 +143,16 @@ void batch_destroy(batch_t *b) {
         free(b->items);
         free(b->lookups);
         for (size_t g = 0; g < b->cap_groups; g++) {
-                incident_clear(&b->groups[g].inc);
                 free(b->groups[g].members);
-        }
-        for (size_t g = 0; g < b->cap_groups; g++) {
                 free(b->groups[g].added);
-                free(b->groups[g].ctx.impacted);
+        }
+        for (size_t s = 0; s < b->cap_states; s++) {
+                incident_clear(&b->states[s].inc);
+                free(b->states[s].ctx.impacted);
         }
         batch_decide_free(b);
         free(b->groups);
+        free(b->states);
         free(b->accounts);
         graph_destroy(b->graph);
         free(b->marked);
@@ -625,19 +626,19 @@ static void append_group(batch_t *b, group_t *grp) {
 
 static impactd_err_t read_group(batch_t *b, group_t *grp, char *errstr,
                                 size_t errstr_size) {
-        impactd_err_t err = redis_state_read_apply(b->rs, &grp->inc, errstr,
+        impactd_err_t err = redis_state_read_apply(b->rs, &grp->st->inc, errstr,
                                                    errstr_size);
         if (err)
                 return err;
-        snprintf(grp->inc.id, sizeof(grp->inc.id), "%s", grp->id);
-        if (grp->inc.redo) {
+        snprintf(grp->st->inc.id, sizeof(grp->st->inc.id), "%s", grp->id);
+        if (grp->st->inc.redo) {
                 /* Scored, decided, bound and scheduled again as the same
                  * revision: consumers keep one per revision, the decision
                  * fence keeps pages from going out twice. */
                 log_warn("incident=%s rev=%" PRId64 ": never published (a "
                          "worker died mid-batch); scoring and following it "
-                         "up again", grp->id, grp->inc.revision);
-                grp->inc.changed = true;
+                         "up again", grp->id, grp->st->inc.revision);
+                grp->st->inc.changed = true;
         }
         for (size_t k = 0; k < grp->n; k++) {
                 item_t *it = b->items[grp->members[k]];
@@ -647,7 +648,7 @@ static impactd_err_t read_group(batch_t *b, group_t *grp, char *errstr,
                         return err;
         }
         b->stats.applies++;
-        b->stats.duplicates += (uint64_t)grp->inc.dups;
+        b->stats.duplicates += (uint64_t)grp->st->inc.dups;
         return IMPACTD_OK;
 }
 
@@ -668,6 +669,20 @@ static impactd_err_t run_slice(batch_t *b, size_t lo, size_t hi,
                                char *errstr, size_t errstr_size) {
         impactd_err_t err;
         size_t follow = 0;
+        if (hi - lo > b->cap_states) {
+                group_state_t *s = resize_zeroed(b->states, &b->cap_states,
+                                                 hi - lo, sizeof(*s));
+                if (!s) {
+                        snprintf(errstr, errstr_size, "out of memory");
+                        return IMPACTD_ERR_NOMEM;
+                }
+                b->states = s;
+        }
+        for (size_t g = lo; g < hi; g++) {
+                /* A slice cut short by an error leaves its decisions pending. */
+                b->groups[g].st = &b->states[g - lo];
+                b->groups[g].st->dec.state = DECIDE_NONE;
+        }
         /* Every decision of the slices before is produced or dropped. */
         buf_reset(&b->dec.decided);
         for (size_t g = lo; g < hi; g++)
@@ -684,7 +699,7 @@ static impactd_err_t run_slice(batch_t *b, size_t lo, size_t hi,
         for (size_t g = lo; g < hi; g++) {
                 group_t *grp = &b->groups[g];
                 grp->added_cnt = 0;
-                if (grp->inc.changed && !grp->inc.gone &&
+                if (grp->st->inc.changed && !grp->st->inc.gone &&
                     (err = batch_produce_scored(b, grp, errstr, errstr_size)))
                         return err;
                 follow += batch_append_after(b, grp);

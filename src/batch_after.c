@@ -37,8 +37,8 @@ static int cmp_names(const void *a, const void *b) {
  * those and stops at services already marked, so the work is proportional
  * to what is new.  Services outside the catalog count only themselves. */
 static impactd_err_t blast_radius(batch_t *b, group_t *grp) {
-        const incident_t *inc = &grp->inc;
-        emit_ctx_t *ctx = &grp->ctx;
+        const incident_t *inc = &grp->st->inc;
+        emit_ctx_t *ctx = &grp->st->ctx;
         grp->added_cnt = 0;
         for (size_t i = 0; i < inc->impacted_cnt; i++) {
                 long idx = graph_index(b->graph, inc->impacted[i]);
@@ -104,13 +104,13 @@ nomem:
 
 impactd_err_t batch_produce_scored(batch_t *b, group_t *grp, char *errstr,
                                    size_t errstr_size) {
-        incident_t *inc = &grp->inc;
+        incident_t *inc = &grp->st->inc;
         score_input_t in;
         scored_t scored;
-        const char **keep = grp->ctx.impacted;
-        grp->ctx.impacted = NULL; /* emit_context() clears the struct */
-        emit_context(b->conf, inc, b->now, &grp->ctx);
-        grp->ctx.impacted = keep;
+        const char **keep = grp->st->ctx.impacted;
+        grp->st->ctx.impacted = NULL; /* emit_context() clears the struct */
+        emit_context(b->conf, inc, b->now, &grp->st->ctx);
+        grp->st->ctx.impacted = keep;
         impactd_err_t err = blast_radius(b, grp);
         if (err) {
                 snprintf(errstr, errstr_size, "out of memory");
@@ -119,12 +119,12 @@ impactd_err_t batch_produce_scored(batch_t *b, group_t *grp, char *errstr,
         segments_summary(inc->segments, inc->segments_cnt,
                          (const char *const *)b->conf->segments.known_regions,
                          b->conf->segments.known_regions_cnt,
-                         grp->ctx.segments_summary,
-                         sizeof(grp->ctx.segments_summary));
-        emit_score_input(b->conf, inc, &grp->ctx, &in);
-        score_compute(&b->conf->scoring, &in, &grp->result);
-        grp->deadline = emit_next_deadline(b->conf, inc, &grp->ctx, &grp->result);
-        emit_scored(inc, &grp->ctx, &grp->result, &scored);
+                         grp->st->ctx.segments_summary,
+                         sizeof(grp->st->ctx.segments_summary));
+        emit_score_input(b->conf, inc, &grp->st->ctx, &in);
+        score_compute(&b->conf->scoring, &in, &grp->st->result);
+        grp->deadline = emit_next_deadline(b->conf, inc, &grp->st->ctx, &grp->st->result);
+        emit_scored(inc, &grp->st->ctx, &grp->st->result, &scored);
         if ((err = codec_encode_scored(b->codec,
                                        b->conf->kafka.output_format[TOPIC_SCORED],
                                        &scored, &b->out, errstr, errstr_size)) ||
@@ -132,7 +132,7 @@ impactd_err_t batch_produce_scored(batch_t *b, group_t *grp, char *errstr,
                                     b->out.len, errstr, errstr_size)))
                 return err;
         b->stats.scored++;
-        const score_result_t *r = &grp->result;
+        const score_result_t *r = &grp->st->result;
         log_info("scored incident=%s rev=%" PRId64 " status=%s score=%.1f "
                  "level=%d class=%s users=%" PRId64 " accounts=%" PRId64
                  " arr_at_risk=%.0f tickets=%" PRId64 " sentiment=%.2f/%" PRId64
@@ -140,7 +140,7 @@ impactd_err_t batch_produce_scored(batch_t *b, group_t *grp, char *errstr,
                  inc->open ? "OPEN" : "RESOLVED", r->score, r->level,
                  impact_class_name(r->impact_class), scored.affected_users,
                  inc->affected_accounts, inc->arr_at_risk, inc->tickets_total,
-                 r->sentiment_mean, inc->sentiment_count, grp->ctx.impacted_cnt,
+                 r->sentiment_mean, inc->sentiment_count, grp->st->ctx.impacted_cnt,
                  confidence_name(r->confidence), grp->tick ? " (re-scored)" : "",
                  r->triage_escalated ? ": " : "", r->level_reason);
         return IMPACTD_OK;
@@ -150,7 +150,7 @@ impactd_err_t batch_produce_scored(batch_t *b, group_t *grp, char *errstr,
  * its alerts and tickets join this incident instead of opening their own
  * (dependency inhibition).  The alerting services map themselves. */
 static bool inhibits(const group_t *grp, const char *service) {
-        return grp->inc.open && !listed(grp->inc.services, grp->inc.services_cnt,
+        return grp->st->inc.open && !listed(grp->st->inc.services, grp->st->inc.services_cnt,
                                         service);
 }
 
@@ -164,12 +164,12 @@ static bool handed_over(const incident_t *inc, const char *service) {
 /* A changed incident gets its next deadline; a deadline of a resolved
  * one is dropped rather than leased again and again. */
 static bool schedules(const group_t *grp) {
-        return grp->inc.changed || (grp->tick && !grp->inc.open);
+        return grp->st->inc.changed || (grp->tick && !grp->st->inc.open);
 }
 
 size_t batch_append_after(batch_t *b, group_t *grp) {
         const config_t *conf = b->conf;
-        const incident_t *inc = &grp->inc;
+        const incident_t *inc = &grp->st->inc;
         int64_t now = inc->last_event_at > b->now ? inc->last_event_at : b->now;
         /* Kept in Redis a little past the window, whose end is judged on
          * the incident clock; at least a second, 0 would mean "forget". */
@@ -211,10 +211,10 @@ size_t batch_append_after(batch_t *b, group_t *grp) {
                                        0);
                 n++;
         }
-        for (size_t s = 0; inc->resolved_now && s < grp->ctx.impacted_cnt; s++) {
-                if (listed(inc->services, inc->services_cnt, grp->ctx.impacted[s]))
+        for (size_t s = 0; inc->resolved_now && s < grp->st->ctx.impacted_cnt; s++) {
+                if (listed(inc->services, inc->services_cnt, grp->st->ctx.impacted[s]))
                         continue;
-                redis_state_append_map(b->rs, grp->ctx.impacted[s], inc->id,
+                redis_state_append_map(b->rs, grp->st->ctx.impacted[s], inc->id,
                                        MAP_EXPIRE, 0, now, 0, 0);
                 n++;
         }
@@ -319,7 +319,7 @@ nomem:
 
 impactd_err_t batch_read_after(batch_t *b, group_t *grp, char *errstr,
                                size_t errstr_size) {
-        const incident_t *inc = &grp->inc;
+        const incident_t *inc = &grp->st->inc;
         impactd_err_t err = IMPACTD_OK;
         if (inc->gone)
                 return redis_state_read_status(b->rs, errstr, errstr_size);
@@ -344,9 +344,9 @@ impactd_err_t batch_read_after(batch_t *b, group_t *grp, char *errstr,
         size_t statuses = 0;
         for (size_t s = 0; !inc->open && s < inc->services_cnt; s++)
                 statuses += !handed_over(inc, inc->services[s]);
-        for (size_t s = 0; inc->resolved_now && s < grp->ctx.impacted_cnt; s++)
+        for (size_t s = 0; inc->resolved_now && s < grp->st->ctx.impacted_cnt; s++)
                 statuses += !listed(inc->services, inc->services_cnt,
-                                    grp->ctx.impacted[s]);
+                                    grp->st->ctx.impacted[s]);
         if (inc->reopened)
                 statuses += inc->services_cnt;
         for (; statuses; statuses--)

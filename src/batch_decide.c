@@ -78,7 +78,7 @@ static int add_out(batch_t *b, decide_t *d, int topic, const char *id,
  * the incident's alerts or tickets named. */
 static size_t incident_labels(const batch_t *b, const group_t *grp,
                               silence_label_t *out) {
-        const incident_t *inc = &grp->inc;
+        const incident_t *inc = &grp->st->inc;
         const config_service_t *svc = config_service_find(b->conf,
                                                           inc->root_service);
         size_t n = 0;
@@ -96,14 +96,14 @@ static size_t incident_labels(const batch_t *b, const group_t *grp,
 static void policy_input(const batch_t *b, const group_t *grp,
                          const silence_label_t *labels, size_t labels_cnt,
                          char *impact, size_t impact_size, policy_input_t *in) {
-        const incident_t *inc = &grp->inc;
-        const score_result_t *r = &grp->result;
+        const incident_t *inc = &grp->st->inc;
+        const score_result_t *r = &grp->st->result;
         memset(in, 0, sizeof(*in));
         in->incident_id = inc->id;
         in->revision = inc->revision;
         in->open = inc->open;
         in->detected_at = inc->detected_at;
-        in->now = grp->ctx.now;
+        in->now = grp->st->ctx.now;
         in->level = r->level;
         in->score = r->score;
         in->root_service = inc->root_service;
@@ -114,8 +114,8 @@ static void policy_input(const batch_t *b, const group_t *grp,
         in->sentiment_surge = r->sentiment_surge;
         in->accounts = b->dec.paccts;
         in->accounts_cnt = inc->accounts_cnt;
-        in->sla_at_risk = grp->ctx.sla.at_risk;
-        in->sla_breached = grp->ctx.sla.breached;
+        in->sla_at_risk = grp->st->ctx.sla.at_risk;
+        in->sla_breached = grp->st->ctx.sla.breached;
         in->triage_escalated = r->triage_escalated;
         in->severity_mismatch = r->severity_mismatch;
         in->mismatch_reason = r->mismatch_reason;
@@ -156,7 +156,7 @@ static int fill_accounts(batch_t *b, const incident_t *inc) {
 
 static int escalations(batch_t *b, group_t *grp, const policy_input_t *in,
                        size_t n) {
-        decide_t *d = &grp->dec;
+        decide_t *d = &grp->st->dec;
         char line[POLICY_ID_MAX + POLICY_SUMMARY_MAX + 256], from[8];
         for (size_t i = 0; i < n; i++) {
                 const policy_decision_t *pd = &b->dec.decisions[i];
@@ -209,7 +209,7 @@ static bool announced(const notify_state_t *st) {
 
 static int notifications(batch_t *b, group_t *grp, const notify_state_t *before,
                          bool muted) {
-        decide_t *d = &grp->dec;
+        decide_t *d = &grp->st->dec;
         notify_result_t *res = b->dec.nres;
         char line[1024], errstr[256];
         for (size_t i = 0; i < res->cnt; i++) {
@@ -245,14 +245,14 @@ static void earliest(int64_t *best, int64_t at) {
                 *best = at;
 }
 
-/* Decides on the group's revision from the given states; fills grp->dec.
+/* Decides on the group's revision from the given states; fills grp->st->dec.
  * Returns 1 when there is something to store, 0 when nothing changed,
  * -1 when out of memory. */
 static int evaluate(batch_t *b, group_t *grp, const char *policy_s,
                     const char *notify_s) {
         batch_decide_scratch_t *s = &b->dec;
-        decide_t *d = &grp->dec;
-        const incident_t *inc = &grp->inc;
+        decide_t *d = &grp->st->dec;
+        const incident_t *inc = &grp->st->inc;
         silence_label_t labels[LABELS_MAX];
         char impact[160];
         policy_input_t pin;
@@ -287,7 +287,7 @@ static int evaluate(batch_t *b, group_t *grp, const char *policy_s,
          * is always evaluated. */
         const silence_t *sil = inc->open ? policy_silence(&pin) : NULL;
         if (!inc->open || s->pst->debounced) {
-                notify_input_from(&nin, b->conf, inc, &grp->ctx, &grp->result,
+                notify_input_from(&nin, b->conf, inc, &grp->st->ctx, &grp->st->result,
                                   s->naccts, inc->accounts_cnt);
                 notify_state_t trial = nst;
                 if (notify_evaluate(&b->conf->notify, &nin, sil ? &trial : &nst,
@@ -331,7 +331,7 @@ static int evaluate(batch_t *b, group_t *grp, const char *policy_s,
 }
 
 static void append_decide(batch_t *b, group_t *grp) {
-        decide_t *d = &grp->dec;
+        decide_t *d = &grp->st->dec;
         batch_decide_scratch_t *s = &b->dec;
         const char *base = s->decided.data;
         redis_output_t *ro = batch_grow(s->routs, &s->routs_cap,
@@ -360,17 +360,17 @@ static void append_decide(batch_t *b, group_t *grp) {
          * that others can find. */
         d->marked = produced;
         if (produced)
-                redis_state_append_outbox_mark(b->rs, grp->inc.id,
+                redis_state_append_outbox_mark(b->rs, grp->st->inc.id,
                                                outbox_orphan_at(b->outbox));
-        redis_state_append_decide(b->rs, grp->inc.id, d->version,
-                                  grp->inc.revision, base + d->policy_out,
+        redis_state_append_decide(b->rs, grp->st->inc.id, d->version,
+                                  grp->st->inc.revision, base + d->policy_out,
                                   base + d->notify_out,
-                                  grp->inc.last_event_at, d->paged, s->routs, n);
+                                  grp->st->inc.last_event_at, d->paged, s->routs, n);
 }
 
 size_t batch_append_decide(batch_t *b, group_t *grp) {
-        decide_t *d = &grp->dec;
-        const incident_t *inc = &grp->inc;
+        decide_t *d = &grp->st->dec;
+        const incident_t *inc = &grp->st->inc;
         d->state = DECIDE_NONE;
         d->retries = 0;
         if (!inc->changed || inc->gone)
@@ -394,7 +394,7 @@ size_t batch_append_decide(batch_t *b, group_t *grp) {
 
 static impactd_err_t produce(batch_t *b, group_t *grp, char *errstr,
                              size_t errstr_size) {
-        decide_t *d = &grp->dec;
+        decide_t *d = &grp->st->dec;
         const char *base = b->dec.decided.data;
         for (size_t i = 0; i < d->outs_cnt; i++) {
                 const pending_out_t *o = &d->outs[i];
@@ -408,14 +408,14 @@ static impactd_err_t produce(batch_t *b, group_t *grp, char *errstr,
                         continue;
                 }
                 impactd_err_t err = kafka_io_produce(
-                        b->kio, (topic_role_t)o->topic, grp->inc.id,
+                        b->kio, (topic_role_t)o->topic, grp->st->inc.id,
                         base + o->msg, o->msg_len, errstr, errstr_size);
                 if (err)
                         return err;
-                if (outbox_sent(b->outbox, grp->inc.id, base + o->id))
+                if (outbox_sent(b->outbox, grp->st->inc.id, base + o->id))
                         log_error("incident=%s: out of memory: output %s stays "
                                   "in the outbox and goes out again later",
-                                  grp->inc.id, base + o->id);
+                                  grp->st->inc.id, base + o->id);
                 if (o->topic == TOPIC_ESCALATIONS) {
                         b->stats.escalations++;
                         log_warn("%s", line);
@@ -429,7 +429,7 @@ static impactd_err_t produce(batch_t *b, group_t *grp, char *errstr,
 
 impactd_err_t batch_read_decide(batch_t *b, group_t *grp, char *errstr,
                                 size_t errstr_size) {
-        decide_t *d = &grp->dec;
+        decide_t *d = &grp->st->dec;
         redis_decide_reply_t r;
         long long marked;
         if (d->state != DECIDE_PENDING)
@@ -442,7 +442,7 @@ impactd_err_t batch_read_decide(batch_t *b, group_t *grp, char *errstr,
         d->state = DECIDE_NONE;
         if (r.stored && b->crash_after_decide) {
                 log_warn("incident=%s: test hook: dying after a stored "
-                         "decision", grp->inc.id);
+                         "decision", grp->st->inc.id);
                 raise(SIGKILL);
         }
         if (r.stored)
@@ -450,13 +450,13 @@ impactd_err_t batch_read_decide(batch_t *b, group_t *grp, char *errstr,
         if (r.superseded) {
                 log_info("incident=%s rev=%" PRId64 ": decided already, or a "
                          "later revision was: its decisions stand",
-                         grp->inc.id, grp->inc.revision);
+                         grp->st->inc.id, grp->st->inc.revision);
                 return IMPACTD_OK;
         }
         /* Another worker decided in between: decide again from its states. */
         log_info("incident=%s rev=%" PRId64 ": another worker decided first "
-                 "(version %" PRId64 "); deciding again", grp->inc.id,
-                 grp->inc.revision, r.version);
+                 "(version %" PRId64 "); deciding again", grp->st->inc.id,
+                 grp->st->inc.revision, r.version);
         b->stats.decide_races++;
         free(d->policy_in);
         free(d->notify_in);
@@ -477,7 +477,7 @@ impactd_err_t batch_decide_retries(batch_t *b, size_t lo, size_t hi,
                 size_t n = 0;
                 for (size_t g = lo; g < hi; g++) {
                         group_t *grp = &b->groups[g];
-                        decide_t *d = &grp->dec;
+                        decide_t *d = &grp->st->dec;
                         if (d->state != DECIDE_RETRY)
                                 continue;
                         d->state = DECIDE_NONE;
@@ -504,13 +504,13 @@ impactd_err_t batch_decide_retries(batch_t *b, size_t lo, size_t hi,
                 }
         }
         for (size_t g = lo; g < hi; g++) {
-                decide_t *d = &b->groups[g].dec;
+                decide_t *d = &b->groups[g].st->dec;
                 if (d->state != DECIDE_RETRY)
                         continue;
                 d->state = DECIDE_NONE;
                 log_warn("incident=%s rev=%" PRId64 ": lost the decision race "
                          "%d times; the next revision decides",
-                         b->groups[g].inc.id, b->groups[g].inc.revision,
+                         b->groups[g].st->inc.id, b->groups[g].st->inc.revision,
                          DECIDE_RETRIES);
         }
         return IMPACTD_OK;
@@ -573,8 +573,8 @@ void batch_decide_free(batch_t *b) {
         free(s->routs);
         buf_free(&s->decided);
         free(b->silences);
-        for (size_t g = 0; g < b->cap_groups; g++) {
-                decide_t *d = &b->groups[g].dec;
+        for (size_t g = 0; g < b->cap_states; g++) {
+                decide_t *d = &b->states[g].dec;
                 free(d->outs);
                 free(d->policy_in);
                 free(d->notify_in);

@@ -87,15 +87,22 @@ typedef struct batch_decide_scratch {
         buf_t decided;
 } batch_decide_scratch_t;
 
+/* What a group needs only while its slice runs (run_slice): the next
+ * slice reuses it, so a broad batch of 5,000 incidents holds 1,000 of
+ * these, with their apply replies, not 5,000. */
+typedef struct group_state {
+        incident_t inc;
+        emit_ctx_t ctx;
+        score_result_t result;
+        decide_t dec;
+} group_state_t;
+
 typedef struct group {
         char id[INCIDENT_ID_MAX];
         int64_t tick;    /* a claimed deadline being re-scored, 0 = none */
         size_t *members; /* item indexes, in batch order */
         size_t n, cap;
-        incident_t inc;
-        emit_ctx_t ctx;
-        score_result_t result;
-        decide_t dec;
+        group_state_t *st; /* while its slice runs */
         /* Blast radius: services new to it in this call (graph indexes
          * into the batch's scratch), written back in the after round. */
         const char **added;
@@ -145,6 +152,8 @@ struct batch {
         size_t n_accounts, cap_accounts;
         group_t *groups;
         size_t n_groups, cap_groups;
+        group_state_t *states; /* one slice's (run_slice) */
+        size_t cap_states;
         redis_args_t args;
         buf_t out, raw;
         batch_decide_scratch_t dec;
