@@ -13,6 +13,10 @@ static const char *search_alert =
 static const char *search_ticket =
         "{\"event_id\":\"t1\",\"ticket_id\":\"T-1\",\"account_id\":\"initech\","
         "\"service\":\"search\",\"status\":\"OPEN\",\"occurred_at\":1795000060000}";
+/* A second ticket of the same account, ten seconds on, in the same minute. */
+static const char *search_ticket2 =
+        "{\"event_id\":\"t2\",\"ticket_id\":\"T-2\",\"account_id\":\"initech\","
+        "\"service\":\"search\",\"status\":\"OPEN\",\"occurred_at\":1795000070000}";
 
 /* The last scored revision after `first` then `second`. */
 static json_t *final_scored(harness_t *h, const char *name, int db,
@@ -292,11 +296,7 @@ static void test_old_sets_still_count_once(void **state) {
         freeReplyObject(harness_redis(&h, "SADD %s:seen a1 t1", key));
 
         harness_produce(&h, "tickets", search_ticket, false); /* t1 */
-        harness_produce(&h, "tickets",
-                        "{\"event_id\":\"t2\",\"ticket_id\":\"T-2\","
-                        "\"account_id\":\"initech\",\"service\":\"search\","
-                        "\"status\":\"OPEN\",\"occurred_at\":1795000070000}",
-                        false);
+        harness_produce(&h, "tickets", search_ticket2, false);
         harness_flush(&h);
         assert_true(harness_wait_consumed(&h, 20000));
         json_t *all = expect_exactly(&h, "impact.scored", 2);
@@ -372,11 +372,7 @@ static void test_layout1_incident_keeps_its_keys(void **state) {
         harness_worker_start(&h, 0);
         assert_true(harness_wait_consumed(&h, 20000));
         json_decref(expect_exactly(&h, "impact.scored", n)); /* all fenced */
-        harness_produce(&h, "tickets",
-                        "{\"event_id\":\"t2\",\"ticket_id\":\"T-2\","
-                        "\"account_id\":\"initech\",\"service\":\"search\","
-                        "\"status\":\"OPEN\",\"occurred_at\":1795000070000}",
-                        false);
+        harness_produce(&h, "tickets", search_ticket2, false);
         harness_flush(&h);
         assert_true(harness_wait_consumed(&h, 20000));
         json_t *all = expect_exactly(&h, "impact.scored", n + 1);
