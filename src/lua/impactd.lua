@@ -15,8 +15,10 @@
 --                 <p>:{<incident>}:tix    ticket id -> status (hash)
 --                 <p>:{<incident>}:segs   "kind\31value" -> tickets (hash)
 --                 <p>:{<incident>}:esc    output id, less its leading
---                                          "<incident>:" -> the revision
---                                          that decided it (hash)
+--                                          "<incident>:", a notification's
+--                                          kind and audience one letter
+--                                          each -> the revision that
+--                                          decided it (hash)
 --                 <p>:{<incident>}:outbox output id -> topic char + bytes,
 --                                          until Kafka acknowledged it
 --                 <p>:{<incident>}:imp    blast radius: impacted services
@@ -905,6 +907,24 @@ local function apply(keys, args)
     return summarize(keys, st, alerts, now, window, swindow)
 end
 
+-- A notification id's kind and audience, as :esc spells them: one letter
+-- each.  They are most of the id (IMPACT_CHANGED:CUSTOMER_LIAISON:4 is
+-- IL:4), and an incident decides a dozen or more.  Escalation ids start
+-- with a lower-case trigger name, so the two never meet; an id of neither
+-- form is kept as it is.
+local ESC_KIND = {OPENED = 'O', IMPACT_CHANGED = 'I', SLA_AT_RISK = 'S',
+                  RESOLVED = 'R', FOLLOW_UP = 'F'}
+local ESC_AUDIENCE = {EXECUTIVE = 'X', ENGINEERING = 'E', CUSTOMER = 'C',
+                      ACCOUNT_MANAGER = 'A', CUSTOMER_LIAISON = 'L',
+                      COMPLIANCE = 'P'}
+
+local function esc_field(id)
+    local kind, audience, rest = string.match(id, '^([%u_]+):([%u_]+):(.*)$')
+    local k, a = ESC_KIND[kind or ''], ESC_AUDIENCE[audience or '']
+    if k and a then return k .. a .. ':' .. rest end
+    return id
+end
+
 -- decide: record what the escalation policy and the notifications decided
 -- for an incident, exactly once across workers.  The worker decides from
 -- the states the apply reply carried (version `decide_v`); this stores the
@@ -952,7 +972,7 @@ local function decide(keys, args)
     for i = 7, #args, 3 do
         local id = args[i]
         if own and string.sub(id, 1, #own) == own then id = string.sub(id, #own + 1) end
-        redis.call('HSET', keys[2], id, args[6])
+        redis.call('HSET', keys[2], esc_field(id), args[6])
         if args[i + 1] ~= '' then
             redis.call('HSET', keys[3], args[i], args[i + 1] .. args[i + 2])
             outbox = true

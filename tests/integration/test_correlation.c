@@ -177,7 +177,10 @@ static void test_decide_is_compare_and_set(void **state) {
         snprintf(fn, sizeof(fn), "impactd_%s_decide", impactd_lua_impactd_tag);
         redisReply *r = harness_redis(&h, "FCALL %s 3 impact:{I} impact:{I}:esc "
                                           "impact:{I}:outbox 0 p1 n1 1795000000000 "
-                                          "1 3 I:level:2 e page", fn);
+                                          "1 3 I:level:2 e page "
+                                          "I:OPENED:CUSTOMER_LIAISON:3 n note "
+                                          "I:FOLLOW_UP:ACCOUNT_MANAGER:a-1:3 %s %s",
+                                          fn, "", "");
         assert_int_equal(r->element[0]->integer, 1);
         freeReplyObject(r);
         /* a second worker that also read version 0 */
@@ -199,6 +202,15 @@ static void test_decide_is_compare_and_set(void **state) {
          * that decided it */
         r = harness_redis(&h, "HGET impact:{I}:esc level:2");
         assert_string_equal(r->str, "3");
+        freeReplyObject(r);
+        /* a notification's kind and audience as one letter each; muted
+         * (no topic) is recorded too */
+        r = harness_redis(&h, "HMGET impact:{I}:esc OL:3 FA:a-1:3");
+        assert_string_equal(r->element[0]->str, "3");
+        assert_string_equal(r->element[1]->str, "3");
+        freeReplyObject(r);
+        r = harness_redis(&h, "HLEN impact:{I}:esc");
+        assert_int_equal(r->integer, 3);
         freeReplyObject(r);
         /* Kept for Kafka, topic first, until the worker clears it. */
         r = harness_redis(&h, "HGET impact:{I}:outbox I:level:2");
