@@ -54,4 +54,9 @@ int64_t impactd_mono_ms(void);
 /* Sleeps `ms` milliseconds (a signal may cut it short). */
 void impactd_sleep_ms(long ms);
 
+/* `d` in the fewest digits that read back as the same double (1.1, where
+ * %.17g writes 1.1000000000000001), into buf of at least 32 bytes.
+ * Returns its length. */
+int impactd_fmt_double(char *buf, size_t size, double d);
+
 #endif

@@ -15,6 +15,13 @@ static int add_str(redis_args_t *a, const char *s) {
         return redis_args_add(a, s, strlen(s));
 }
 
+/* Exact, in as few digits as that takes: Redis keeps what it is sent. */
+static int add_double(redis_args_t *a, double d) {
+        char buf[40];
+        impactd_fmt_double(buf, sizeof(buf), d);
+        return redis_args_addf(a, "%s", buf);
+}
+
 static int pack_alert(redis_args_t *a, const event_t *ev) {
         const event_alert_t *al = &ev->u.alert;
         int r = redis_args_add(a, "A", 1) | add_str(a, ev->event_id) |
@@ -29,10 +36,10 @@ static int pack_alert(redis_args_t *a, const event_t *ev) {
                      ? redis_args_addf(a, "%" PRId64, al->affected_users)
                      : add_str(a, NULL);
         r |= (ev->has & HAS_SLO_BURN_RATE)
-                     ? redis_args_addf(a, "%.17g", al->slo_burn_rate)
+                     ? add_double(a, al->slo_burn_rate)
                      : add_str(a, NULL);
         r |= (ev->has & HAS_REVENUE_LOSS)
-                     ? redis_args_addf(a, "%.17g", al->revenue_loss_per_hour)
+                     ? add_double(a, al->revenue_loss_per_hour)
                      : add_str(a, NULL);
         r |= add_str(a, ev->region);
         return r | redis_args_addf(a, "%" PRId64, ev->occurred_at);
@@ -107,7 +114,7 @@ static int pack_ticket(const batch_t *b, redis_args_t *a, const event_t *ev) {
                 add_str(a, t->ticket_id) | add_str(a, t->account_id);
         r |= f.tier != TIER_NONE ? redis_args_addf(a, "%d", f.tier)
                                  : add_str(a, NULL);
-        r |= f.arr >= 0 ? redis_args_addf(a, "%.17g", f.arr) : add_str(a, NULL);
+        r |= f.arr >= 0 ? add_double(a, f.arr) : add_str(a, NULL);
         /* Only a known "yes" is sent: an account is never un-flagged by a
          * later ticket that does not say. */
         r |= add_str(a, f.strategic == 1 ? "1" : f.strategic == 0 ? "0" : NULL);
@@ -127,7 +134,7 @@ static int pack_sentiment(const config_t *conf, redis_args_t *a,
         bool negative = s->score < conf->scoring.sentiment_negative_below;
         return redis_args_add(a, "S", 1) | add_str(a, ev->event_id) |
                add_str(a, s->account_id) |
-               redis_args_addf(a, "%.17g", s->score) |
+               add_double(a, s->score) |
                add_str(a, negative ? "1" : "0") |
                redis_args_addf(a, "%" PRId64, ev->occurred_at);
 }

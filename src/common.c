@@ -53,3 +53,13 @@ void impactd_clock_refresh(void) {
 int64_t impactd_clock_ms(void) {
         return clock_injected ? clock_injected : impactd_now_ms();
 }
+
+int impactd_fmt_double(char *buf, size_t size, double d) {
+        int n = 0;
+        for (int digits = 15; digits <= 17; digits++) {
+                n = snprintf(buf, size, "%.*g", digits, d);
+                if (digits == 17 || strtod(buf, NULL) == d)
+                        break;
+        }
+        return n;
+}

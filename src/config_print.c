@@ -46,9 +46,7 @@ static void print_key(FILE *fp, int indent, const char *k) {
 static void print_double(FILE *fp, double d) {
         char buf[40];
 
-        snprintf(buf, sizeof(buf), "%.15g", d);
-        if (strtod(buf, NULL) != d)
-                snprintf(buf, sizeof(buf), "%.17g", d);
+        impactd_fmt_double(buf, sizeof(buf), d);
         fputs(buf, fp);
 }
 

@@ -375,9 +375,7 @@ end
 -- Lua and written once per field by flush_adds(): a storm brings hundreds
 -- of tickets to one incident per call, and each would otherwise cost a
 -- dozen HINCRBYs.  Fields are created in the order events first touched
--- them, as one by one would.  Floats (ARR, sentiment sums) are still added
--- event by event: a sum rounds differently, and the state must not depend
--- on how events were batched.
+-- them, as one by one would.
 local function add(st, k, field, by)
     local f = st.adds[k]
     if f == nil then
@@ -393,11 +391,44 @@ local function add(st, k, field, by)
     end
 end
 
+-- The shortest decimal that reads back as the same double: -1.11 where
+-- %.17g writes -1.1100000000000001 (and HINCRBYFLOAT, in long double,
+-- -1.10999999999999997).  Those digits were most of what :spm holds.
+local function fmt_short(x)
+    for p = 15, 16 do
+        local s = string.format('%.' .. p .. 'g', x)
+        if tonumber(s) == x then return s end
+    end
+    return string.format('%.17g', x)
+end
+
+-- Floats (ARR, sentiment sums) are added event by event, in the order of
+-- the events, as one call per event would: read once per call, kept as a
+-- double, and written back exactly (fmt_short), so the sum does not
+-- depend on how events were batched.
+local function addf(K, st, k, field, by)
+    local f = st.addf[k]
+    if f == nil then
+        f = {}
+        st.addf[k] = f
+    end
+    local cur = f[field]
+    if cur == nil then
+        cur = num(redis.call('HGET', K[k], field), 0)
+        st.add_order[#st.add_order + 1] = {k, field, true}
+    end
+    f[field] = cur + by
+end
+
 local function flush_adds(K, st)
     for _, kf in ipairs(st.add_order) do
-        hincr(K[kf[1]], kf[2], st.adds[kf[1]][kf[2]])
+        if kf[3] then
+            redis.call('HSET', K[kf[1]], kf[2], fmt_short(st.addf[kf[1]][kf[2]]))
+        else
+            hincr(K[kf[1]], kf[2], st.adds[kf[1]][kf[2]])
+        end
     end
-    st.adds, st.add_order = {}, {}
+    st.adds, st.addf, st.add_order = {}, {}, {}
 end
 
 -- Fields of the aggregate hash that tickets read and only ever raise:
@@ -485,7 +516,7 @@ local function apply_ticket(K, st, a, i, bucket_ms)
     if strategic == '1' then f[3] = '1' end
     local new_arr = num(f[2], 0)
     if new_arr ~= old_arr or not prev then
-        redis.call('HINCRBYFLOAT', K[1], 'arr_at_risk', new_arr - old_arr)
+        addf(K, st, 1, 'arr_at_risk', new_arr - old_arr)
     end
     -- Tickets per account, for account managers and follow-ups.
     local old = redis.call('HGET', K[5], tid)
@@ -542,13 +573,14 @@ local function apply_sentiment(K, st, a, i)
     add(st, 1, 'sentiment_count', 1)
     local negative = a[i + 4] == '1'
     if negative then add(st, 1, 'sentiment_negative', 1) end
-    redis.call('HINCRBYFLOAT', K[1], 'sentiment_sum', a[i + 3])
+    local score = tonumber(a[i + 3])
+    addf(K, st, 1, 'sentiment_sum', score)
     -- Per minute, for the surge and the trend: c<m> count, n<m> negative,
     -- s<m> sum of scores.
     local m = math.floor(tonumber(a[i + 5]) / 60000)
     add(st, 10, 'c' .. m, 1)
     if negative then add(st, 10, 'n' .. m, 1) end
-    redis.call('HINCRBYFLOAT', K[10], 's' .. m, a[i + 3])
+    addf(K, st, 10, 's' .. m, score)
 end
 
 -- Settles the incident's status from its alerts at `now`: it resolves
@@ -798,7 +830,8 @@ local function apply(keys, args)
         return false -- a deadline of an incident that expired meanwhile
     end
     local st = {changed = false, dups = 0, new_tickets = {},
-                adds = {}, add_order = {}, cache = {}, types = {}}
+                adds = {}, addf = {}, add_order = {}, cache = {},
+                types = {}}
     local h = redis.call('HMGET', keys[1], 'status', 'root_service',
                         'detected_at', 'last_event_at', 'kaccts', 'layout')
     st.status = h[1] or 'OPEN'
