@@ -162,22 +162,17 @@ static double field_dbl(fields_t f, size_t i) {
         return strtod(f[i], NULL);
 }
 
-static void parse_segment(incident_t *inc, char *name, const char *count) {
-        /* "kind\x1fvalue": split in place, the reply is ours. */
-        char *sep = strchr(name, '\x1f');
-        if (!sep)
+static void parse_segment(incident_t *inc, const char *name, const char *count) {
+        /* The kind's letter, then the value (SEGMENT_KINDS in impactd.lua),
+         * in the order of segment_kind_t. */
+        static const char letters[SEGMENT_KIND_COUNT] = {'r', 'v', 'p', 'f', 'a'};
+        const char *at = memchr(letters, name[0], sizeof(letters));
+        if (!name[0] || !at)
                 return;
-        *sep = '\0';
-        for (int k = 0; k < SEGMENT_KIND_COUNT; k++) {
-                const char *kind = segment_kind_name(k);
-                if (!kind || strcmp(name, kind) != 0)
-                        continue;
-                segment_count_t *s = &inc->segments[inc->segments_cnt++];
-                s->kind = (segment_kind_t)k;
-                s->value = sep + 1;
-                s->count = strtoll(count, NULL, 10);
-                return;
-        }
+        segment_count_t *s = &inc->segments[inc->segments_cnt++];
+        s->kind = (segment_kind_t)(at - letters);
+        s->value = name + 1;
+        s->count = strtoll(count, NULL, 10);
 }
 
 static void parse_handover(handover_t *h, fields_t f, size_t at) {

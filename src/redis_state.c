@@ -509,7 +509,7 @@ void redis_state_append_silence_del(redis_state_t *rs, const char *id) {
 }
 
 /* :tpm and :offs hold data only for incidents stored before layout 2
- * (src/lua/impactd.lua), which keep them until they expire. */
+ * (src/lua/impactd.lua): their next apply moves it and deletes them. */
 static const char *const incident_suffix[INCIDENT_KEYS] = {
         "", ":seen", ":alerts", ":accts", ":tix", ":segs", ":tpm", ":esc",
         ":imp", ":spm", ":offs", ":unbound", ":kaccts"};

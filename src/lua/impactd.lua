@@ -6,14 +6,16 @@
 --
 -- Every function touches only keys of one hash tag, passed in KEYS, so the
 -- library runs unchanged on Redis Cluster:
---   per incident  <p>:{<incident>}        aggregates (hash)
+--   per incident  <p>:{<incident>}        aggregates (hash; OLD_NAMES
+--                                          below lists its fields)
 --                 <p>:{<incident>}:seen   event ids applied (hash of
---                                          empty values; a set if older)
+--                                          empty values)
 --                 <p>:{<incident>}:alerts service -> latest alert facts (hash)
 --                 <p>:{<incident>}:accts  account -> "tier|arr|strategic|tickets"
 --                                          (hash)
 --                 <p>:{<incident>}:tix    ticket id -> status (hash)
---                 <p>:{<incident>}:segs   "kind\31value" -> tickets (hash)
+--                 <p>:{<incident>}:segs   kind letter and value -> tickets
+--                                          (hash; SEGMENT_KINDS)
 --                 <p>:{<incident>}:esc    output id, less its leading
 --                                          "<incident>:", a notification's
 --                                          kind and audience one letter
@@ -22,7 +24,7 @@
 --                 <p>:{<incident>}:outbox output id -> topic char + bytes,
 --                                          until Kafka acknowledged it
 --                 <p>:{<incident>}:imp    blast radius: impacted services
---                                          (hash of empty values; a set if older)
+--                                          (hash of empty values)
 --                 <p>:{<incident>}:spm    per minute m: sentiment count
 --                                          c<m>, negatives n<m>, sum s<m>,
 --                                          and tickets t<m> (for the trend)
@@ -42,9 +44,9 @@
 --
 -- The aggregate hash's '@' names the Kafka cluster the offsets are of,
 -- '@<partition>' holds the highest offset applied from that partition.
--- That is layout 2 (the aggregate's layout=2).  An incident stored before
--- it keeps its tickets per minute in :tpm (minute -> tickets) and its
--- offsets in :offs ('@', and partition -> offset) until it expires.
+-- That is layout 3.  An incident an older version stored is brought to it
+-- by its next apply (upgrade()), which also empties the keys only layout 1
+-- had: :tpm (minute -> tickets) and :offs ('@', partition -> offset).
 
 local US = '\31' -- field separator inside packed values
 
@@ -272,30 +274,9 @@ end
 -- hashes of empty values: up to 128 short members a hash is a listpack,
 -- where Redis 7.0 keeps any set of strings in a hash table (ten event ids:
 -- 720 bytes, against some 250).  Past that a member costs a few bytes more
--- than in a set.  An incident an older version stored keeps its sets: each
--- key's type is checked once per call (`types` caches it).
-local function old_set(types, key)
-    local v = types[key]
-    if v == nil then
-        v = redis.call('TYPE', key).ok == 'set'
-        types[key] = v
-    end
-    return v
-end
-
-local function set_add(types, key, m)
-    if old_set(types, key) then return redis.call('SADD', key, m) == 1 end
+-- than in a set.  The oldest versions kept sets: upgrade() converts them.
+local function set_add(key, m)
     return redis.call('HSETNX', key, m, '') == 1
-end
-
-local function set_has(types, key, m)
-    if old_set(types, key) then return redis.call('SISMEMBER', key, m) == 1 end
-    return redis.call('HEXISTS', key, m) == 1
-end
-
-local function set_members(types, key)
-    if old_set(types, key) then return redis.call('SMEMBERS', key) end
-    return redis.call('HKEYS', key)
 end
 
 -- impact: add services to an incident's blast radius.  The worker walks
@@ -305,9 +286,8 @@ end
 local function impact(keys, args)
     if redis.call('EXISTS', keys[1]) == 0 then return 0 end
     local n = 0
-    local types = {}
     for i = 2, #args do
-        if set_add(types, keys[2], args[i]) then n = n + 1 end
+        if set_add(keys[2], args[i]) then n = n + 1 end
     end
     local ttl = redis.call('TTL', keys[1])
     redis.call('EXPIRE', keys[2], ttl > 0 and ttl or tonumber(args[1]))
@@ -342,8 +322,9 @@ end
 -------------------------------------------------------------------------------
 -- apply: fold a batch of one incident's events into its aggregates.
 --
--- KEYS: 1 agg, 2 seen, 3 alerts, 4 accts, 5 tix, 6 segs, 7 tpm (layout 1),
---       8 esc, 9 imp, 10 spm, 11 offs (layout 1), 12 unbound, 13 kaccts
+-- KEYS: 1 agg, 2 seen, 3 alerts, 4 accts, 5 tix, 6 segs, 7 tpm (layout 1,
+--       read by upgrade()), 8 esc, 9 imp, 10 spm, 11 offs (layout 1, the
+--       same), 12 unbound, 13 kaccts
 -- ARGV: 1 ttl seconds, 2 trend window minutes, 3 incident id, 4 now (ms),
 --       5 tick (a deadline being re-scored; 0 = none), 6 quiet time (ms),
 --       7 sentiment window minutes, 8 retention seconds once resolved,
@@ -456,9 +437,9 @@ local function apply_alert(K, st, a, i)
     for j = #f + 1, ALERT_FIELDS do f[j] = '' end
     if not st.root_service then
         st.root_service = service
-        redis.call('HSET', K[1], 'root_service', service)
+        redis.call('HSET', K[1], 'root', service)
     elseif not prev and service ~= st.root_service and
-        set_has(st.types, K[9], service) then
+        redis.call('HEXISTS', K[9], service) == 1 then
         f[7] = 'd'
     end
     f[1] = (status == 'F') and '1' or '0'
@@ -471,17 +452,17 @@ local function apply_alert(K, st, a, i)
     redis.call('HSET', K[3], service, table.concat(f, US))
     local t = tonumber(a[i + 10])
     if a[i + 5] ~= '' then
-        redis.call('HSET', K[1], 'declared_severity', a[i + 5])
-        if not redis.call('HGET', K[1], 'triaged_at') then
-            redis.call('HSET', K[1], 'triaged_at', t)
+        redis.call('HSET', K[1], 'sev', a[i + 5])
+        if not redis.call('HGET', K[1], 'tri') then
+            redis.call('HSET', K[1], 'tri', t)
         end
     end
     if status == 'F' then
         if st.status == 'RESOLVED' then
             st.status = 'OPEN'
             st.reopened = true
-            redis.call('HSET', K[1], 'status', 'OPEN')
-            redis.call('HDEL', K[1], 'resolved_at')
+            redis.call('HSET', K[1], 'st', 'OPEN')
+            redis.call('HDEL', K[1], 'res')
         end
     elseif st.resolve_at == nil or t > st.resolve_at then
         st.resolve_at = t
@@ -494,10 +475,9 @@ local function is_key(f)
     return num(f[1], 0) >= 4 or f[3] == '1'
 end
 
--- A ticket's segments, as the field names of :segs start.
-local SEGMENT_KINDS = {'region' .. US, 'product_version' .. US,
-                       'platform' .. US, 'feature' .. US,
-                       'account_prefix' .. US}
+-- A ticket's segments, as the field names of :segs start (layout 3): the
+-- kind's letter, then the value.  redis_reply.c reads the same letters.
+local SEGMENT_KINDS = {'r', 'v', 'p', 'f', 'a'}
 
 local function apply_ticket(K, st, a, i, bucket_ms)
     local tid, acct = a[i + 2], a[i + 3]
@@ -508,7 +488,7 @@ local function apply_ticket(K, st, a, i, bucket_ms)
     -- on a later ticket replaces the account's earlier figure.
     local prev = redis.call('HGET', K[4], acct)
     local f = prev and split(prev) or {'', '0', '0', '0'}
-    if not prev then add(st, 1, 'affected_accounts', 1) end
+    if not prev then add(st, 1, 'accts', 1) end
     if f[4] == nil then f[4] = '0' end
     local old_arr = num(f[2], 0)
     if tier ~= '' and num(tier, 0) > num(f[1], 0) then f[1] = tier end
@@ -516,7 +496,7 @@ local function apply_ticket(K, st, a, i, bucket_ms)
     if strategic == '1' then f[3] = '1' end
     local new_arr = num(f[2], 0)
     if new_arr ~= old_arr or not prev then
-        addf(K, st, 1, 'arr_at_risk', new_arr - old_arr)
+        addf(K, st, 1, 'arr', new_arr - old_arr)
     end
     -- Tickets per account, for account managers and follow-ups.
     local old = redis.call('HGET', K[5], tid)
@@ -528,9 +508,9 @@ local function apply_ticket(K, st, a, i, bucket_ms)
     local tn = num(f[1], 0)
     -- Tiers only rise and strategic is never unset: once key, always key.
     if is_key(f) then redis.call('HSET', K[13], acct, packed) end
-    if tn > cached(K, st, 'max_tier') then
-        redis.call('HSET', K[1], 'max_tier', f[1])
-        st.cache.max_tier = tn
+    if tn > cached(K, st, 'tier') then
+        redis.call('HSET', K[1], 'tier', f[1])
+        st.cache.tier = tn
     end
     -- Tiers whose SLA targets are on the clock, as bits (1 << tier): the
     -- account's contract, else its tier.
@@ -543,38 +523,37 @@ local function apply_ticket(K, st, a, i, bucket_ms)
             st.cache.tiers = mask + bit
         end
     end
-    if f[3] == '1' and cached(K, st, 'strategic') == 0 then
-        redis.call('HSET', K[1], 'strategic', 1)
-        st.cache.strategic = 1
+    if f[3] == '1' and cached(K, st, 'strat') == 0 then
+        redis.call('HSET', K[1], 'strat', 1)
+        st.cache.strat = 1
     end
-    if a[i + 13] == '1' and not redis.call('HGET', K[1], 'personal_data') then
+    if a[i + 13] == '1' and not redis.call('HGET', K[1], 'pd') then
         -- The regulator's clock (GDPR: 72 hours) runs from the first report.
-        redis.call('HSET', K[1], 'personal_data', 1, 'personal_data_at', t)
+        redis.call('HSET', K[1], 'pd', 1, 'pd_at', t)
     end
 
     local was_open = old == 'O' or old == 'R'
     local is_open = status == 'O' or status == 'R'
     if not old then
-        add(st, 1, 'tickets_total', 1)
+        add(st, 1, 'tix', 1)
         st.new_tickets[#st.new_tickets + 1] = tid
         for k = 1, 5 do
             local v = a[i + 6 + k]
             if v ~= '' then add(st, 6, SEGMENT_KINDS[k] .. v, 1) end
         end
-        local m = tostring(math.floor(t / bucket_ms))
-        if st.layout2 then add(st, 10, 't' .. m, 1) else add(st, 7, m, 1) end
+        add(st, 10, 't' .. math.floor(t / bucket_ms), 1)
     end
-    if is_open and not was_open then add(st, 1, 'tickets_open', 1) end
-    if was_open and not is_open then add(st, 1, 'tickets_open', -1) end
+    if is_open and not was_open then add(st, 1, 'open', 1) end
+    if was_open and not is_open then add(st, 1, 'open', -1) end
     redis.call('HSET', K[5], tid, status)
 end
 
 local function apply_sentiment(K, st, a, i)
-    add(st, 1, 'sentiment_count', 1)
+    add(st, 1, 'sc', 1)
     local negative = a[i + 4] == '1'
-    if negative then add(st, 1, 'sentiment_negative', 1) end
+    if negative then add(st, 1, 'sn', 1) end
     local score = tonumber(a[i + 3])
-    addf(K, st, 1, 'sentiment_sum', score)
+    addf(K, st, 1, 'ss', score)
     -- Per minute, for the surge and the trend: c<m> count, n<m> negative,
     -- s<m> sum of scores.
     local m = math.floor(tonumber(a[i + 5]) / 60000)
@@ -597,20 +576,20 @@ local function settle(K, st, alerts, now, quiet_ms)
             else holding = true end
         end
     end
-    local since = num(redis.call('HGET', K[1], 'quiet_since'), nil)
+    local since = num(redis.call('HGET', K[1], 'quiet'), nil)
     if holding then
-        if since then redis.call('HDEL', K[1], 'quiet_since') end
+        if since then redis.call('HDEL', K[1], 'quiet') end
         return
     end
     if not since then
         since = st.resolve_at or now
-        redis.call('HSET', K[1], 'quiet_since', since)
+        redis.call('HSET', K[1], 'quiet', since)
         st.changed = true
     end
     if now < since + quiet_ms then return end
     st.status = 'RESOLVED'
-    redis.call('HSET', K[1], 'resolved_at', since)
-    redis.call('HDEL', K[1], 'quiet_since')
+    redis.call('HSET', K[1], 'res', since)
+    redis.call('HDEL', K[1], 'quiet')
     for _, j in ipairs(downstream) do
         local f = split(alerts[j + 1])
         f[1] = 'H'
@@ -690,30 +669,21 @@ local function summarize(K, st, alerts, now, window, swindow)
 
     -- Windows end at the later of now and the last event, so a replay of
     -- old events still sees them in their own windows.
-    local ref = math.max(now, num(agg.last_event_at, 0))
+    local ref = math.max(now, num(agg.last, 0))
     local now_b = math.floor(ref / 60000)
     local s_from = now_b - swindow + 1
     local ranges = {{'c', s_from, now_b}, {'n', s_from, now_b},
                     {'s', s_from, now_b},
                     {'c', s_from - swindow, s_from - 1},
                     {'s', s_from - swindow, s_from - 1}}
-    local tickets = {{'', now_b - 2 * window + 1, now_b - window},
-                     {'', now_b - window + 1, now_b}}
-    local s, prev_n, now_n
-    if st.layout2 then -- one hash, one read
-        tickets[1][1], tickets[2][1] = 't', 't'
-        ranges[6], ranges[7] = tickets[1], tickets[2]
-        s = window_sums(K[10], ranges)
-        prev_n, now_n = s[6], s[7]
-    else
-        s = window_sums(K[10], ranges)
-        local t = window_sums(K[7], tickets)
-        prev_n, now_n = t[1], t[2]
-    end
+    ranges[6] = {'t', now_b - 2 * window + 1, now_b - window}
+    ranges[7] = {'t', now_b - window + 1, now_b}
+    local s = window_sums(K[10], ranges)
+    local prev_n, now_n = s[6], s[7]
     local snow_c, snow_n, snow_s, sprev_c, sprev_s = s[1], s[2], s[3], s[4], s[5]
 
     local segs = redis.call('HGETALL', K[6])
-    local imp = set_members(st.types, K[9])
+    local imp = redis.call('HKEYS', K[9])
     table.sort(imp)
     -- Accounts: the key ones while open, from their own hash: a storm
     -- incident has tens of thousands of accounts and a few hundred key ones,
@@ -729,29 +699,29 @@ local function summarize(K, st, alerts, now, window, swindow)
         end
     end
     local out = {
-        agg.revision or '0', st.status, agg.root_service or '',
-        agg.detected_at or '0', agg.last_event_at or '0',
-        agg.resolved_at or '0', agg.triaged_at or '0',
-        agg.declared_severity or '0',
+        agg.rev or '0', st.status, agg.root or '',
+        agg.det or '0', agg.last or '0',
+        agg.res or '0', agg.tri or '0',
+        agg.sev or '0',
         fmt(users), fmt(disruption), fmt(burn), fmt(loss),
-        agg.affected_accounts or '0', agg.arr_at_risk or '0',
-        agg.max_tier or '0', agg.strategic or '0',
-        agg.tickets_total or '0', agg.tickets_open or '0',
-        agg.personal_data or '0',
-        agg.sentiment_count or '0', agg.sentiment_negative or '0',
-        agg.sentiment_sum or '0',
+        agg.accts or '0', agg.arr or '0',
+        agg.tier or '0', agg.strat or '0',
+        agg.tix or '0', agg.open or '0',
+        agg.pd or '0',
+        agg.sc or '0', agg.sn or '0',
+        agg.ss or '0',
         tostring(now_n), tostring(prev_n),
         st.changed and '1' or (st.redo and '2' or '0'), tostring(st.dups),
         st.resolved_now and '1' or '0',
-        agg.tiers or '0', agg.quiet_since or '0',
+        agg.tiers or '0', agg.quiet or '0',
         tostring(snow_c), tostring(snow_n), fmt(snow_s),
         tostring(sprev_c), fmt(sprev_s),
         st.reopened and '1' or '0',
         tostring(#services), tostring(#segs / 2), tostring(#st.new_tickets),
         tostring(#imp), tostring(#region_list), tostring(#handover),
-        agg.personal_data_at or '0', joined(agg, 'policy') or '',
-        joined(agg, 'notify') or '',
-        agg.decide_v or '0', tostring(#accounts),
+        agg.pd_at or '0', joined(agg, 'p') or '',
+        joined(agg, 'n') or '',
+        agg.dv or '0', tostring(#accounts),
     }
     for _, s in ipairs(services) do out[#out + 1] = s end
     for j = 1, #segs do out[#out + 1] = segs[j] end
@@ -781,7 +751,8 @@ end
 -- cluster: pointed at another (the embedded one is new each run), the
 -- incident starts over.  `from` = "partition:offset", or nil.  Nothing is
 -- written here: fence_store() writes what moved once the events are
--- applied.
+-- applied.  The offsets are the aggregate hash's '@' fields: '@' names the
+-- cluster, '@a3' is the highest offset applied from alerts partition 3.
 local function fenced(fence, from)
     if from == nil then return true end
     if not fence.loaded then
@@ -793,7 +764,7 @@ local function fenced(fence, from)
     local high = fence[part]
     if high == nil then
         high = fence.reset and -1 or
-            num(redis.call('HGET', fence.key, fence.prefix .. part), -1)
+            num(redis.call('HGET', fence.key, '@' .. part), -1)
     end
     fence[part] = math.max(high, off)
     if off <= high then return false end
@@ -801,24 +772,112 @@ local function fenced(fence, from)
     return true
 end
 
--- Offsets of another cluster go first: the whole :offs key, or the '@'
--- fields of the aggregate hash.
+-- Offsets of another cluster go first.
 local function fence_store(fence)
     if fence.reset then
-        if fence.prefix == '' then
-            redis.call('DEL', fence.key)
-        else
-            local old = {}
-            for _, f in ipairs(redis.call('HKEYS', fence.key)) do
-                if string.byte(f, 1) == 64 then old[#old + 1] = f end -- '@'
-            end
-            if #old > 0 then redis.call('HDEL', fence.key, unpack(old)) end
+        local old = {}
+        for _, f in ipairs(redis.call('HKEYS', fence.key)) do
+            if string.byte(f, 1) == 64 then old[#old + 1] = f end -- '@'
         end
+        if #old > 0 then redis.call('HDEL', fence.key, unpack(old)) end
         redis.call('HSET', fence.key, '@', fence.cluster)
     end
     for part in pairs(fence.dirty) do
-        redis.call('HSET', fence.key, fence.prefix .. part, fence[part])
+        redis.call('HSET', fence.key, '@' .. part, fence[part])
     end
+end
+
+-- The aggregate's field names before layout 3, and since.  Layout 3 spells
+-- them in a few letters: they were a third of the hash, and Redis keeps
+-- them in every incident.  (tiers kept its name; incident_id, which the
+-- key names, and layout are gone.)
+local OLD_NAMES = {
+    status = 'st', revision = 'rev', root_service = 'root',
+    detected_at = 'det', last_event_at = 'last', resolved_at = 'res',
+    triaged_at = 'tri', quiet_since = 'quiet', declared_severity = 'sev',
+    affected_accounts = 'accts', arr_at_risk = 'arr', max_tier = 'tier',
+    strategic = 'strat', tickets_total = 'tix', tickets_open = 'open',
+    personal_data = 'pd', personal_data_at = 'pd_at', kaccts = 'ka',
+    sentiment_count = 'sc', sentiment_negative = 'sn', sentiment_sum = 'ss',
+    last_tick = 'tick', policy = 'p', notify = 'n', decide_v = 'dv',
+    decide_rev = 'dr', after_rev = 'done'}
+local OLD_SEGMENT_KINDS = {region = 'r', product_version = 'v', platform = 'p',
+                           feature = 'f', account_prefix = 'a'}
+
+-- A hash rewritten field by field: rename(field, value) returns the new
+-- field and value, or nil to keep the pair as it is.
+local function rewrite_hash(key, rename)
+    local h, set, old = redis.call('HGETALL', key), {}, {}
+    for j = 1, #h, 2 do
+        local f, v = rename(h[j], h[j + 1])
+        if f ~= nil then
+            old[#old + 1] = h[j]
+            set[#set + 1] = f
+            set[#set + 1] = v
+        end
+    end
+    -- New fields first: a hash that lost its last field would be gone,
+    -- and its TTL with it.
+    for j = 1, #set, 1000 do
+        redis.call('HSET', key, unpack(set, j, math.min(j + 999, #set)))
+    end
+    if #old > 0 then redis.call('HDEL', key, unpack(old)) end
+end
+
+-- A set of strings as a hash of empty values, its TTL kept.
+local function set_to_hash(key)
+    if redis.call('TYPE', key).ok ~= 'set' then return end
+    local m, ttl = redis.call('SMEMBERS', key), redis.call('PTTL', key)
+    redis.call('DEL', key)
+    for j = 1, #m, 500 do
+        local args = {}
+        for k = j, math.min(j + 499, #m) do
+            args[#args + 1] = m[k]
+            args[#args + 1] = ''
+        end
+        redis.call('HSET', key, unpack(args))
+    end
+    if ttl > 0 then redis.call('PEXPIRE', key, ttl) end
+end
+
+-- Brings an incident an older version stored to layout 3, once, on its
+-- first apply since: the aggregate's and the segments' field names; for
+-- layout 1 (no `layout` field) also its tickets per minute (:tpm, into
+-- :spm as t<m>), its offsets (:offs, into the aggregate's '@' fields) and
+-- the sets the oldest versions kept (:seen, :imp).  Everything else reads
+-- layout 3 only.  KEYS as apply.
+local function upgrade(K)
+    local layout = redis.call('HGET', K[1], 'layout')
+    local ttl = redis.call('PTTL', K[1])
+    rewrite_hash(K[1], function(f, v)
+        local base, k = string.match(f, '^(%l+)%.(%d+)$') -- policy.2
+        if base and (base == 'policy' or base == 'notify') then
+            return OLD_NAMES[base] .. '.' .. k, v
+        end
+        if OLD_NAMES[f] then return OLD_NAMES[f], v end
+        return nil
+    end)
+    redis.call('HDEL', K[1], 'incident_id', 'layout')
+    rewrite_hash(K[6], function(f, v)
+        local sep = string.find(f, US, 1, true)
+        local kind = sep and OLD_SEGMENT_KINDS[string.sub(f, 1, sep - 1)]
+        if kind then return kind .. string.sub(f, sep + 1), v end
+        return nil
+    end)
+    if layout ~= false then return end
+    local offs = redis.call('HGETALL', K[11])
+    for j = 1, #offs, 2 do
+        local f = offs[j] == '@' and '@' or ('@' .. offs[j])
+        redis.call('HSET', K[1], f, offs[j + 1])
+    end
+    local tpm = redis.call('HGETALL', K[7])
+    for j = 1, #tpm, 2 do
+        redis.call('HINCRBY', K[10], 't' .. tpm[j], tpm[j + 1])
+    end
+    if #tpm > 0 and ttl > 0 then redis.call('PEXPIRE', K[10], ttl) end
+    redis.call('DEL', K[7], K[11])
+    set_to_hash(K[2])
+    set_to_hash(K[9])
 end
 
 local function apply(keys, args)
@@ -830,26 +889,22 @@ local function apply(keys, args)
         return false -- a deadline of an incident that expired meanwhile
     end
     local st = {changed = false, dups = 0, new_tickets = {},
-                adds = {}, addf = {}, add_order = {}, cache = {},
-                types = {}}
-    local h = redis.call('HMGET', keys[1], 'status', 'root_service',
-                        'detected_at', 'last_event_at', 'kaccts', 'layout')
+                adds = {}, addf = {}, add_order = {}, cache = {}}
+    local h = redis.call('HMGET', keys[1], 'st', 'root', 'det', 'last', 'ka',
+                         'status')
+    if h[6] then -- stored by an older version ('status' is 'st' since)
+        upgrade(keys)
+        h = redis.call('HMGET', keys[1], 'st', 'root', 'det', 'last', 'ka')
+    end
     st.status = h[1] or 'OPEN'
     st.root_service = h[2]
     st.detected_at = tonumber(h[3])
     st.last_event_at = tonumber(h[4])
     st.kaccts = h[5] == '1'
-    -- Layout 2 (every incident created since) keeps tickets per minute in
-    -- :spm and the offsets in the aggregate hash: two keys fewer, each
-    -- some 60 bytes of Redis's own plus an EXPIRE per change.  An
-    -- incident stored before keeps its :tpm and :offs until it expires.
     local existed = h[1] ~= false -- Redis's nil reaches Lua as false
-    st.layout2 = h[6] == '2' or not existed
     local was_status = st.status
     local arity = {A = 11, T = 16, S = 6, O = 2}
-    local fence = {cluster = args[9], dirty = {},
-                   key = st.layout2 and keys[1] or keys[11],
-                   prefix = st.layout2 and '@' or ''}
+    local fence = {cluster = args[9], dirty = {}, key = keys[1]}
     local from = nil
 
     local i = 10
@@ -862,7 +917,7 @@ local function apply(keys, args)
         elseif not fenced(fence, from) then
             from = nil
             st.dups = st.dups + 1
-        elseif set_add(st.types, keys[2], args[i + 1]) then
+        elseif set_add(keys[2], args[i + 1]) then
             from = nil
             st.changed = true
             touch_time(st, tonumber(args[i + n - 1]))
@@ -875,25 +930,21 @@ local function apply(keys, args)
         i = i + n
     end
     flush_adds(keys, st)
-    -- In layout 2, a fence alone would make an aggregate hash of an
-    -- incident that has none (every event a duplicate), without a TTL.
-    if not st.layout2 or existed or st.changed then fence_store(fence) end
+    -- A fence alone would make an aggregate hash of an incident that has
+    -- none (every event a duplicate), without a TTL.
+    if existed or st.changed then fence_store(fence) end
     -- A replay of events whose revision was never marked done (the worker
     -- died before its follow-ups were stored or before Kafka acknowledged
     -- its outputs): the worker scores and follows it up again.
     if not st.changed and redis.call('EXISTS', keys[1]) == 1 and
-        num(redis.call('HGET', keys[1], 'after_rev'), 0) <
-            num(redis.call('HGET', keys[1], 'revision'), 0) then
+        num(redis.call('HGET', keys[1], 'done'), 0) <
+            num(redis.call('HGET', keys[1], 'rev'), 0) then
         st.redo = true
-    end
-    if fence.loaded and not st.changed and not st.layout2 then
-        local t = redis.call('TTL', keys[1]) -- the loop below does not run
-        redis.call('EXPIRE', keys[11], t > 0 and t or ttl)
     end
     -- A deadline re-scores once, whichever worker claimed it.
     if tick > 0 and st.status == 'OPEN' and
-        tick > num(redis.call('HGET', keys[1], 'last_tick'), 0) then
-        redis.call('HSET', keys[1], 'last_tick', tick)
+        tick > num(redis.call('HGET', keys[1], 'tick'), 0) then
+        redis.call('HSET', keys[1], 'tick', tick)
         st.changed = true
     end
 
@@ -904,12 +955,10 @@ local function apply(keys, args)
     if st.changed then settle(keys, st, alerts, now, quiet_ms) end
     if st.changed then
         st.resolved_now = (st.status == 'RESOLVED' and was_status ~= 'RESOLVED')
-        redis.call('HSET', keys[1], 'status', st.status,
-                   'incident_id', args[3],
-                   'detected_at', st.detected_at or now,
-                   'last_event_at', st.last_event_at or now,
-                   'layout', st.layout2 and '2' or '1')
-        local rev = hincr(keys[1], 'revision', 1)
+        redis.call('HSET', keys[1], 'st', st.status,
+                   'det', st.detected_at or now,
+                   'last', st.last_event_at or now)
+        local rev = hincr(keys[1], 'rev', 1)
         -- The first change builds the key-account index from the accounts
         -- so far (all of them for an incident older than the index).
         if not st.kaccts then
@@ -919,7 +968,7 @@ local function apply(keys, args)
                     redis.call('HSET', keys[13], accts[j], accts[j + 1])
                 end
             end
-            redis.call('HSET', keys[1], 'kaccts', 1)
+            redis.call('HSET', keys[1], 'ka', 1)
             st.kaccts = true
         end
         -- Binds are written after the apply, by calls on other slots.  Until
@@ -929,9 +978,7 @@ local function apply(keys, args)
         for _, t in ipairs(st.new_tickets) do redis.call('HSET', keys[12], t, rev) end
         local keep = st.status == 'RESOLVED' and retention or ttl
         for k = 1, #keys do
-            if not (st.layout2 and (k == 7 or k == 11)) then
-                redis.call('EXPIRE', keys[k], keep)
-            end
+            if k ~= 7 and k ~= 11 then redis.call('EXPIRE', keys[k], keep) end
         end
     end
     if st.changed or st.redo then
@@ -976,24 +1023,24 @@ end
 -- stored, {2} when superseded, else {0, policy, notify, version} to
 -- decide again from.
 local function decide(keys, args)
-    if num(redis.call('HGET', keys[1], 'decide_rev'), 0) >= tonumber(args[6]) then
+    if num(redis.call('HGET', keys[1], 'dr'), 0) >= tonumber(args[6]) then
         return {2}
     end
-    local v = num(redis.call('HGET', keys[1], 'decide_v'), 0)
+    local v = num(redis.call('HGET', keys[1], 'dv'), 0)
     if v ~= tonumber(args[1]) then
         -- Rare (another worker decided first): the whole hash is small.
         local agg = hash_table(keys[1])
-        return {0, joined(agg, 'policy') or '', joined(agg, 'notify') or '',
+        return {0, joined(agg, 'p') or '', joined(agg, 'n') or '',
                 tostring(v)}
     end
-    local set = {'decide_v', v + 1, 'decide_rev', args[6]}
-    local policy_end = add_pieces(set, 'policy', args[2])
-    local notify_end = add_pieces(set, 'notify', args[3])
+    local set = {'dv', v + 1, 'dr', args[6]}
+    local policy_end = add_pieces(set, 'p', args[2])
+    local notify_end = add_pieces(set, 'n', args[3])
     redis.call('HSET', keys[1], unpack(set))
-    drop_pieces(keys[1], 'policy', policy_end)
-    drop_pieces(keys[1], 'notify', notify_end)
-    if args[5] == '1' and not redis.call('HGET', keys[1], 'triaged_at') then
-        redis.call('HSET', keys[1], 'triaged_at', args[4])
+    drop_pieces(keys[1], 'p', policy_end)
+    drop_pieces(keys[1], 'n', notify_end)
+    if args[5] == '1' and not redis.call('HGET', keys[1], 'tri') then
+        redis.call('HSET', keys[1], 'tri', args[4])
     end
     -- :esc records each id without the "<incident>:" it starts with, which
     -- its key already names: with UUIDs for incident ids, that is most of it.
@@ -1022,11 +1069,11 @@ end
 -- KEYS[1] agg, KEYS[2] unbound.
 local function done(keys, args)
     local rev = tonumber(args[1])
-    if num(redis.call('HGET', keys[1], 'after_rev'), 0) < rev and
+    if num(redis.call('HGET', keys[1], 'done'), 0) < rev and
         redis.call('EXISTS', keys[1]) == 1 then
-        redis.call('HSET', keys[1], 'after_rev', rev)
+        redis.call('HSET', keys[1], 'done', rev)
     end
-    if num(redis.call('HGET', keys[1], 'revision'), 0) <= rev then
+    if num(redis.call('HGET', keys[1], 'rev'), 0) <= rev then
         redis.call('DEL', keys[2])
         return 1
     end

@@ -13,10 +13,6 @@ static const char *search_alert =
 static const char *search_ticket =
         "{\"event_id\":\"t1\",\"ticket_id\":\"T-1\",\"account_id\":\"initech\","
         "\"service\":\"search\",\"status\":\"OPEN\",\"occurred_at\":1795000060000}";
-/* A second ticket of the same account, ten seconds on, in the same minute. */
-static const char *search_ticket2 =
-        "{\"event_id\":\"t2\",\"ticket_id\":\"T-2\",\"account_id\":\"initech\","
-        "\"service\":\"search\",\"status\":\"OPEN\",\"occurred_at\":1795000070000}";
 
 /* The last scored revision after `first` then `second`. */
 static json_t *final_scored(harness_t *h, const char *name, int db,
@@ -193,7 +189,7 @@ static void test_decide_is_compare_and_set(void **state) {
         assert_string_equal(r->element[2]->str, "n1");
         assert_string_equal(r->element[3]->str, "1");
         freeReplyObject(r);
-        r = harness_redis(&h, "HMGET impact:{I} policy notify decide_v triaged_at");
+        r = harness_redis(&h, "HMGET impact:{I} p n dv tri");
         assert_string_equal(r->element[0]->str, "p1");
         assert_string_equal(r->element[2]->str, "1");
         assert_string_equal(r->element[3]->str, "1795000000000");
@@ -267,7 +263,7 @@ static void test_long_states_keep_the_hash_compact(void **state) {
         assert_string_equal(r->element[1]->str, "short");
         assert_string_equal(r->element[2]->str, "n2");
         freeReplyObject(r);
-        r = harness_redis(&h, "HEXISTS impact:{L} policy.2");
+        r = harness_redis(&h, "HEXISTS impact:{L} p.2");
         assert_int_equal(r->integer, 0);
         freeReplyObject(r);
         assert_str_reply(harness_redis(&h, "OBJECT ENCODING impact:{L}"), "listpack");
@@ -275,136 +271,192 @@ static void test_long_states_keep_the_hash_compact(void **state) {
         harness_stop(&h);
 }
 
-/* The event ids and the blast radius are hashes of empty values, so a
- * small incident keeps them in listpacks.  An incident an older version
- * stored has them as sets: those still count each event once and still
- * give the blast radius. */
-static void test_old_sets_still_count_once(void **state) {
-        static harness_t h;
-        char key[128];
-        (void)state;
-        harness_start(&h, "old-sets", 26, 1, TEST_CATALOG);
-        harness_worker_start(&h, 0);
-        harness_produce(&h, "alerts", search_alert, false);
-        harness_flush(&h);
-        assert_true(harness_wait_consumed(&h, 20000));
-        json_t *first = expect_exactly(&h, "impact.scored", 1);
-        json_t *rev1 = json_array_get(first, 0);
-        const char *inc = jstr(rev1, "incident_id");
-        size_t impacted = json_array_size(json_object_get(rev1, "impacted_services"));
-        assert_true(impacted >= 1);
-        snprintf(key, sizeof(key), "impact:{%s}", inc);
-        assert_str_reply(harness_redis(&h, "OBJECT ENCODING %s:seen", key), "listpack");
-        assert_str_reply(harness_redis(&h, "OBJECT ENCODING %s:imp", key), "listpack");
+/* Tickets of one account on one platform, in one minute. */
+#define UPGRADE_TICKET(n, sec)                                                 \
+        "{\"event_id\":\"t" #n "\",\"ticket_id\":\"T-" #n "\","               \
+        "\"account_id\":\"initech\",\"service\":\"search\","                  \
+        "\"platform\":\"ios\",\"status\":\"OPEN\","                           \
+        "\"occurred_at\":17950000" #sec "000}"
 
-        /* As an older version left them: sets.  t1 counts as applied. */
-        redisReply *members = harness_redis(&h, "HKEYS %s:imp", key);
-        assert_int_equal(members->elements, impacted);
-        freeReplyObject(harness_redis(&h, "DEL %s:imp %s:seen", key, key));
-        for (size_t i = 0; i < members->elements; i++)
-                freeReplyObject(harness_redis(&h, "SADD %s:imp %s", key,
-                                              members->element[i]->str));
-        freeReplyObject(members);
-        freeReplyObject(harness_redis(&h, "SADD %s:seen a1 t1", key));
+/* The aggregate's field names before layout 3 (OLD_NAMES in impactd.lua),
+ * spelled out, so that a renamed field fails here. */
+static const char *const old_names[][2] = {
+        {"status", "st"}, {"revision", "rev"}, {"root_service", "root"},
+        {"detected_at", "det"}, {"last_event_at", "last"},
+        {"resolved_at", "res"}, {"triaged_at", "tri"},
+        {"quiet_since", "quiet"}, {"declared_severity", "sev"},
+        {"affected_accounts", "accts"}, {"arr_at_risk", "arr"},
+        {"max_tier", "tier"}, {"strategic", "strat"},
+        {"tickets_total", "tix"}, {"tickets_open", "open"},
+        {"personal_data", "pd"}, {"personal_data_at", "pd_at"},
+        {"kaccts", "ka"}, {"sentiment_count", "sc"},
+        {"sentiment_negative", "sn"}, {"sentiment_sum", "ss"},
+        {"last_tick", "tick"}, {"policy", "p"}, {"notify", "n"},
+        {"decide_v", "dv"}, {"decide_rev", "dr"}, {"after_rev", "done"}};
 
-        harness_produce(&h, "tickets", search_ticket, false); /* t1 */
-        harness_produce(&h, "tickets", search_ticket2, false);
-        harness_flush(&h);
-        assert_true(harness_wait_consumed(&h, 20000));
-        json_t *all = expect_exactly(&h, "impact.scored", 2);
-        json_t *rev2 = json_array_get(all, 1);
-        assert_int_equal(jint(rev2, "revision"), 2);
-        assert_int_equal(jint(rev2, "tickets_total"), 1); /* t2 only */
-        assert_int_equal(json_array_size(json_object_get(rev2, "impacted_services")),
-                         impacted);
-        assert_str_reply(harness_redis(&h, "TYPE %s:seen", key), "set");
-        redisReply *r = harness_redis(&h, "SISMEMBER %s:seen t2", key);
-        assert_int_equal(r->integer, 1);
-        freeReplyObject(r);
-        json_decref(all);
-        json_decref(first);
-        assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
-        harness_stop(&h);
+static const char *old_name(const char *f, char *buf, size_t size) {
+        for (size_t k = 0; k < sizeof(old_names) / sizeof(*old_names); k++)
+                if (!strcmp(f, old_names[k][1]))
+                        return old_names[k][0];
+        if ((f[0] == 'p' || f[0] == 'n') && f[1] == '.') { /* p.2: a piece */
+                snprintf(buf, size, "%s.%s", f[0] == 'p' ? "policy" : "notify", f + 2);
+                return buf;
+        }
+        return NULL;
 }
 
-/* Moves the hash fields of `from` that start with `prefix` to `to`, less
- * the prefix (all of it if `keep_bare` and the field is the prefix alone). */
-static void move_fields(harness_t *h, const char *from, const char *to,
-                        char prefix, bool keep_bare) {
-        redisReply *r = harness_redis(h, "HGETALL %s", from);
+static void rename_field(harness_t *h, const char *key, const char *from,
+                         const char *to_key, const char *to, const char *value) {
+        freeReplyObject(harness_redis(h, "HSET %s %s %s", to_key, to, value));
+        freeReplyObject(harness_redis(h, "HDEL %s %s", key, from));
+}
+
+/* A hash as a set of its fields, its values dropped. */
+static void hash_to_set(harness_t *h, const char *key) {
+        redisReply *r = harness_redis(h, "HKEYS %s", key);
+        assert_true(r->elements > 0);
+        freeReplyObject(harness_redis(h, "DEL %s", key));
+        for (size_t i = 0; i < r->elements; i++)
+                freeReplyObject(harness_redis(h, "SADD %s %s", key, r->element[i]->str));
+        freeReplyObject(r);
+}
+
+/* Turns an incident of layout 3 into what layout 1 or 2 stored: the
+ * aggregate's long field names, incident_id, segment kinds spelled out;
+ * layout 2 said so in `layout`; layout 1 kept its offsets in :offs, its
+ * tickets per minute in :tpm, and its blast radius in a set. */
+static void downgrade(harness_t *h, const char *key, const char *inc, int layout) {
+        static const char *const kinds[] = {"region", "product_version", "platform",
+                                            "feature", "account_prefix"};
+        static const char letters[] = "rvpfa";
+        char other[160], piece[64], name[160];
+        redisReply *r = harness_redis(h, "HGETALL %s", key);
         for (size_t i = 0; i + 1 < r->elements; i += 2) {
-                const char *f = r->element[i]->str;
-                if (f[0] != prefix)
-                        continue;
-                const char *name = keep_bare && f[1] == '\0' ? f : f + 1;
-                freeReplyObject(harness_redis(h, "HSET %s %s %s", to, name,
-                                              r->element[i + 1]->str));
-                freeReplyObject(harness_redis(h, "HDEL %s %s", from, f));
+                const char *f = r->element[i]->str, *v = r->element[i + 1]->str;
+                const char *to = old_name(f, piece, sizeof(piece));
+                snprintf(other, sizeof(other), "%s:offs", key);
+                if (layout == 1 && f[0] == '@')
+                        rename_field(h, key, f, other, f[1] ? f + 1 : f, v);
+                else if (to)
+                        rename_field(h, key, f, key, to, v);
         }
         freeReplyObject(r);
+        freeReplyObject(harness_redis(h, "HSET %s incident_id %s", key, inc));
+        if (layout == 2)
+                freeReplyObject(harness_redis(h, "HSET %s layout 2", key));
+
+        snprintf(other, sizeof(other), "%s:segs", key);
+        r = harness_redis(h, "HGETALL %s", other);
+        assert_true(r->elements > 0);
+        for (size_t i = 0; i + 1 < r->elements; i += 2) {
+                const char *f = r->element[i]->str;
+                const char *at = f[0] ? strchr(letters, f[0]) : NULL;
+                assert_non_null(at);
+                snprintf(name, sizeof(name), "%s\x1f%s", kinds[at - letters], f + 1);
+                rename_field(h, other, f, other, name, r->element[i + 1]->str);
+        }
+        freeReplyObject(r);
+        if (layout != 1)
+                return;
+        snprintf(other, sizeof(other), "%s:spm", key);
+        r = harness_redis(h, "HGETALL %s", other);
+        for (size_t i = 0; i + 1 < r->elements; i += 2) {
+                const char *f = r->element[i]->str;
+                snprintf(name, sizeof(name), "%s:tpm", key);
+                if (f[0] == 't')
+                        rename_field(h, other, f, name, f + 1, r->element[i + 1]->str);
+        }
+        freeReplyObject(r);
+        snprintf(other, sizeof(other), "%s:imp", key);
+        hash_to_set(h, other);
 }
 
-/* An incident stored before layout 2 keeps its tickets per minute in
- * :tpm and its offsets in :offs.  It goes on with them: its offsets still
- * keep a replay out (its event ids forgotten), and a new ticket counts in
- * the same minute as the old ones. */
-static void test_layout1_incident_keeps_its_keys(void **state) {
+/* An incident an older version stored is brought to layout 3 by its next
+ * apply and goes on from where it was: its offsets keep a replay out, its
+ * event ids a duplicate (layout 1: from the sets it kept), its tickets per
+ * minute and segments count on. */
+static void upgrade_case(int layout) {
         static harness_t h;
-        char key[128];
-        (void)state;
-        harness_start(&h, "layout1", 26, 1, TEST_CATALOG);
+        char key[128], inc[96];
+        harness_start(&h, layout == 1 ? "layout1" : "layout2", 26, 1, TEST_CATALOG);
         harness_worker_start(&h, 0);
         /* The alert first: a ticket read before it would be held, and a held
          * event comes back without its offset. */
         harness_produce(&h, "alerts", search_alert, false);
         harness_flush(&h);
         assert_true(harness_wait_consumed(&h, 20000));
-        harness_produce(&h, "tickets", search_ticket, false);
+        harness_produce(&h, "tickets", UPGRADE_TICKET(1, 60), false);
         harness_flush(&h);
         assert_true(harness_wait_consumed(&h, 20000));
         assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
         json_t *first = harness_read_all(&h, "impact.scored");
         size_t n = json_array_size(first);
         assert_true(n >= 1);
-        snprintf(key, sizeof(key), "impact:{%s}",
-                 jstr(json_array_get(first, 0), "incident_id"));
+        json_t *last = json_array_get(first, n - 1);
+        size_t impacted = json_array_size(json_object_get(last, "impacted_services"));
+        assert_true(impacted >= 1);
+        snprintf(inc, sizeof(inc), "%s", jstr(last, "incident_id"));
+        snprintf(key, sizeof(key), "impact:{%s}", inc);
         json_decref(first);
-        assert_str_reply(harness_redis(&h, "HGET %s layout", key), "2");
-        assert_str_reply(harness_redis(&h, "HGET %s:spm t29916667", key), "1");
+        assert_str_reply(harness_redis(&h, "HGET %s st", key), "OPEN");
         assert_str_reply(harness_redis(&h, "HGET %s @t0", key), "0");
+        assert_str_reply(harness_redis(&h, "HGET %s:spm t29916667", key), "1");
+        assert_str_reply(harness_redis(&h, "HGET %s:segs pios", key), "1");
 
-        /* As layout 1 left it, without the event ids. */
-        char to[160];
-        snprintf(to, sizeof(to), "%s:offs", key);
-        move_fields(&h, key, to, '@', true);
-        snprintf(to, sizeof(to), "%s:tpm", key);
-        char spm[160];
-        snprintf(spm, sizeof(spm), "%s:spm", key);
-        move_fields(&h, spm, to, 't', false);
-        freeReplyObject(harness_redis(&h, "HDEL %s layout", key));
+        downgrade(&h, key, inc, layout);
+        /* t1 forgotten: only its offset keeps its replay out.  t3 counts as
+         * applied already. */
         freeReplyObject(harness_redis(&h, "DEL %s:seen", key));
-
+        if (layout == 1)
+                freeReplyObject(harness_redis(&h, "SADD %s:seen a1 t3", key));
+        else
+                freeReplyObject(harness_redis(&h, "HSET %s:seen a1 %s t3 %s", key, "", ""));
         harness_rewind(&h);
         harness_worker_start(&h, 0);
         assert_true(harness_wait_consumed(&h, 20000));
         json_decref(expect_exactly(&h, "impact.scored", n)); /* all fenced */
-        harness_produce(&h, "tickets", search_ticket2, false);
+        harness_produce(&h, "tickets", UPGRADE_TICKET(2, 70), false);
+        harness_produce(&h, "tickets", UPGRADE_TICKET(3, 75), false);
         harness_flush(&h);
         assert_true(harness_wait_consumed(&h, 20000));
-        json_t *all = expect_exactly(&h, "impact.scored", n + 1);
-        assert_int_equal(jint(json_array_get(all, n), "tickets_total"), 2);
+        json_t *all = harness_read_all(&h, "impact.scored");
+        last = json_array_get(all, json_array_size(all) - 1);
+        assert_true(json_array_size(all) > n);
+        assert_int_equal(jint(last, "tickets_total"), 2); /* t1 and t2 */
+        assert_int_equal(json_array_size(json_object_get(last, "impacted_services")),
+                         impacted);
         json_decref(all);
-        assert_str_reply(harness_redis(&h, "HGET %s layout", key), "1");
-        assert_str_reply(harness_redis(&h, "HGET %s:tpm 29916667", key), "2");
-        redisReply *r = harness_redis(&h, "HLEN %s:spm", key);
+
+        assert_str_reply(harness_redis(&h, "HGET %s st", key), "OPEN");
+        assert_str_reply(harness_redis(&h, "HGET %s tix", key), "2");
+        assert_str_reply(harness_redis(&h, "HGET %s @t0", key), "2");
+        assert_str_reply(harness_redis(&h, "HGET %s:spm t29916667", key), "2");
+        assert_str_reply(harness_redis(&h, "HGET %s:segs pios", key), "2");
+        assert_str_reply(harness_redis(&h, "TYPE %s:seen", key), "hash");
+        assert_str_reply(harness_redis(&h, "TYPE %s:imp", key), "hash");
+        redisReply *r = harness_redis(&h, "EXISTS %s:tpm %s:offs", key, key);
         assert_int_equal(r->integer, 0);
         freeReplyObject(r);
-        r = harness_redis(&h, "HEXISTS %s @", key);
-        assert_int_equal(r->integer, 0);
+        r = harness_redis(&h, "HMGET %s status layout incident_id tickets_total", key);
+        for (size_t i = 0; i < r->elements; i++)
+                assert_int_equal(r->element[i]->type, REDIS_REPLY_NIL);
         freeReplyObject(r);
-        assert_str_reply(harness_redis(&h, "HGET %s:offs t0", key), "1");
+        /* Its keys still expire together. */
+        r = harness_redis(&h, "TTL %s:imp", key);
+        assert_true(r->integer > 0);
+        freeReplyObject(r);
         assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
         harness_stop(&h);
+}
+
+static void test_layout1_incident_is_upgraded(void **state) {
+        (void)state;
+        upgrade_case(1);
+}
+
+static void test_layout2_incident_is_upgraded(void **state) {
+        (void)state;
+        upgrade_case(2);
 }
 
 /* A backlog held for a service whose alert comes late is released a slice
@@ -459,8 +511,8 @@ int main(void) {
                 cmocka_unit_test_teardown(test_account_hashes_in_redis, harness_teardown),
                 cmocka_unit_test_teardown(test_decide_is_compare_and_set, harness_teardown),
                 cmocka_unit_test_teardown(test_long_states_keep_the_hash_compact, harness_teardown),
-                cmocka_unit_test_teardown(test_old_sets_still_count_once, harness_teardown),
-                cmocka_unit_test_teardown(test_layout1_incident_keeps_its_keys, harness_teardown),
+                cmocka_unit_test_teardown(test_layout1_incident_is_upgraded, harness_teardown),
+                cmocka_unit_test_teardown(test_layout2_incident_is_upgraded, harness_teardown),
                 cmocka_unit_test_teardown(test_held_backlog_is_released_in_slices, harness_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

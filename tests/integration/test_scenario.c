@@ -299,7 +299,7 @@ static void test_incidents_from_before_the_key_account_index(void **state) {
         expect_key_accounts(&h, id, key_accounts, 1);
 
         freeReplyObject(harness_redis(&h, "DEL impact:{%s}:kaccts", id));
-        freeReplyObject(harness_redis(&h, "HDEL impact:{%s} kaccts", id));
+        freeReplyObject(harness_redis(&h, "HDEL impact:{%s} ka", id));
         harness_produce(&h, steps[4].topic, steps[4].json, false); /* globex */
         harness_flush(&h);
         scored = harness_wait_for(&h, "impact.scored", 4, 30000);
@@ -307,7 +307,7 @@ static void test_incidents_from_before_the_key_account_index(void **state) {
         assert_int_equal(jint(json_array_get(scored, 3), "affected_accounts"), 2);
         json_decref(scored);
         expect_key_accounts(&h, id, key_accounts, 2);
-        redisReply *v = harness_redis(&h, "HGET impact:{%s} kaccts", id);
+        redisReply *v = harness_redis(&h, "HGET impact:{%s} ka", id);
         assert_string_equal(v->str, "1");
         freeReplyObject(v);
 }
