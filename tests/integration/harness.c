@@ -105,6 +105,7 @@ static void write_config(harness_t *h, const char *extra) {
                  * this wait, new data or not: each step of a test
                  * would wait out the default 500 ms. */
                 "    fetch.wait.max.ms: 20\n"
+                "    message.max.bytes: \"${IMPACTD_TEST_MESSAGE_MAX_BYTES:-1000000}\"\n"
                 "  producer:\n"
                 "    linger.ms: 0\n"
                 /* Test events are dated 2026-11-18 whatever the machine's

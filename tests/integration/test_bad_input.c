@@ -102,9 +102,13 @@ static void test_bad_messages_go_to_dlq_with_reason(void **state) {
         (void)state;
         make_all();
         setenv("IMPACTD_TEST_MAX_FUTURE_S", "315360000", 1);
+        /* As a user who takes large messages would: above impactd's own
+         * fetch.max.bytes, which must then follow it. */
+        setenv("IMPACTD_TEST_MESSAGE_MAX_BYTES", "4000000", 1);
         harness_start(&h, "bad-input", 7, 1, TEST_CATALOG);
         harness_worker_start(&h, 0);
         unsetenv("IMPACTD_TEST_MAX_FUTURE_S");
+        unsetenv("IMPACTD_TEST_MESSAGE_MAX_BYTES");
         for (size_t i = 0; i < NALL; i++)
                 harness_produce_raw(&h, all[i].topic, all[i].bytes, all[i].len);
         /* a tombstone: a null value */
