@@ -352,26 +352,6 @@ local function hincr(key, field, by)
     return redis.call('HINCRBY', key, field, by)
 end
 
--- The integer counters an apply's events add to (st.adds) are summed in
--- Lua and written once per field by flush_adds(): a storm brings hundreds
--- of tickets to one incident per call, and each would otherwise cost a
--- dozen HINCRBYs.  Fields are created in the order events first touched
--- them, as one by one would.
-local function add(st, k, field, by)
-    local f = st.adds[k]
-    if f == nil then
-        f = {}
-        st.adds[k] = f
-    end
-    local cur = f[field]
-    if cur == nil then
-        st.add_order[#st.add_order + 1] = {k, field}
-        f[field] = by
-    else
-        f[field] = cur + by
-    end
-end
-
 -- The shortest decimal that reads back as the same double: -1.11 where
 -- %.17g writes -1.1100000000000001 (and HINCRBYFLOAT, in long double,
 -- -1.10999999999999997).  Those digits were most of what :spm holds.
@@ -383,33 +363,38 @@ local function fmt_short(x)
     return string.format('%.17g', x)
 end
 
--- Floats (ARR, sentiment sums) are added event by event, in the order of
--- the events, as one call per event would: read once per call, kept as a
--- double, and written back exactly (fmt_short), so the sum does not
--- depend on how events were batched.
-local function addf(K, st, k, field, by)
-    local f = st.addf[k]
+-- The counters an apply's events add to (st.adds) are summed in Lua and
+-- written once per field by flush_adds(): a storm brings hundreds of
+-- tickets to one incident per call, and each would otherwise cost a dozen
+-- HINCRBYs.  Fields are created in the order events first touched them,
+-- as one by one would.  Floats (ARR, sentiment sums; `K` given) are read
+-- first and added event by event in event order, as one call per event
+-- would, and written back exactly (fmt_short): batching cannot change a
+-- sum.
+local function add(st, k, field, by, K)
+    local f = st.adds[k]
     if f == nil then
         f = {}
-        st.addf[k] = f
+        st.adds[k] = f
     end
     local cur = f[field]
     if cur == nil then
-        cur = num(redis.call('HGET', K[k], field), 0)
-        st.add_order[#st.add_order + 1] = {k, field, true}
+        st.add_order[#st.add_order + 1] = {k, field, K ~= nil}
+        cur = K and num(redis.call('HGET', K[k], field), 0) or 0
     end
     f[field] = cur + by
 end
 
 local function flush_adds(K, st)
     for _, kf in ipairs(st.add_order) do
+        local v = st.adds[kf[1]][kf[2]]
         if kf[3] then
-            redis.call('HSET', K[kf[1]], kf[2], fmt_short(st.addf[kf[1]][kf[2]]))
+            redis.call('HSET', K[kf[1]], kf[2], fmt_short(v))
         else
-            hincr(K[kf[1]], kf[2], st.adds[kf[1]][kf[2]])
+            hincr(K[kf[1]], kf[2], v)
         end
     end
-    st.adds, st.addf, st.add_order = {}, {}, {}
+    st.adds, st.add_order = {}, {}
 end
 
 -- Fields of the aggregate hash that tickets read and only ever raise:
@@ -496,7 +481,7 @@ local function apply_ticket(K, st, a, i, bucket_ms)
     if strategic == '1' then f[3] = '1' end
     local new_arr = num(f[2], 0)
     if new_arr ~= old_arr or not prev then
-        addf(K, st, 1, 'arr', new_arr - old_arr)
+        add(st, 1, 'arr', new_arr - old_arr, K)
     end
     -- Tickets per account, for account managers and follow-ups.
     local old = redis.call('HGET', K[5], tid)
@@ -553,13 +538,13 @@ local function apply_sentiment(K, st, a, i)
     local negative = a[i + 4] == '1'
     if negative then add(st, 1, 'sn', 1) end
     local score = tonumber(a[i + 3])
-    addf(K, st, 1, 'ss', score)
+    add(st, 1, 'ss', score, K)
     -- Per minute, for the surge and the trend: c<m> count, n<m> negative,
     -- s<m> sum of scores.
     local m = math.floor(tonumber(a[i + 5]) / 60000)
     add(st, 10, 'c' .. m, 1)
     if negative then add(st, 10, 'n' .. m, 1) end
-    addf(K, st, 10, 's' .. m, score)
+    add(st, 10, 's' .. m, score, K)
 end
 
 -- Settles the incident's status from its alerts at `now`: it resolves
@@ -889,7 +874,7 @@ local function apply(keys, args)
         return false -- a deadline of an incident that expired meanwhile
     end
     local st = {changed = false, dups = 0, new_tickets = {},
-                adds = {}, addf = {}, add_order = {}, cache = {}}
+                adds = {}, add_order = {}, cache = {}}
     local h = redis.call('HMGET', keys[1], 'st', 'root', 'det', 'last', 'ka',
                          'status')
     if h[6] then -- stored by an older version ('status' is 'st' since)
