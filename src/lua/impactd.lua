@@ -789,16 +789,20 @@ local OLD_NAMES = {
 local OLD_SEGMENT_KINDS = {region = 'r', product_version = 'v', platform = 'p',
                            feature = 'f', account_prefix = 'a'}
 
--- A hash rewritten field by field: rename(field, value) returns the new
--- field and value, or nil to keep the pair as it is.
+-- A hash rewritten field by field: rename(field) returns the field's new
+-- name, or nil to keep it as it is.  A new name the hash has already
+-- (written since by a newer version) keeps its value; the old field goes.
 local function rewrite_hash(key, rename)
-    local h, set, old = redis.call('HGETALL', key), {}, {}
+    local h, have, set, old = redis.call('HGETALL', key), {}, {}, {}
+    for j = 1, #h, 2 do have[h[j]] = true end
     for j = 1, #h, 2 do
-        local f, v = rename(h[j], h[j + 1])
+        local f = rename(h[j])
         if f ~= nil then
             old[#old + 1] = h[j]
-            set[#set + 1] = f
-            set[#set + 1] = v
+            if not have[f] then
+                set[#set + 1] = f
+                set[#set + 1] = h[j + 1]
+            end
         end
     end
     -- New fields first: a hash that lost its last field would be gone,
@@ -834,20 +838,18 @@ end
 local function upgrade(K)
     local layout = redis.call('HGET', K[1], 'layout')
     local ttl = redis.call('PTTL', K[1])
-    rewrite_hash(K[1], function(f, v)
+    rewrite_hash(K[1], function(f)
         local base, k = string.match(f, '^(%l+)%.(%d+)$') -- policy.2
         if base and (base == 'policy' or base == 'notify') then
-            return OLD_NAMES[base] .. '.' .. k, v
+            return OLD_NAMES[base] .. '.' .. k
         end
-        if OLD_NAMES[f] then return OLD_NAMES[f], v end
-        return nil
+        return OLD_NAMES[f]
     end)
     redis.call('HDEL', K[1], 'incident_id', 'layout')
-    rewrite_hash(K[6], function(f, v)
+    rewrite_hash(K[6], function(f)
         local sep = string.find(f, US, 1, true)
         local kind = sep and OLD_SEGMENT_KINDS[string.sub(f, 1, sep - 1)]
-        if kind then return kind .. string.sub(f, sep + 1), v end
-        return nil
+        return kind and (kind .. string.sub(f, sep + 1))
     end)
     if layout ~= false then return end
     local offs = redis.call('HGETALL', K[11])

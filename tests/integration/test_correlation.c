@@ -411,6 +411,8 @@ static void upgrade_case(int layout) {
                 freeReplyObject(harness_redis(&h, "SADD %s:seen a1 t3", key));
         else
                 freeReplyObject(harness_redis(&h, "HSET %s:seen a1 %s t3 %s", key, "", ""));
+        if (layout == 2) /* a field a newer version wrote since: it stays */
+                freeReplyObject(harness_redis(&h, "HSET %s declared_severity 2 sev 3", key));
         harness_rewind(&h);
         harness_worker_start(&h, 0);
         assert_true(harness_wait_consumed(&h, 20000));
@@ -437,7 +439,10 @@ static void upgrade_case(int layout) {
         redisReply *r = harness_redis(&h, "EXISTS %s:tpm %s:offs", key, key);
         assert_int_equal(r->integer, 0);
         freeReplyObject(r);
-        r = harness_redis(&h, "HMGET %s status layout incident_id tickets_total", key);
+        if (layout == 2)
+                assert_str_reply(harness_redis(&h, "HGET %s sev", key), "3");
+        r = harness_redis(&h, "HMGET %s status layout incident_id tickets_total "
+                              "declared_severity", key);
         for (size_t i = 0; i < r->elements; i++)
                 assert_int_equal(r->element[i]->type, REDIS_REPLY_NIL);
         freeReplyObject(r);
