@@ -806,11 +806,14 @@ local function rewrite_hash(key, rename)
         end
     end
     -- New fields first: a hash that lost its last field would be gone,
-    -- and its TTL with it.
+    -- and its TTL with it.  A thousand at a time: Lua unpacks at most
+    -- some 8,000 values.
     for j = 1, #set, 1000 do
         redis.call('HSET', key, unpack(set, j, math.min(j + 999, #set)))
     end
-    if #old > 0 then redis.call('HDEL', key, unpack(old)) end
+    for j = 1, #old, 1000 do
+        redis.call('HDEL', key, unpack(old, j, math.min(j + 999, #old)))
+    end
 end
 
 -- A set of strings as a hash of empty values, its TTL kept.
