@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Does this tree's function library read what an older version stored?
-# Builds impactd at OLD_COMMIT (a temporary git worktree), runs the broad
+# Builds impactd at OLD_COMMIT (a temporary git worktree), runs a
 # benchmark's smoke against a private redis-server with that worker, then
 # re-scores every incident twice: with the older library on its own state,
 # and with this tree's on a copy, which upgrades it first
@@ -8,7 +8,9 @@
 #
 #   scripts/upgrade-check.sh OLD_COMMIT [EVENTS] [INCIDENTS]
 #
-# EVENTS defaults to 100000 over INCIDENTS 10000.  Redis runs on
+# EVENTS defaults to 100000 over INCIDENTS 10000.  IMPACTD_UPGRADE_WORKLOAD
+# (default broad) names another workload: storm's 10 incidents hold tens of
+# thousands of accounts and event ids each.  Redis runs on
 # ${IMPACTD_UPGRADE_REDIS_PORT:-6496}.  Exit status 0 when every reply
 # matched, 1 when one did not, 2 on bad usage.
 set -euo pipefail
@@ -23,6 +25,9 @@ events=${2:-100000}
 incidents=${3:-10000}
 port=${IMPACTD_UPGRADE_REDIS_PORT:-6496}
 jobs=${IMPACTD_BUILD_JOBS:-2}
+workload=${IMPACTD_UPGRADE_WORKLOAD:-broad}
+spread=()
+[[ $workload == broad ]] && spread=(--incidents "$incidents")
 
 scripts/install-deps.sh
 command -v python3 >/dev/null || apt-get install -y -q python3 >/dev/null
@@ -47,7 +52,7 @@ mkdir -p "$work/redis"
 scripts/redis-test.sh start "$port" "$work/redis"
 cli() { redis-cli -p "$port" "$@"; }
 cli function flush >/dev/null
-build-bench/impactd-bench -w broad -n "$events" --incidents "$incidents" --smoke \
+build-bench/impactd-bench -w "$workload" -n "$events" "${spread[@]}" --smoke \
         -R "redis://127.0.0.1:$port/0" -i "$work/old/build/impactd" -S . |
         grep -E '^  (lost|redis memory)'
 

@@ -18,6 +18,11 @@ SUFFIXES = [b'', b':seen', b':alerts', b':accts', b':tix', b':segs', b':tpm',
 KINDS = {b'region': b'r', b'product_version': b'v', b'platform': b'p',
          b'feature': b'f', b'account_prefix': b'a'}
 NOW_N = 22  # the reply's tickets in the current trend window
+# The reply's fixed fields, then lists whose lengths they give (summarize()
+# in impactd.lua): services, segments, new tickets, blast radius, regions,
+# hand-overs, accounts, as (count index, fields per item).
+HEAD = 46
+LISTS = [(35, 1), (36, 2), (37, 1), (38, 1), (39, 2), (40, 6), (45, 5)]
 
 
 class Redis:
@@ -65,6 +70,20 @@ def fields(reply):
     return out
 
 
+def sections(f):
+    """The fixed fields, then each list as a sorted list of items: a list
+    comes from a hash in its iteration order, which a copied hash table
+    need not keep."""
+    out, at = [f[:HEAD]], HEAD
+    for count, width in LISTS:
+        n = int(f[count])
+        items = [tuple(f[at + i * width:at + (i + 1) * width]) for i in range(n)]
+        out.append(sorted(items))
+        at += n * width
+    out.append(f[at:])
+    return out
+
+
 def main():
     port, old_tag, new_tag = int(sys.argv[1]), sys.argv[2], sys.argv[3]
     old, new = Redis(port, 0), Redis(port, 1)
@@ -81,18 +100,21 @@ def main():
         a = fields(old.call('FCALL', 'impactd_%s_apply' % old_tag, 13, *keys, *args))
         b = fields(new.call('FCALL', 'impactd_%s_apply' % new_tag, 13, *keys, *args))
         windowed += b[NOW_N] != b'0'
-        if a != b:
+        if sections(a) != sections(b):
             differ += 1
             if differ <= 3:
-                for i, (x, y) in enumerate(zip(a, b)):
+                for i, (x, y) in enumerate(zip(a[:HEAD], b[:HEAD])):
                     if x != y:
                         print('%s field %d: %r != %r' % (key.decode(), i, x[:60], y[:60]))
+                print('%s: %d and %d fields' % (key.decode(), len(a), len(b)))
     # Left behind: aggregates in the old names, keys only layout 1 had,
-    # sets the oldest versions kept.
+    # sets the oldest versions kept, segment kinds spelled out.
     left = sum(1 for k in incidents if new.call('HEXISTS', k, 'status'))
     left += sum(new.call('EXISTS', k + b':tpm', k + b':offs') for k in incidents)
     left += sum(1 for k in incidents for s in (b':seen', b':imp')
                 if new.call('TYPE', k + s) == b'set')
+    left += sum(1 for k in incidents for f in new.call('HKEYS', k + b':segs')
+                if b'\x1f' in f)
     print('%d incidents, %d with tickets in the trend window: %d replies differ, '
           '%d keys or fields of an older layout left' % (len(incidents), windowed, differ, left))
     return 1 if differ or left or not incidents else 0
