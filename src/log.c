@@ -66,8 +66,59 @@ void log_batch(int on) {
         pending.on = on;
 }
 
+/* Copies `n` bytes of `in` to `out` (room for `size`), escaping what could
+ * forge or hide a log line: ASCII control bytes and DEL as \n, \r, \t or
+ * \xNN, and the Unicode line breaks a viewer may honour (U+0085, U+2028,
+ * U+2029) as \u0085 and so on.  A backslash is doubled, so an escape in
+ * the log always came from here.  Stops before a sequence that does not
+ * fit; returns the bytes written. */
+static size_t escape_copy(char *out, size_t size, const char *in, size_t n) {
+        static const char hex[] = "0123456789abcdef";
+        const unsigned char *p = (const unsigned char *)in;
+        size_t o = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                unsigned char ch = p[i];
+                char esc[8];
+                size_t len = 0, skip = 0;
+
+                if (ch == '\\') {
+                        esc[len++] = '\\';
+                        esc[len++] = '\\';
+                } else if (ch == '\n' || ch == '\r' || ch == '\t') {
+                        esc[len++] = '\\';
+                        esc[len++] = ch == '\n' ? 'n' : ch == '\r' ? 'r' : 't';
+                } else if (ch < 0x20 || ch == 0x7f) {
+                        esc[len++] = '\\';
+                        esc[len++] = 'x';
+                        esc[len++] = hex[ch >> 4];
+                        esc[len++] = hex[ch & 15];
+                } else if (ch == 0xc2 && i + 1 < n && p[i + 1] == 0x85) {
+                        memcpy(esc, "\\u0085", 6);
+                        len = 6;
+                        skip = 1;
+                } else if (ch == 0xe2 && i + 2 < n && p[i + 1] == 0x80 &&
+                           (p[i + 2] == 0xa8 || p[i + 2] == 0xa9)) {
+                        memcpy(esc, p[i + 2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
+                        len = 6;
+                        skip = 2;
+                } else {
+                        if (o + 1 > size)
+                                break;
+                        out[o++] = (char)ch;
+                        continue;
+                }
+                if (o + len > size)
+                        break;
+                memcpy(out + o, esc, len);
+                o += len;
+                i += skip;
+        }
+        return o;
+}
+
 void log_raw(log_level_t level, const char *fmt, ...) {
-        char line[2048];
+        char line[2048], msg[2048];
         struct timespec ts;
         size_t off;
         va_list ap;
@@ -84,12 +135,15 @@ void log_raw(log_level_t level, const char *fmt, ...) {
         off = stamp.len;
         off += (size_t)snprintf(line + off, sizeof(line) - off, ".%03dZ %s ",
                                 (int)(ts.tv_nsec / 1000000), level_names[level]);
+        /* Messages carry values from the input (ids, services, reasons):
+         * one line per call, whatever they hold. */
         va_start(ap, fmt);
-        int n = vsnprintf(line + off, sizeof(line) - off - 1, fmt, ap);
+        int n = vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        if (n > 0)
-                off += (size_t)n < sizeof(line) - off - 1 ? (size_t)n
-                                                          : sizeof(line) - off - 2;
+        if (n > 0) {
+                size_t len = (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
+                off += escape_copy(line + off, sizeof(line) - off - 1, msg, len);
+        }
         line[off++] = '\n';
 
         /* Errors go out at once, after what came before them. */
