@@ -14,6 +14,7 @@
 #include <yaml.h>
 
 #include "config_internal.h"
+#include "redis_url.h"
 
 /* ---- ${VAR} interpolation ---- */
 
@@ -320,11 +321,19 @@ static int validate(ctx_t *c) {
                                 s->sla_at_risk_score, s->sla_breached_score);
         if (check_regions(c))
                 return -1;
-        /* The URL may hold a password: do not echo it. */
-        if (strncmp(conf->redis.url, "redis://", 8) &&
-            strncmp(conf->redis.url, "unix://", 7))
+        /* What the worker will connect with, checked now: a port out of
+         * range would otherwise be retried for ever.  The message masks
+         * the password. */
+        redis_url_t url;
+        char why[512];
+        if (redis_url_parse(conf->redis.url, &url, why, sizeof(why))) {
+                redis_url_clear(&url);
                 return cfg_fail(c, cfg_key_line(c, "redis.url"), "redis.url",
-                                "must start with redis:// or unix://");
+                                "%s", strncmp(why, "redis.url: ", 11)
+                                              ? why
+                                              : why + 11);
+        }
+        redis_url_clear(&url);
         for (int t = 0; t < TOPIC_COUNT; t++) {
                 const char *role = topic_role_name((topic_role_t)t);
                 int32_t id = conf->schemas.writer_id[t];

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "config_internal.h"
+#include "redis_url.h"
 
 /* ---- printing ---- */
 
@@ -173,25 +174,10 @@ static void print_table(FILE *fp, const cfg_entry_t *tbl, size_t n,
 
 /* redis://user:secret@host -> redis://user:*****@host */
 void cfg_print_url(const void *base, FILE *fp, int indent, const char *leaf) {
-        const char *url = ((const config_t *)base)->redis.url,
-                   *auth = strstr(url, "://");
-        const char *at = NULL, *colon = NULL;
-        char *masked = NULL;
-
-        for (const char *p = auth ? auth + 3 : ""; *p && *p != '/'; p++)
-                if (*p == '@')
-                        at = p;
-        if (at)
-                colon = memchr(auth + 3, ':', (size_t)(at - auth - 3));
-        if (colon && colon + 1 < at &&
-            (masked = malloc(strlen(url) + sizeof(SECRET_MASK)))) {
-                memcpy(masked, url, (size_t)(colon + 1 - url));
-                strcpy(masked + (colon + 1 - url), SECRET_MASK);
-                strcat(masked, at);
-        }
+        char *masked = redis_url_mask(((const config_t *)base)->redis.url);
         print_key(fp, indent, leaf);
         fputc(' ', fp);
-        print_str(fp, masked ? masked : url, true);
+        print_str(fp, masked ? masked : SECRET_MASK, true);
         fputc('\n', fp);
         free(masked);
 }

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "config_fixture.h"
+#include "redis_url.h"
 
 static bool ends_with(const char *s, const char *suffix) {
         size_t n = strlen(s), m = strlen(suffix);
@@ -340,8 +341,84 @@ static void test_out_of_range_values_rejected(void **state) {
         expect_error("kafka: {group_id: ''}\n",
                      "cfg.yaml:1: kafka.group_id: must not be empty");
         expect_error("redis: {url: 'http://:pw@host'}\n",
-                     "cfg.yaml:1: redis.url: must start with redis:// or "
-                     "unix://");
+                     "cfg.yaml:1: redis.url: expected redis://[[user]:"
+                     "password@]host[:port][/db] or unix:///path in "
+                     "'http://:*****@host'");
+}
+
+/* A URL the worker could not connect with is refused at load, with the
+ * file, line and key, and never with its password, however malformed. */
+static void test_redis_url_rejected_without_its_secret(void **state) {
+        static const struct {
+                const char *url, *why;
+        } bad[] = {
+                {"redis://:s3cretPW@127.0.0.1:569319/0",
+                 "the port must be a number from 1 to 65535 in "
+                 "'redis://:*****@127.0.0.1:569319/0'"},
+                {"redis://:s3cretPW@127.0.0.1:0",
+                 "the port must be a number from 1 to 65535 in "
+                 "'redis://:*****@127.0.0.1:0'"},
+                {"redis://:s3cretPW@127.0.0.1:63x9",
+                 "the port must be a number from 1 to 65535 in "
+                 "'redis://:*****@127.0.0.1:63x9'"},
+                {"redis://u:s3c@ret@PW@:6379",
+                 "no host in 'redis://u:*****@:6379'"},
+                {"redis://:s3cretPW@host:6379/zero",
+                 "the database must be a number in "
+                 "'redis://:*****@host:6379/zero'"},
+                {"redis://s3cretPW@host:6379 extra",
+                 "the port must be a number from 1 to 65535 in "
+                 "'redis://*****@host:6379 extra'"},
+                {"rediss//:s3cretPW@host", "expected redis://[[user]:"
+                 "password@]host[:port][/db] or unix:///path in "
+                 "'rediss//:*****@host'"},
+                {"unix://", "no socket path in 'unix://'"},
+        };
+        char yaml[256], msg[512];
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                snprintf(yaml, sizeof(yaml), "redis:\n  url: '%s'\n",
+                         bad[i].url);
+                snprintf(msg, sizeof(msg), "cfg.yaml:2: redis.url: %s",
+                         bad[i].why);
+                expect_error(yaml, msg);
+        }
+}
+
+/* What connects: an ACL user, a password holding '@' (raw or %40), IPv6,
+ * a database; check-config prints them masked. */
+static void test_redis_url_parts(void **state) {
+        redis_url_t u;
+        char err[256];
+
+        (void)state;
+        assert_int_equal(redis_url_parse("redis://impactd:p%40ss:w@rd@[::1]:6380/3",
+                                         &u, err, sizeof(err)),
+                         IMPACTD_OK);
+        assert_string_equal(u.user, "impactd");
+        assert_string_equal(u.password, "p@ss:w@rd");
+        assert_string_equal(u.host, "::1");
+        assert_int_equal(u.port, 6380);
+        assert_int_equal(u.db, 3);
+        redis_url_clear(&u);
+        assert_int_equal(redis_url_parse("redis://only-pw@cache", &u, err,
+                                         sizeof(err)),
+                         IMPACTD_OK);
+        assert_string_equal(u.user, "");
+        assert_string_equal(u.password, "only-pw");
+        assert_string_equal(u.host, "cache");
+        assert_int_equal(u.port, 6379);
+        assert_int_equal(u.db, 0);
+        redis_url_clear(&u);
+        assert_int_equal(redis_url_parse("unix:///run/redis.sock", &u, err,
+                                         sizeof(err)),
+                         IMPACTD_OK);
+        assert_string_equal(u.path, "/run/redis.sock");
+        redis_url_clear(&u);
+        char *m = redis_url_mask("redis://impactd:p@ss@cache:6379/0");
+        assert_string_equal(m, "redis://impactd:*****@cache:6379/0");
+        free(m);
 }
 
 static void test_sizes_accept_suffixes(void **state) {
@@ -761,6 +838,8 @@ int main(void) {
                 cmocka_unit_test(test_librdkafka_props_pass_through),
                 cmocka_unit_test(test_secrets_from_files),
                 cmocka_unit_test(test_print_masks_secrets),
+                cmocka_unit_test(test_redis_url_rejected_without_its_secret),
+                cmocka_unit_test(test_redis_url_parts),
                 cmocka_unit_test(test_print_output_loads_back),
                 cmocka_unit_test(test_yaml_syntax_error_has_line),
                 cmocka_unit_test(test_password_file),
