@@ -4,10 +4,13 @@
  * point the field at the copy, so an event can be reused for the next message
  * with event_reset().  The first EVENT_ARENA_INLINE bytes live in the event,
  * which realistic events fit in, so decoding them allocates nothing.  Larger
- * ones spill into a heap block, allocated once and kept across resets, until
- * event_free_spill().  Thousands of events can be in memory at once (a poll
- * batch, and the events a hold releases), so an event is about 1 KiB rather
- * than the EVENT_ARENA_SIZE it may carry. */
+ * ones spill into a heap block of EVENT_SPILL_SIZE, allocated once and kept
+ * across resets, until event_free_spill(); what does not fit there either
+ * (identifiers at a raised limits.max_string_bytes) goes in blocks of its
+ * own, freed at the next reset.  No size of its own bounds an event: the
+ * message it came from does (limits.max_message_bytes).  Thousands of
+ * events can be in memory at once (a poll batch, and the events a hold
+ * releases), so an event is about 1 KiB. */
 #ifndef IMPACTD_EVENT_H
 #define IMPACTD_EVENT_H
 
@@ -17,8 +20,10 @@
 
 #include "impactd.h"
 
-#define EVENT_ARENA_SIZE 8192  /* most string bytes (with NULs) per event */
-#define EVENT_ARENA_INLINE 512 /* of which held in the event itself */
+#define EVENT_SPILL_SIZE 8192  /* the heap block kept across resets */
+#define EVENT_ARENA_INLINE 512 /* string bytes held in the event itself */
+
+typedef struct event_block event_block_t;
 
 typedef enum {
         EVENT_ALERT = 0,
@@ -114,11 +119,12 @@ typedef struct event {
         /* Arena for string fields; see event_strdup(). */
         size_t arena_used, spill_used;
         /* Not cleared by event_reset(): */
-        char *spill; /* EVENT_ARENA_SIZE bytes, or NULL until needed */
+        char *spill; /* EVENT_SPILL_SIZE bytes, or NULL until needed */
+        event_block_t *blocks; /* beyond spill, freed by the next reset */
         char arena[EVENT_ARENA_INLINE];
 } event_t;
 
-/* Clears every field; keeps the arena storage. */
+/* Clears every field; keeps the inline arena and the spill block. */
 void event_reset(event_t *ev, event_kind_t kind);
 
 /* Frees the heap part of the arena, if any: call it before an event's
@@ -126,7 +132,7 @@ void event_reset(event_t *ev, event_kind_t kind);
 void event_free_spill(event_t *ev);
 
 /* Copies `len` bytes of `s` into the event's arena, NUL-terminated.
- * Returns NULL when the arena is full (the caller reports the event as too
+ * Returns NULL when out of memory (the caller reports the event as too
  * large) or when `s` holds a NUL byte (not a valid contract string). */
 const char *event_strdup(event_t *ev, const char *s, size_t len);
 

@@ -17,9 +17,23 @@
 #define OCCURRED_AT_MAX_MS INT64_C(100000000000000)
 #define AFFECTED_USERS_MAX INT64_C(10000000000) /* 10 billion */
 
+struct event_block {
+        event_block_t *next;
+        char data[];
+};
+
+static void free_blocks(event_t *ev) {
+        while (ev->blocks) {
+                event_block_t *next = ev->blocks->next;
+                free(ev->blocks);
+                ev->blocks = next;
+        }
+}
+
 void event_reset(event_t *ev, event_kind_t kind) {
         /* Clear everything but the arena: its bytes are overwritten as they
          * are used, and the spill block is kept for the next large event. */
+        free_blocks(ev);
         memset(ev, 0, offsetof(event_t, spill));
         ev->kind = kind;
         if (kind == EVENT_ALERT)
@@ -31,17 +45,22 @@ const char *event_strdup(event_t *ev, const char *s, size_t len) {
 
         if (memchr(s, '\0', len) != NULL)
                 return NULL;
-        if (len >= EVENT_ARENA_SIZE - ev->arena_used - ev->spill_used)
-                return NULL;
         if (len < sizeof(ev->arena) - ev->arena_used) {
                 dst = ev->arena + ev->arena_used;
                 ev->arena_used += len + 1;
-        } else {
+        } else if (len < EVENT_SPILL_SIZE - ev->spill_used) {
                 /* Never reallocated: earlier strings point into it. */
-                if (!ev->spill && !(ev->spill = malloc(EVENT_ARENA_SIZE)))
+                if (!ev->spill && !(ev->spill = malloc(EVENT_SPILL_SIZE)))
                         return NULL;
                 dst = ev->spill + ev->spill_used;
                 ev->spill_used += len + 1;
+        } else {
+                event_block_t *b = malloc(sizeof(*b) + len + 1);
+                if (!b)
+                        return NULL;
+                b->next = ev->blocks;
+                ev->blocks = b;
+                dst = b->data;
         }
         memcpy(dst, s, len);
         dst[len] = '\0';
@@ -49,6 +68,7 @@ const char *event_strdup(event_t *ev, const char *s, size_t len) {
 }
 
 void event_free_spill(event_t *ev) {
+        free_blocks(ev);
         free(ev->spill);
         ev->spill = NULL;
 }
