@@ -46,6 +46,7 @@ typedef struct batch_stats {
         uint64_t decide_races; /* decided again: another worker was first */
         uint64_t redis_rounds; /* pipelined round trips */
         uint64_t rescored;     /* deadlines re-scored */
+        uint64_t state_losses; /* Redis found holding less than committed */
 } batch_stats_t;
 
 /* Borrows every argument; they must outlive the batch.  Builds the
@@ -56,9 +57,22 @@ batch_t *batch_new(const config_t *conf, codec_t *codec, redis_state_t *rs,
 void batch_destroy(batch_t *b);
 
 /* Decodes `msgs` (borrowed until batch_reset) and queues the DLQ entries
- * of bad ones.  IMPACTD_ERR_KAFKA when a DLQ entry could not be queued. */
+ * of bad ones.  IMPACTD_ERR_KAFKA when a DLQ entry could not be queued.
+ * BATCH_RELOAD loads a part of the batch loaded last, again: bad messages
+ * are skipped (their DLQ entries are queued already), and held events
+ * still to release stay where they are. */
+typedef enum { BATCH_LOAD = 0, BATCH_RELOAD } batch_load_mode_t;
 impactd_err_t batch_load(batch_t *b, rd_kafka_message_t **msgs, size_t n,
-                         char *errstr, size_t errstr_size);
+                         batch_load_mode_t mode, char *errstr,
+                         size_t errstr_size);
+/* How many of the messages loaded are valid events. */
+size_t batch_loaded(const batch_t *b);
+
+/* Queues `m` to the DLQ with `reason`, logged and counted as for bad
+ * input. */
+impactd_err_t batch_dead_letter(batch_t *b, const rd_kafka_message_t *m,
+                                const char *reason, char *errstr,
+                                size_t errstr_size);
 
 /* Runs the Redis rounds and queues the outputs.  On IMPACTD_ERR_REDIS the
  * caller reconnects and calls it again: events already applied are
@@ -72,12 +86,20 @@ impactd_err_t batch_apply(batch_t *b, char *errstr, size_t errstr_size);
 impactd_err_t batch_rescore(batch_t *b, size_t *n, char *errstr,
                             size_t errstr_size);
 
+/* Appends the state marks of `msgs` (include/redis_state.h), once their
+ * writes are done and before their commit: returns the replies to read
+ * (0 or 1, an integer). */
+size_t batch_append_mark(batch_t *b, rd_kafka_message_t **msgs, size_t n);
+
 /* Forgets the loaded messages (does not destroy them). */
 void batch_reset(batch_t *b);
 
 /* True when held events were released only in part: the next batch must
  * run, with no message if none came, to release the rest. */
 bool batch_has_carry(const batch_t *b);
+/* Gives up releasing them (Redis refused the calls): they stay held, to
+ * be released by the next event of their service or ticket. */
+void batch_drop_carry(batch_t *b);
 
 void batch_get_stats(const batch_t *b, batch_stats_t *out);
 

@@ -28,6 +28,8 @@ typedef struct buf {
 void buf_reset(buf_t *b);        /* len = 0, keeps storage */
 void buf_free(buf_t *b);         /* frees storage */
 int buf_append(buf_t *b, const void *p, size_t n); /* 0 or -1 (ENOMEM) */
+/* Room for `extra` more bytes past len; 0 or -1 (ENOMEM). */
+int buf_reserve(buf_t *b, size_t extra);
 
 /* Loads every schema of conf->schemas.  The codec keeps a pointer to `conf`,
  * which must outlive it.  NULL + errstr naming the schema file on failure. */

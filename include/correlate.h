@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "event.h"
+#include "strpool.h"
 
 typedef struct correlate_plan {
         /* Set when the event names its incident: the id to use. */
@@ -27,19 +28,21 @@ typedef struct correlate_plan {
 bool correlate_plan(const event_t *ev, correlate_plan_t *plan, char *errstr,
                     size_t errstr_size);
 
-/* Incident ids are used inside Redis hash tags and log lines, so they are
- * restricted to [A-Za-z0-9._:-]; anything else becomes '_'. */
-void correlate_incident_id(const char *incident_key, char *out, size_t size);
+/* An incident's id is its incident_key, exactly as it came (any byte but
+ * NUL, up to limits.max_string_bytes): include/ident.h says how it goes
+ * into Redis keys and output ids.  An incident opened by a firing alert
+ * with no key gets the ones below. */
 
 /* The id of an incident opened by a firing alert: "<service>-<hash of the
- * event id>", deterministic so a replayed alert opens the same incident. */
-void correlate_new_incident_id(const event_t *ev, char *out, size_t size);
+ * event id>", deterministic so a replayed alert opens the same incident.
+ * Copied into `ids`; NULL when out of memory. */
+const char *correlate_new_incident_id(strpool_t *ids, const event_t *ev);
 
 /* The same from a service and the id of the event that opens it: a
  * dependent taking over from its root's resolved incident opens
  * "<service>-<hash of takeover:<incident>:<service>>", the same on every
  * worker and replay. */
-void correlate_takeover_incident_id(const char *service, const char *event_id,
-                                    char *out, size_t size);
+const char *correlate_takeover_incident_id(strpool_t *ids, const char *service,
+                                           const char *event_id);
 
 #endif

@@ -21,7 +21,8 @@ typedef enum {
         IMPACTD_ERR_DECODE,    /* input bytes could not be decoded */
         IMPACTD_ERR_INVALID,   /* decoded, but violates the event contract */
         IMPACTD_ERR_KAFKA,     /* Kafka client error */
-        IMPACTD_ERR_REDIS,     /* Redis unreachable or replied with an error */
+        IMPACTD_ERR_REDIS,     /* Redis unreachable, or out of service */
+        IMPACTD_ERR_REDIS_REPLY, /* Redis refused one call: its input's fault */
         IMPACTD_ERR_IO,        /* file or system call failure */
         IMPACTD_ERR_NOMEM,
         IMPACTD_ERR_USAGE,     /* bad command-line usage */
@@ -53,6 +54,12 @@ int64_t impactd_mono_ms(void);
 
 /* Sleeps `ms` milliseconds (a signal may cut it short). */
 void impactd_sleep_ms(long ms);
+
+/* Drops a UTF-8 sequence that a cut left incomplete at the end of `s`
+ * (a service name cut short to fit a summary), so that text built into a
+ * fixed buffer stays valid UTF-8 for the encoders.  Returns the new
+ * length. */
+size_t impactd_utf8_trim(char *s);
 
 /* `d` in the fewest digits that read back as the same double (1.1, where
  * %.17g writes 1.1000000000000001), into buf of at least 32 bytes.

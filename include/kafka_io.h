@@ -37,6 +37,19 @@ size_t kafka_io_poll_batch(kafka_io_t *kio, rd_kafka_message_t **msgs,
  * every run. */
 const char *kafka_io_cluster_id(kafka_io_t *kio);
 
+/* The offset the group committed for an assigned partition (0 when it
+ * committed none), or -1 when unknown. */
+int64_t kafka_io_committed(const kafka_io_t *kio, const char *topic,
+                           int32_t partition);
+
+/* The group's committed offsets of every partition of the input topics,
+ * whoever holds them (offsets < 0: none committed); the caller destroys
+ * the list.  Blocks on the brokers: for the rare check that needs them
+ * all.  NULL + errstr when they cannot be had. */
+rd_kafka_topic_partition_list_t *kafka_io_committed_all(kafka_io_t *kio,
+                                                        char *errstr,
+                                                        size_t errstr_size);
+
 /* The input kind a message was read from, or -1. */
 int kafka_io_input_kind(const kafka_io_t *kio, const rd_kafka_message_t *m);
 

@@ -48,9 +48,11 @@ int outbox_scored(outbox_t *ob, const char *incident, int64_t revision);
 
 /* After a successful kafka_io_flush: clears everything outbox_sent
  * remembered and marks done every revision outbox_scored remembered, in
- * one round trip.  IMPACTD_ERR_REDIS: retry after
+ * one round trip, after `extra` calls the caller appended (integer
+ * replies: the state marks).  IMPACTD_ERR_REDIS: retry after
  * reconnecting (clearing twice is harmless). */
-impactd_err_t outbox_confirm(outbox_t *ob, char *errstr, size_t errstr_size);
+impactd_err_t outbox_confirm(outbox_t *ob, size_t extra, char *errstr,
+                             size_t errstr_size);
 
 /* Forgets what was sent and scored without clearing it or marking it
  * done: its delivery is in doubt. */

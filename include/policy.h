@@ -82,6 +82,10 @@ typedef struct policy_account {
 typedef struct policy_input {
         const char *incident_id;
         int64_t revision;
+        /* The state generation the incident lives in (redis_state.h): 0,
+         * or after Redis lost state the new one, which the escalation ids
+         * carry so that none repeats an id published before the loss. */
+        int64_t generation;
         bool open;                /* false: resolved; nothing pages */
         int64_t detected_at;      /* epoch ms; <= 0 = unknown (no debounce) */
         int64_t now;              /* the incident clock */
@@ -159,12 +163,15 @@ impactd_err_t policy_state_parse(const char *s, policy_state_t *st,
 
 /* ---- decisions ---- */
 
-#define POLICY_ID_MAX      (160 + 32 + POLICY_KEY_MAX + POLICY_ROLE_MAX + 16)
+#define POLICY_SUFFIX_MAX  (32 + POLICY_KEY_MAX + POLICY_ROLE_MAX + 16)
 #define POLICY_SUMMARY_MAX 400
 
 typedef struct policy_decision {
-        /* "<incident>:<trigger>:<key>:<target>:<seq>" */
-        char escalation_id[POLICY_ID_MAX];
+        /* The escalation id after its "<incident>:", which is as long as
+         * the incident id is: "<trigger>:<key>:<target>:<seq>".  The whole
+         * id: policy_escalation_id(). */
+        char id_suffix[POLICY_SUFFIX_MAX];
+        int64_t generation; /* the input's: in the id when not 0 */
         trigger_kind_t trigger;
         char key[POLICY_KEY_MAX];
         char target[POLICY_ROLE_MAX];
@@ -197,8 +204,17 @@ size_t policy_evaluate(const policy_config_t *pc, const policy_input_t *in,
  * of its services; NULL = none.  The worker mutes notifications by it. */
 const silence_t *policy_silence(const policy_input_t *in);
 
-/* The impact.escalations record of a decision: views into `d` and `in`. */
+/* The escalation id "<incident>:<trigger>:<key>:<target>:<seq>", and
+ * ":g<generation>" after it in a state generation after a loss, into
+ * `out` (size bytes, NUL included; out may be NULL with size 0).  Returns
+ * its length, as snprintf: a result >= size did not fit. */
+size_t policy_escalation_id(const char *incident_id,
+                            const policy_decision_t *d, char *out,
+                            size_t size);
+
+/* The impact.escalations record of a decision: views into `d`, `in` and
+ * `escalation_id` (policy_escalation_id()'s). */
 void policy_escalation(const policy_decision_t *d, const policy_input_t *in,
-                       escalation_t *out);
+                       const char *escalation_id, escalation_t *out);
 
 #endif

@@ -13,13 +13,12 @@
 
 #include "config.h"
 #include "output.h"
+#include "strpool.h"
 
 typedef struct redis_state redis_state_t;
 
 /* Where an event without an incident key is looked up or held. */
 typedef enum { SCOPE_SERVICE = 0, SCOPE_TICKET } route_scope_t;
-
-#define INCIDENT_ID_MAX 160
 
 /* A service still firing when its incident resolved, handed over to an
  * incident of its own, with the alert facts to open it with. */
@@ -44,7 +43,7 @@ typedef struct incident_account {
 /* An incident's facts after an apply call.  Lists are views into the Redis
  * reply that the incident owns; incident_clear() releases it. */
 typedef struct incident {
-        char id[INCIDENT_ID_MAX];
+        const char *id; /* set by the caller: not part of the reply */
         bool gone;   /* a re-score found it expired: nothing else is set */
         int64_t revision;
         bool open;
@@ -68,6 +67,9 @@ typedef struct incident {
          * version decide_v (redis_state_append_decide). */
         const char *policy_state, *notify_state;
         int64_t decide_v;
+        /* The state generation it was last changed in (redis_state_check):
+         * 0 unless Redis lost state since. */
+        int64_t generation;
         int64_t sentiment_count, sentiment_negative;
         double sentiment_sum;
         /* Sentiment in the current window and the one before it. */
@@ -111,6 +113,7 @@ typedef struct redis_args {
         size_t argc, cap;
         char *scratch; /* numbers formatted here; valid until the next reset */
         size_t scratch_used, scratch_cap;
+        bool failed; /* an add ran out of memory since the last reset */
 } redis_args_t;
 
 void redis_args_reset(redis_args_t *a);
@@ -118,7 +121,12 @@ void redis_args_free(redis_args_t *a);
 /* Both return -1 on allocation failure. */
 int redis_args_add(redis_args_t *a, const char *s, size_t len); /* borrows s */
 int redis_args_addf(redis_args_t *a, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3))); /* copies */
+        __attribute__((format(printf, 2, 3))); /* copies, any length */
+/* Adds the key <prefix>:<kind>{<id>}<suffix>, `id` encoded as
+ * include/ident.h says, so that any id gives a key of its own whose hash
+ * tag is the whole id: every key of one id shares one cluster slot. */
+int redis_args_add_key(redis_args_t *a, const char *prefix, const char *kind,
+                       const char *id, const char *suffix);
 
 /* Connects (URL, password, database, timeouts from conf->redis) and loads
  * the function library (FUNCTION LOAD REPLACE: every (re)connect, so a
@@ -237,12 +245,16 @@ void redis_state_append_silence_del(redis_state_t *rs,
                                     const char *id); /* HDEL */
 
 /* Reply readers, in append order.  IMPACTD_ERR_REDIS when the connection
- * failed (reconnect and redo the round) or Redis answered an error. */
+ * failed or Redis answered with an error of its own state (an outage:
+ * reconnect and redo the round); IMPACTD_ERR_REDIS_REPLY when it answered
+ * an error to the call itself, or a reply the call never gives (the call's
+ * arguments: no retry helps, the messages behind it go to the DLQ). */
+bool redis_error_is_outage(const char *msg);
 
-/* *incident_id is "" when none; held events (raw bytes) are returned in
- * `held` as views valid until the next read. */
+/* Held events (raw bytes) are returned in `held` as views valid until the
+ * next read. */
 typedef struct redis_route_reply {
-        char incident_id[INCIDENT_ID_MAX];
+        const char *incident_id; /* NULL = none; a view, as `held` */
         /* Per alert of the call: the incident it was applied to before
          * (a replay), or "" for an alert seen for the first time. */
         const char **alert_incidents;
@@ -258,9 +270,11 @@ typedef struct redis_route_reply {
 impactd_err_t redis_state_read_route(redis_state_t *rs,
                                      redis_route_reply_t *out, char *errstr,
                                      size_t errstr_size);
-/* For hold: incident_id "" = held; else the incident that exists now. */
-impactd_err_t redis_state_read_hold(redis_state_t *rs, char *incident_id,
-                                    char *errstr, size_t errstr_size);
+/* For hold: *incident_id NULL = held; else the incident that exists
+ * now, a view valid until the next read. */
+impactd_err_t redis_state_read_hold(redis_state_t *rs,
+                                    const char **incident_id, char *errstr,
+                                    size_t errstr_size);
 impactd_err_t redis_state_read_status(redis_state_t *rs, char *errstr,
                                       size_t errstr_size);
 /* Fills `inc` (cleared first). */
@@ -304,13 +318,14 @@ impactd_err_t redis_state_read_integer(redis_state_t *rs, long long *out,
 
 /* A claimed deadline. */
 typedef struct redis_due {
-        char incident_id[INCIDENT_ID_MAX];
+        const char *incident_id; /* in the caller's pool */
         int64_t deadline;
 } redis_due_t;
-/* Fills up to `max` entries; *n is how many. */
-impactd_err_t redis_state_read_due(redis_state_t *rs, redis_due_t *out,
-                                   size_t max, size_t *n, char *errstr,
-                                   size_t errstr_size);
+/* Fills up to `max` entries, their ids copied into `ids`; *n is how
+ * many. */
+impactd_err_t redis_state_read_due(redis_state_t *rs, strpool_t *ids,
+                                   redis_due_t *out, size_t max, size_t *n,
+                                   char *errstr, size_t errstr_size);
 
 /* An account from its Redis hash; found = false when there is none. */
 typedef struct redis_account {
@@ -322,6 +337,55 @@ typedef struct redis_account {
 } redis_account_t;
 impactd_err_t redis_state_read_account(redis_state_t *rs, redis_account_t *out,
                                        char *errstr, size_t errstr_size);
+
+/* ---- the state marker <key_prefix>:state (src/lua/impactd.lua) ----
+ *
+ * Lost state (a Redis restarted empty, flushed, or failed over to a
+ * replica behind its primary) is told by the offsets: every batch raises
+ * its partitions' marks once its writes are done (mark), before Kafka
+ * commits them, so a mark below the committed offset means writes were
+ * lost.  A worker checks the partitions of each batch before applying it
+ * (check); a loss starts a new generation, and every incident touched in
+ * it continues its revisions from generation * REDIS_GENERATION_REVISIONS,
+ * above any revision published before. */
+#define REDIS_GENERATION_REVISIONS INT64_C(1000000)
+
+/* The generation applies are made in; set from the check's reply. */
+int64_t redis_state_generation(const redis_state_t *rs);
+void redis_state_set_generation(redis_state_t *rs, int64_t generation);
+/* check: `offsets` = pairs of partition label ("a3": alerts partition 3)
+ * and committed offset; `others` = "" (unknown), "1" (other keys of ours
+ * exist) or "0".  Reply: redis_state_read_state_check(). */
+void redis_state_append_state_check(redis_state_t *rs, const char *cluster,
+                                    int64_t now_s, const char *others,
+                                    const redis_args_t *offsets);
+typedef enum {
+        STATE_OK = 0,
+        STATE_LOST,
+        STATE_ASK, /* no marker: ask again saying whether keys exist */
+} state_status_t;
+typedef struct redis_state_check {
+        state_status_t status;
+        int64_t generation;
+        const char *why; /* STATE_LOST: a view valid until the next read */
+} redis_state_check_t;
+impactd_err_t redis_state_read_state_check(redis_state_t *rs,
+                                           redis_state_check_t *out,
+                                           char *errstr, size_t errstr_size);
+/* mark: pairs of partition label and the offset after a batch's last
+ * message.  Reply: redis_state_read_integer(). */
+void redis_state_append_state_mark(redis_state_t *rs, const char *cluster,
+                                   const redis_args_t *offsets);
+/* Starts a new generation (FCALL, synchronous: nothing may be pending),
+ * for `impactd rewind`: offset fences are of one generation, so the replay
+ * gets past them, its events deduplicated by their ids alone. */
+impactd_err_t redis_state_bump_generation(redis_state_t *rs, int64_t now_s,
+                                          int64_t *generation, char *errstr,
+                                          size_t errstr_size);
+/* Whether any incident key <key_prefix>:{...} exists (SCAN; nothing
+ * may be pending). */
+impactd_err_t redis_state_has_incidents(redis_state_t *rs, bool *found,
+                                   char *errstr, size_t errstr_size);
 
 /* Drains replies still pending after an error, so the connection can be
  * reused or dropped cleanly. */

@@ -13,6 +13,7 @@ PACKAGES=(
         libhiredis-dev
         libyaml-dev
         libjansson-dev
+        libssl-dev        # SHA-256 (libcrypto) for long trigger keys
         libcmocka-dev
         redis-server
         kcat

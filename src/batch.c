@@ -113,6 +113,21 @@ bool batch_has_carry(const batch_t *b) {
         return b->carry_next.n > 0;
 }
 
+void batch_drop_carry(batch_t *b) {
+        for (size_t i = 0; i < b->carry.n; i++)
+                log_error("held events of %s %s stay held until its next "
+                          "event: releasing them failed",
+                          b->carry.v[i].scope == SCOPE_SERVICE ? "service"
+                                                               : "ticket",
+                          b->carry.v[i].name);
+        carry_clear(&b->carry);
+        carry_clear(&b->carry_next);
+}
+
+size_t batch_loaded(const batch_t *b) {
+        return b->n_loaded;
+}
+
 /* Spreads about a batch's worth of held events over the calls that may
  * release some; a few per call at least, so that many small holds do not
  * take a batch each. */
@@ -163,6 +178,7 @@ void batch_destroy(batch_t *b) {
         strmap_free(&b->group_map);
         carry_free(&b->carry);
         carry_free(&b->carry_next);
+        strpool_free(&b->ids);
         redis_args_free(&b->args);
         buf_free(&b->out);
         buf_free(&b->raw);
@@ -187,7 +203,7 @@ item_t *batch_item_new(batch_t *b) {
         it->msg = NULL;
         it->held_len = 0;
         it->svc = it->tkt = NONE;
-        it->incident[0] = '\0';
+        it->incident = NULL;
         it->applied = it->held = false;
         b->n_items++;
         return it;
@@ -197,6 +213,9 @@ void batch_reset(batch_t *b) {
         for (size_t i = 0; i < b->n_items; i++)
                 item_release(b->items[i]);
         b->n_items = b->n_loaded = 0;
+        for (size_t g = 0; g < b->n_groups; g++)
+                b->groups[g].id = NULL;
+        strpool_reset(&b->ids);
 }
 
 /* ---- load --------------------------------------------------------------- */
@@ -229,9 +248,9 @@ static void count_dlq_kind(batch_stats_t *s, const char *reason) {
         s->dlq_kinds[i].count++;
 }
 
-static impactd_err_t to_dlq(batch_t *b, const rd_kafka_message_t *m,
-                            const char *reason, char *errstr,
-                            size_t errstr_size) {
+impactd_err_t batch_dead_letter(batch_t *b, const rd_kafka_message_t *m,
+                                const char *reason, char *errstr,
+                                size_t errstr_size) {
         log_warn("dlq topic=%s partition=%" PRId32 " offset=%" PRId64
                  " reason=\"%s\"", rd_kafka_topic_name(m->rkt), m->partition,
                  m->offset, reason);
@@ -257,14 +276,17 @@ static bool too_far_ahead(const batch_t *b, const event_t *ev, char *why,
 }
 
 impactd_err_t batch_load(batch_t *b, rd_kafka_message_t **msgs, size_t n,
-                         char *errstr, size_t errstr_size) {
+                         batch_load_mode_t mode, char *errstr,
+                         size_t errstr_size) {
         char why[512];
         impactd_err_t err = IMPACTD_OK;
         batch_reset(b);
-        carry_t done = b->carry;
-        b->carry = b->carry_next;
-        b->carry_next = done;
-        carry_clear(&b->carry_next);
+        if (mode == BATCH_LOAD) {
+                carry_t done = b->carry;
+                b->carry = b->carry_next;
+                b->carry_next = done;
+                carry_clear(&b->carry_next);
+        }
         for (size_t i = 0; i < n && !err; i++) {
                 const rd_kafka_message_t *m = msgs[i];
                 int kind = kafka_io_input_kind(b->kio, m);
@@ -287,7 +309,8 @@ impactd_err_t batch_load(batch_t *b, rd_kafka_message_t **msgs, size_t n,
                         continue;
                 }
                 b->n_items--; /* the slot is reused */
-                err = to_dlq(b, m, why, errstr, errstr_size);
+                if (mode == BATCH_LOAD)
+                        err = batch_dead_letter(b, m, why, errstr, errstr_size);
         }
         b->n_loaded = b->n_items;
         return err;
@@ -309,7 +332,7 @@ static size_t lookup_for(batch_t *b, route_scope_t scope, const char *name) {
         l->scope = scope;
         l->name = name;
         l->first_alert = l->last_alert = NONE;
-        l->candidate[0] = l->incident[0] = '\0';
+        l->candidate = l->incident = NULL;
         l->now = b->now;
         return idx;
 }
@@ -319,18 +342,19 @@ static size_t lookup_for(batch_t *b, route_scope_t scope, const char *name) {
  * sentiment whose ticket is bound follows the ticket, so updates and
  * replays land where the ticket was counted. */
 static void item_assign(batch_t *b, item_t *it) {
-        if (it->incident[0])
+        if (it->incident)
                 return;
         if (it->plan.by_key)
-                correlate_incident_id(it->ev.incident_key, it->incident,
-                                      sizeof(it->incident));
-        else if (it->tkt != NONE && b->lookups[it->tkt].incident[0])
-                memcpy(it->incident, b->lookups[it->tkt].incident, INCIDENT_ID_MAX);
-        else if (it->svc != NONE && b->lookups[it->svc].incident[0])
-                memcpy(it->incident, b->lookups[it->svc].incident, INCIDENT_ID_MAX);
+                it->incident = it->ev.incident_key;
+        else if (it->tkt != NONE && b->lookups[it->tkt].incident)
+                it->incident = b->lookups[it->tkt].incident;
+        else if (it->svc != NONE && b->lookups[it->svc].incident)
+                it->incident = b->lookups[it->svc].incident;
 }
 
 static impactd_err_t route_round(batch_t *b, char *errstr, size_t errstr_size) {
+        /* First: whether Redis still holds what the offsets say. */
+        size_t checks = batch_append_state_check(b, "");
         b->n_lookups = 0;
         strmap_clear(&b->svc_map);
         strmap_clear(&b->tkt_map);
@@ -361,13 +385,13 @@ static impactd_err_t route_round(batch_t *b, char *errstr, size_t errstr_size) {
                                 b->items[l->last_alert]->next_alert = i;
                         l->last_alert = i;
                 }
-                if (l && it->plan.may_open && !l->candidate[0]) {
-                        if (it->plan.by_key)
-                                correlate_incident_id(it->ev.incident_key,
-                                                      l->candidate, INCIDENT_ID_MAX);
-                        else
-                                correlate_new_incident_id(&it->ev, l->candidate,
-                                                          INCIDENT_ID_MAX);
+                if (l && it->plan.may_open && !l->candidate) {
+                        l->candidate = it->plan.by_key
+                                               ? it->ev.incident_key
+                                               : correlate_new_incident_id(
+                                                         &b->ids, &it->ev);
+                        if (!l->candidate)
+                                goto nomem;
                 }
         }
         for (size_t c = 0; c < b->carry.n; c++)
@@ -396,15 +420,21 @@ static impactd_err_t route_round(batch_t *b, char *errstr, size_t errstr_size) {
         if (b->n_lookups || accounts) {
                 batch_append_silences(b);
                 b->stats.redis_rounds++;
+        } else if (checks) {
+                b->stats.redis_rounds++;
         }
+        impactd_err_t err = batch_read_state_check(b, errstr, errstr_size);
+        if (err)
+                return err;
         for (size_t i = 0; i < b->n_lookups; i++) {
                 redis_route_reply_t rr;
                 lookup_t *l = &b->lookups[i];
-                impactd_err_t err = redis_state_read_route(b->rs, &rr, errstr,
-                                                           errstr_size);
-                if (err)
+                if ((err = redis_state_read_route(b->rs, &rr, errstr,
+                                                  errstr_size)))
                         return err;
-                memcpy(l->incident, rr.incident_id, INCIDENT_ID_MAX);
+                if (rr.incident_id &&
+                    !(l->incident = strpool_str(&b->ids, rr.incident_id)))
+                        goto nomem;
                 size_t k = 0;
                 for (size_t a = l->first_alert; a != NONE && k < rr.alerts_cnt;
                      a = b->items[a]->next_alert) {
@@ -413,17 +443,17 @@ static impactd_err_t route_round(batch_t *b, char *errstr, size_t errstr_size) {
                             al->ev.u.alert.status != ALERT_FIRING)
                                 continue;
                         size_t n = rr.alert_incident_lens[k];
-                        if (n && !al->plan.by_key && n < INCIDENT_ID_MAX) {
-                                memcpy(al->incident, rr.alert_incidents[k], n);
-                                al->incident[n] = '\0';
-                        }
+                        if (n && !al->plan.by_key &&
+                            !(al->incident = strpool_dup(
+                                      &b->ids, rr.alert_incidents[k], n)))
+                                goto nomem;
                         k++;
                 }
                 if (rr.held_cnt && (err = batch_release_held(b, l->scope, l->name,
                                                        l->incident, &rr)))
                         goto nomem;
         }
-        impactd_err_t err = batch_read_accounts(b, accounts, errstr, errstr_size);
+        err = batch_read_accounts(b, accounts, errstr, errstr_size);
         if (err || ((b->n_lookups || accounts) &&
                     (err = batch_read_silences(b, errstr, errstr_size))))
                 return err;
@@ -463,7 +493,7 @@ impactd_err_t batch_release_held(batch_t *b, route_scope_t scope,
                 memcpy(it->held_raw, rr->held[h], rr->held_lens[h]);
                 it->held_len = rr->held_lens[h];
                 it->held_scope = scope;
-                memcpy(it->incident, incident, INCIDENT_ID_MAX);
+                it->incident = incident;
                 if (it->held_len < 2 ||
                     codec_decode_event(b->codec, held_kind(it->held_raw[0]),
                                        it->held_raw + 1, it->held_len - 1,
@@ -483,7 +513,7 @@ static impactd_err_t hold_round(batch_t *b, char *errstr, size_t errstr_size) {
         size_t held = 0;
         for (size_t i = 0; i < b->n_loaded; i++) {
                 item_t *it = b->items[i];
-                if (it->incident[0])
+                if (it->incident)
                         continue;
                 /* Sentiment waits on its ticket when it names one: binding
                  * the ticket releases it. */
@@ -522,11 +552,16 @@ static impactd_err_t hold_round(batch_t *b, char *errstr, size_t errstr_size) {
                 item_t *it = b->items[i];
                 if (!it->held)
                         continue;
-                impactd_err_t err = redis_state_read_hold(b->rs, it->incident,
+                const char *now_id;
+                impactd_err_t err = redis_state_read_hold(b->rs, &now_id,
                                                           errstr, errstr_size);
                 if (err)
                         return err;
-                if (it->incident[0]) { /* opened meanwhile: apply it now */
+                if (now_id) { /* opened meanwhile: apply it now */
+                        if (!(it->incident = strpool_str(&b->ids, now_id))) {
+                                snprintf(errstr, errstr_size, "out of memory");
+                                return IMPACTD_ERR_NOMEM;
+                        }
                         it->held = false;
                         continue;
                 }
@@ -567,9 +602,8 @@ static impactd_err_t make_groups(batch_t *b) {
         strmap_clear(&b->group_map);
         for (size_t i = 0; i < b->n_items; i++) {
                 item_t *it = b->items[i];
-                if (it->applied || it->held || !it->incident[0])
+                if (it->applied || it->held || !it->incident)
                         continue;
-                /* Keyed by the item's copy: groups move when they grow. */
                 size_t g = strmap_get_or_put(&b->group_map, it->incident,
                                              b->n_groups);
                 if (g == NONE)
@@ -577,7 +611,7 @@ static impactd_err_t make_groups(batch_t *b) {
                 if (g == b->n_groups) {
                         if (grow_groups(b, g + 1))
                                 return IMPACTD_ERR_NOMEM;
-                        memcpy(b->groups[g].id, it->incident, INCIDENT_ID_MAX);
+                        b->groups[g].id = it->incident;
                         b->groups[g].tick = 0;
                         b->n_groups++;
                 }
@@ -631,7 +665,7 @@ static impactd_err_t read_group(batch_t *b, group_t *grp, char *errstr,
                                                    errstr_size);
         if (err)
                 return err;
-        snprintf(grp->st->inc.id, sizeof(grp->st->inc.id), "%s", grp->id);
+        grp->st->inc.id = grp->id;
         if (grp->st->inc.redo) {
                 /* Scored, decided, bound and scheduled again as the same
                  * revision: consumers keep one per revision, the decision
@@ -773,7 +807,7 @@ static void restart(batch_t *b) {
         for (size_t i = 0; i < b->n_items; i++) {
                 item_t *it = b->items[i];
                 it->svc = it->tkt = NONE;
-                it->incident[0] = '\0';
+                it->incident = NULL;
                 it->applied = it->held = false;
         }
         strmap_clear(&b->acct_map);
@@ -785,6 +819,7 @@ impactd_err_t batch_apply(batch_t *b, char *errstr, size_t errstr_size) {
         impactd_err_t err;
         restart(b);
         if ((err = route_round(b, errstr, errstr_size)) ||
+            (err = batch_state_answer(b, errstr, errstr_size)) ||
             (err = hold_round(b, errstr, errstr_size)) ||
             (err = apply_rounds(b, errstr, errstr_size)))
                 redis_state_discard(b->rs);
@@ -808,8 +843,8 @@ impactd_err_t batch_rescore(batch_t *b, size_t *n, char *errstr,
         redis_state_append_due(b->rs, b->now, limit);
         batch_append_silences(b);
         b->stats.redis_rounds++;
-        if ((err = redis_state_read_due(b->rs, due, (size_t)limit, n, errstr,
-                                        errstr_size)) ||
+        if ((err = redis_state_read_due(b->rs, &b->ids, due, (size_t)limit, n,
+                                        errstr, errstr_size)) ||
             (err = batch_read_silences(b, errstr, errstr_size)) || !*n)
                 goto out;
         for (size_t g = 0; g < b->n_groups; g++)
@@ -822,7 +857,7 @@ impactd_err_t batch_rescore(batch_t *b, size_t *n, char *errstr,
         }
         group_t *gs = b->groups;
         for (size_t i = 0; i < *n; i++, b->n_groups++) {
-                memcpy(gs[i].id, due[i].incident_id, INCIDENT_ID_MAX);
+                gs[i].id = due[i].incident_id;
                 gs[i].tick = due[i].deadline;
                 gs[i].n = 0;
         }

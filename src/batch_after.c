@@ -11,6 +11,21 @@
 #include "log.h"
 #include "segments.h"
 
+/* "takeover:<incident>:<service>", the id of the alert a dependent still
+ * firing opens its own incident with; NULL when out of memory. */
+static const char *takeover_event_id(batch_t *b, const char *incident,
+                                     const char *service) {
+        size_t li = strlen(incident), ls = strlen(service);
+        char *id = strpool_alloc(&b->ids, 9 + li + 1 + ls);
+        if (id) {
+                memcpy(id, "takeover:", 9);
+                memcpy(id + 9, incident, li);
+                id[9 + li] = ':';
+                memcpy(id + 10 + li, service, ls);
+        }
+        return id;
+}
+
 static int add_name(group_t *grp, const char *name) {
         const char **a = batch_grow(grp->added, &grp->added_cap,
                                     grp->added_cnt + 1, sizeof(*a));
@@ -226,16 +241,20 @@ size_t batch_append_after(batch_t *b, group_t *grp) {
          * over as incidents of their own: forget the mapping, then open. */
         for (size_t h = 0; !inc->open && h < inc->handovers_cnt; h++) {
                 const handover_t *ho = &inc->handovers[h];
-                char evid[INCIDENT_ID_MAX + 80], cand[INCIDENT_ID_MAX];
                 redis_args_t *args = &b->args;
-                snprintf(evid, sizeof(evid), "takeover:%s:%s", inc->id,
-                         ho->service);
-                correlate_takeover_incident_id(ho->service, evid, cand,
-                                               sizeof(cand));
+                const char *evid = takeover_event_id(b, inc->id, ho->service);
+                const char *cand = evid ? correlate_takeover_incident_id(
+                                                  &b->ids, ho->service, evid)
+                                        : NULL;
+                /* Appended all the same, keeping the replies in step: a
+                 * route without a candidate opens nothing. */
+                if (!cand)
+                        log_error("incident=%s: cannot hand %s over: out of "
+                                  "memory", inc->id, ho->service);
                 redis_state_append_map(b->rs, ho->service, inc->id, MAP_EXPIRE,
                                        0, now, 0, 0);
                 redis_args_reset(args);
-                redis_args_addf(args, "F:%s", evid);
+                redis_args_addf(args, "F:%s", evid ? evid : "");
                 /* Read only for its incident: events held for the
                  * service are released when it is next routed. */
                 redis_state_append_route(b->rs, SCOPE_SERVICE, ho->service,
@@ -263,7 +282,8 @@ static impactd_err_t read_release(batch_t *b, const char *name,
                                   char *errstr, size_t errstr_size) {
         redis_route_reply_t rr;
         impactd_err_t err = redis_state_read_route(b->rs, &rr, errstr, errstr_size);
-        if (err || !rr.held_cnt || strcmp(rr.incident_id, incident) != 0)
+        if (err || !rr.held_cnt || !rr.incident_id ||
+            strcmp(rr.incident_id, incident) != 0)
                 return err;
         if ((err = batch_release_held(b, scope, name, incident, &rr)))
                 snprintf(errstr, errstr_size, "out of memory");
@@ -275,13 +295,12 @@ static impactd_err_t read_release(batch_t *b, const char *name,
 static impactd_err_t takeover_item(batch_t *b, const incident_t *inc,
                                    const handover_t *ho, const char *incident,
                                    char *errstr, size_t errstr_size) {
-        char evid[INCIDENT_ID_MAX + 80];
+        const char *evid = takeover_event_id(b, inc->id, ho->service);
         item_t *it = batch_item_new(b);
-        if (!it)
+        if (!it || !evid)
                 goto nomem;
         event_t *ev = &it->ev;
         event_reset(ev, EVENT_ALERT);
-        snprintf(evid, sizeof(evid), "takeover:%s:%s", inc->id, ho->service);
         ev->event_id = event_strdup(ev, evid, strlen(evid));
         ev->service = event_strdup(ev, ho->service, strlen(ho->service));
         if (ho->region[0])
@@ -308,7 +327,10 @@ static impactd_err_t takeover_item(batch_t *b, const incident_t *inc,
                 ev->u.alert.revenue_loss_per_hour = ho->revenue_loss_per_hour;
         }
         correlate_plan(ev, &it->plan, errstr, errstr_size);
-        snprintf(it->incident, sizeof(it->incident), "%s", incident);
+        /* `incident` is a view into the route reply, gone at the next
+         * read. */
+        if (!(it->incident = strpool_str(&b->ids, incident)))
+                goto nomem;
         log_info("takeover service=%s from incident=%s to incident=%s: still "
                  "firing when its root resolved", ho->service, inc->id, incident);
         return IMPACTD_OK;
@@ -357,7 +379,7 @@ impactd_err_t batch_read_after(batch_t *b, group_t *grp, char *errstr,
                 if ((err = redis_state_read_status(b->rs, errstr, errstr_size)) ||
                     (err = redis_state_read_route(b->rs, &rr, errstr, errstr_size)))
                         return err;
-                if (rr.incident_id[0] && strcmp(rr.incident_id, inc->id) != 0 &&
+                if (rr.incident_id && strcmp(rr.incident_id, inc->id) != 0 &&
                     (err = takeover_item(b, inc, &inc->handovers[h],
                                          rr.incident_id, errstr, errstr_size)))
                         return err;

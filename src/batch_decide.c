@@ -101,6 +101,7 @@ static void policy_input(const batch_t *b, const group_t *grp,
         memset(in, 0, sizeof(*in));
         in->incident_id = inc->id;
         in->revision = inc->revision;
+        in->generation = inc->generation;
         in->open = inc->open;
         in->detected_at = inc->detected_at;
         in->now = grp->st->ctx.now;
@@ -154,15 +155,34 @@ static int fill_accounts(batch_t *b, const incident_t *inc) {
         return 0;
 }
 
+/* The decision's whole id, in b->dec.esc_id; NULL when out of memory. */
+static const char *escalation_id(batch_t *b, const policy_input_t *in,
+                                 const policy_decision_t *pd) {
+        buf_t *id = &b->dec.esc_id;
+        size_t len = policy_escalation_id(in->incident_id, pd, NULL, 0);
+        if (id->cap < len + 1) {
+                char *p = realloc(id->data, len + 1);
+                if (!p)
+                        return NULL;
+                id->data = p;
+                id->cap = len + 1;
+        }
+        id->len = policy_escalation_id(in->incident_id, pd, id->data, len + 1);
+        return id->data;
+}
+
 static int escalations(batch_t *b, group_t *grp, const policy_input_t *in,
                        size_t n) {
         decide_t *d = &grp->st->dec;
-        char line[POLICY_ID_MAX + POLICY_SUMMARY_MAX + 256], from[8];
+        char line[POLICY_SUMMARY_MAX + 1024], from[8];
         for (size_t i = 0; i < n; i++) {
                 const policy_decision_t *pd = &b->dec.decisions[i];
+                const char *id = escalation_id(b, in, pd);
                 escalation_t e;
                 char errstr[256];
-                policy_escalation(pd, in, &e);
+                if (!id)
+                        return -1;
+                policy_escalation(pd, in, id, &e);
                 snprintf(from, sizeof(from), "none");
                 if (e.from_level)
                         snprintf(from, sizeof(from), "%d", e.from_level);
@@ -171,8 +191,8 @@ static int escalations(batch_t *b, group_t *grp, const policy_input_t *in,
                                  "muted escalation incident=%s reason=%s "
                                  "target=%s level=%s->%d silence=%s id=%s",
                                  e.incident_id, e.reason, e.target, from,
-                                 e.to_level, pd->silence_id, pd->escalation_id);
-                        if (add_out(b, d, -1, pd->escalation_id, line))
+                                 e.to_level, pd->silence_id, id);
+                        if (add_out(b, d, -1, id, line))
                                 return -1;
                         continue;
                 }
@@ -189,7 +209,7 @@ static int escalations(batch_t *b, group_t *grp, const policy_input_t *in,
                          "reason=%s id=%s: %s", e.incident_id, from,
                          e.to_level, e.target, e.reason, e.escalation_id,
                          e.summary);
-                if (add_out(b, d, TOPIC_ESCALATIONS, pd->escalation_id, line))
+                if (add_out(b, d, TOPIC_ESCALATIONS, id, line))
                         return -1;
                 d->paged = true;
         }
@@ -572,6 +592,7 @@ void batch_decide_free(batch_t *b) {
         free(s->naccts);
         free(s->routs);
         buf_free(&s->decided);
+        buf_free(&s->esc_id);
         free(b->silences);
         for (size_t g = 0; g < b->cap_states; g++) {
                 decide_t *d = &b->states[g].dec;

@@ -14,6 +14,7 @@
 #include "graph.h"
 #include "outbox.h"
 #include "strmap.h"
+#include "strpool.h"
 
 #define NONE ((size_t)-1)
 
@@ -29,7 +30,7 @@ typedef struct item {
         correlate_plan_t plan;
         size_t svc, tkt; /* lookups, or NONE */
         size_t next_alert; /* next alert item of the same service lookup */
-        char incident[INCIDENT_ID_MAX];
+        const char *incident; /* NULL until known; in the batch's id pool */
         bool applied, held;
 } item_t;
 
@@ -37,8 +38,9 @@ typedef struct lookup {
         route_scope_t scope;
         const char *name;
         size_t first_alert, last_alert; /* alert items routed here, or NONE */
-        char candidate[INCIDENT_ID_MAX];
-        char incident[INCIDENT_ID_MAX];
+        /* The incident a firing alert opens if none is open, and the one
+         * found: NULL = none; in the batch's id pool or its events. */
+        const char *candidate, *incident;
         int64_t now; /* the clock, or its latest event if that is later */
 } lookup_t;
 
@@ -85,6 +87,7 @@ typedef struct batch_decide_scratch {
          * decisions at once, and per-group buffers each kept the largest
          * decision their slot ever saw. */
         buf_t decided;
+        buf_t esc_id; /* one escalation id (escalation_id()) */
 } batch_decide_scratch_t;
 
 /* What a group needs only while its slice runs (run_slice): the next
@@ -98,7 +101,7 @@ typedef struct group_state {
 } group_state_t;
 
 typedef struct group {
-        char id[INCIDENT_ID_MAX];
+        const char *id; /* an item's incident, or in the batch's id pool */
         int64_t tick;    /* a claimed deadline being re-scored, 0 = none */
         size_t *members; /* item indexes, in batch order */
         size_t n, cap;
@@ -146,6 +149,9 @@ struct batch {
         lookup_t *lookups;
         size_t n_lookups, cap_lookups;
         strmap_t svc_map, tkt_map, group_map, acct_map;
+        /* Incident ids read from Redis or made this batch, whatever their
+         * length; emptied when the next batch starts. */
+        strpool_t ids;
         /* Looked up again this batch / to look up in the next one. */
         carry_t carry, carry_next;
         account_slot_t *accounts;
@@ -166,6 +172,8 @@ struct batch {
         size_t silences_cnt, silences_cap;
         size_t silences_invalid; /* unreadable entries last seen */
         batch_stats_t stats;
+        bool state_checked; /* a state check leads this round */
+        bool state_ask;     /* it found no marker: answer it */
 };
 
 void *batch_grow(void *p, size_t *cap, size_t need, size_t size);
@@ -176,6 +184,14 @@ size_t batch_held_limit(const batch_t *b, size_t calls);
 impactd_err_t batch_release_held(batch_t *b, route_scope_t scope,
                                  const char *name, const char *incident,
                                  const redis_route_reply_t *rr);
+
+/* batch_state.c: the state marker.  The check leads the route round, in
+ * its pipeline; `others` as redis_state_append_state_check() takes it.
+ * When it asks, batch_state_answer() looks for keys and checks again. */
+size_t batch_append_state_check(batch_t *b, const char *others);
+impactd_err_t batch_read_state_check(batch_t *b, char *errstr,
+                                     size_t errstr_size);
+impactd_err_t batch_state_answer(batch_t *b, char *errstr, size_t errstr_size);
 
 /* batch_pack.c */
 int batch_pack_event(batch_t *b, const event_t *ev);

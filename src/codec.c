@@ -27,7 +27,7 @@ void buf_free(buf_t *b) {
         b->len = b->cap = 0;
 }
 
-int codec_buf_reserve(buf_t *b, size_t extra) {
+int buf_reserve(buf_t *b, size_t extra) {
         size_t cap;
         char *p;
 
@@ -49,7 +49,7 @@ int codec_buf_reserve(buf_t *b, size_t extra) {
 }
 
 int buf_append(buf_t *b, const void *p, size_t n) {
-        if (codec_buf_reserve(b, n))
+        if (buf_reserve(b, n))
                 return -1;
         if (n > 0)
                 memcpy(b->data + b->len, p, n);

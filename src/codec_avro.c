@@ -231,7 +231,7 @@ impactd_err_t codec_avro_write(codec_t *codec, codec_schema_t *sc, buf_t *out,
                          sc->fullname, avro_strerror());
                 return IMPACTD_ERR_INVALID;
         }
-        if (codec_buf_reserve(out, CONFLUENT_HEADER_SIZE + size)) {
+        if (buf_reserve(out, CONFLUENT_HEADER_SIZE + size)) {
                 snprintf(errstr, errstr_size, "out of memory");
                 return IMPACTD_ERR_NOMEM;
         }

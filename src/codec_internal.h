@@ -111,8 +111,6 @@ typedef struct field_value {
 } field_value_t;
 
 /* codec.c */
-/* Makes room for `extra` more bytes after b->len: 0 or -1 (ENOMEM). */
-int codec_buf_reserve(buf_t *b, size_t extra);
 extern const codec_field_t codec_fields[FIELD_COUNT];
 const field_id_t *codec_kind_fields(event_kind_t kind, size_t *cnt);
 bool codec_utf8_valid(const unsigned char *s, size_t n);

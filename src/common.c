@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 const char *impactd_err2str(impactd_err_t err) {
@@ -12,6 +13,7 @@ const char *impactd_err2str(impactd_err_t err) {
         case IMPACTD_ERR_INVALID: return "invalid event";
         case IMPACTD_ERR_KAFKA: return "Kafka error";
         case IMPACTD_ERR_REDIS: return "Redis error";
+        case IMPACTD_ERR_REDIS_REPLY: return "Redis refused a call";
         case IMPACTD_ERR_IO: return "I/O error";
         case IMPACTD_ERR_NOMEM: return "out of memory";
         case IMPACTD_ERR_USAGE: return "usage error";
@@ -62,4 +64,22 @@ int impactd_fmt_double(char *buf, size_t size, double d) {
                         break;
         }
         return n;
+}
+
+size_t impactd_utf8_trim(char *s) {
+        size_t len = strlen(s), lead = len;
+        /* Back over continuation bytes (10xxxxxx) to the sequence's lead,
+         * three at most. */
+        while (lead > 0 && len - lead < 4 &&
+               ((unsigned char)s[lead - 1] & 0xC0) == 0x80)
+                lead--;
+        if (lead == 0)
+                return len;
+        unsigned char c = (unsigned char)s[lead - 1];
+        size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        if (c >= 0x80 && len - (lead - 1) < need) {
+                s[lead - 1] = '\0';
+                return lead - 1;
+        }
+        return len;
 }

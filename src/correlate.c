@@ -43,19 +43,6 @@ bool correlate_plan(const event_t *ev, correlate_plan_t *plan, char *errstr,
         return true;
 }
 
-static int id_char_ok(char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-               (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' ||
-               c == '-';
-}
-
-void correlate_incident_id(const char *incident_key, char *out, size_t size) {
-        size_t i = 0;
-        for (; incident_key[i] && i + 1 < size; i++)
-                out[i] = id_char_ok(incident_key[i]) ? incident_key[i] : '_';
-        out[i] = '\0';
-}
-
 /* FNV-1a: stable across versions and platforms, which is all this needs. */
 static uint32_t fnv1a(const char *s) {
         uint32_t h = 2166136261u;
@@ -64,13 +51,13 @@ static uint32_t fnv1a(const char *s) {
         return h;
 }
 
-void correlate_takeover_incident_id(const char *service, const char *event_id,
-                                    char *out, size_t size) {
-        char svc[96];
-        correlate_incident_id(service, svc, sizeof(svc));
-        snprintf(out, size, "%s-%08" PRIx32, svc, fnv1a(event_id));
+const char *correlate_takeover_incident_id(strpool_t *ids, const char *service,
+                                           const char *event_id) {
+        char suffix[16];
+        int n = snprintf(suffix, sizeof(suffix), "-%08" PRIx32, fnv1a(event_id));
+        return strpool_cat(ids, service, strlen(service), suffix, (size_t)n);
 }
 
-void correlate_new_incident_id(const event_t *ev, char *out, size_t size) {
-        correlate_takeover_incident_id(ev->service, ev->event_id, out, size);
+const char *correlate_new_incident_id(strpool_t *ids, const event_t *ev) {
+        return correlate_takeover_incident_id(ids, ev->service, ev->event_id);
 }

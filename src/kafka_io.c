@@ -8,31 +8,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kafka_io_internal.h"
 #include "log.h"
 
-struct kafka_io {
-        const config_t *conf;
-        rd_kafka_t *mock_rk; /* owns the embedded cluster */
-        rd_kafka_mock_cluster_t *mock;
-        rd_kafka_t *producer;
-        rd_kafka_t *consumer;
-        rd_kafka_queue_t *queue;
-        kafka_io_stats_t stats;
-        uint64_t failed_since_flush;
-        char last_delivery_error[256];
-        int fatal;
-        char cluster_id[128];
-        /* Offsets whose commit failed with a retriable error, or NULL.
-         * The next batch may not touch their partitions, so they are
-         * carried into every commit and retried while idle. */
-        rd_kafka_topic_partition_list_t *owed;
-        int64_t owed_retry_ms;
-};
 
 static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
                       void *opaque) {
         kafka_io_t *kio = opaque;
         (void)rk;
+        /* Refused for what it is, not for where it went: dead-lettered
+         * (kafka_dlq.c), so that one message cannot fail every batch. */
+        if (m->err && kafka_dlq_per_message(m->err) &&
+            kafka_dlq_redirect(kio, m))
+                return;
         if (m->err) {
                 kio->stats.delivery_failed++;
                 kio->failed_since_flush++;
@@ -61,6 +49,89 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason,
                  rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
 }
 
+#define COMMITTED_TIMEOUT_MS 10000
+
+/* What the group committed for newly assigned partitions: the state check
+ * compares it with what Redis says was written (redis_state.h).  A fetch
+ * that fails leaves them unknown, and unchecked until we commit. */
+static void remember_committed(kafka_io_t *kio, rd_kafka_t *rk,
+                               const rd_kafka_topic_partition_list_t *parts) {
+        rd_kafka_topic_partition_list_t *got =
+                rd_kafka_topic_partition_list_copy(parts);
+        rd_kafka_resp_err_t err = rd_kafka_committed(rk, got, COMMITTED_TIMEOUT_MS);
+        if (!kio->committed)
+                kio->committed = rd_kafka_topic_partition_list_new(got->cnt);
+        for (int i = 0; !err && i < got->cnt; i++) {
+                const rd_kafka_topic_partition_t *p = &got->elems[i];
+                if (p->err)
+                        continue;
+                rd_kafka_topic_partition_t *to =
+                        rd_kafka_topic_partition_list_find(
+                                kio->committed, p->topic, p->partition);
+                if (!to)
+                        to = rd_kafka_topic_partition_list_add(
+                                kio->committed, p->topic, p->partition);
+                to->offset = p->offset;
+        }
+        if (err)
+                log_warn("kafka: committed offsets of %d partitions unknown "
+                         "(%s): their state is checked after our first commit",
+                         parts->cnt, rd_kafka_err2str(err));
+        rd_kafka_topic_partition_list_destroy(got);
+}
+
+int64_t kafka_io_committed(const kafka_io_t *kio, const char *topic,
+                           int32_t partition) {
+        const rd_kafka_topic_partition_t *p =
+                kio->committed ? rd_kafka_topic_partition_list_find(
+                                         kio->committed, topic, partition)
+                               : NULL;
+        if (!p)
+                return -1;
+        return p->offset >= 0 ? p->offset : 0;
+}
+
+rd_kafka_topic_partition_list_t *kafka_io_committed_all(kafka_io_t *kio,
+                                                        char *errstr,
+                                                        size_t errstr_size) {
+        rd_kafka_topic_partition_list_t *all =
+                rd_kafka_topic_partition_list_new(16);
+        rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+        for (int t = 0; t < TOPIC_INPUT_COUNT && !err; t++) {
+                const char *topic = kio->conf->kafka.topics[t];
+                rd_kafka_topic_t *rkt = rd_kafka_topic_new(kio->consumer, topic,
+                                                           NULL);
+                const rd_kafka_metadata_t *md = NULL;
+                err = rkt ? rd_kafka_metadata(kio->consumer, 0, rkt, &md,
+                                              COMMITTED_TIMEOUT_MS)
+                          : rd_kafka_last_error();
+                if (!err && md->topic_cnt == 1 && !md->topics[0].err)
+                        for (int p = 0; p < md->topics[0].partition_cnt; p++)
+                                rd_kafka_topic_partition_list_add(
+                                        all, topic, md->topics[0].partitions[p].id);
+                else if (!err)
+                        err = md->topic_cnt == 1 ? md->topics[0].err
+                                                 : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
+                if (md)
+                        rd_kafka_metadata_destroy(md);
+                if (rkt)
+                        rd_kafka_topic_destroy(rkt);
+        }
+        if (!err)
+                err = rd_kafka_committed(kio->consumer, all, COMMITTED_TIMEOUT_MS);
+        for (int i = 0; !err && i < all->cnt; i++)
+                if (all->elems[i].err)
+                        err = all->elems[i].err;
+        if (err) {
+                snprintf(errstr, errstr_size,
+                         "kafka: committed offsets of the inputs: %s",
+                         rd_kafka_err2str(err));
+                rd_kafka_topic_partition_list_destroy(all);
+                return NULL;
+        }
+        return all;
+}
+
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque) {
         int cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
@@ -69,6 +140,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
          * flight here: a revoke only has to give the partitions back. */
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
                 log_info("kafka: assigned %d partitions", parts->cnt);
+                remember_committed(kio, rk, parts);
                 if (cooperative)
                         rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, parts));
                 else
@@ -80,6 +152,10 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 for (int i = 0; kio->owed && i < parts->cnt; i++)
                         rd_kafka_topic_partition_list_del(
                                 kio->owed, parts->elems[i].topic,
+                                parts->elems[i].partition);
+                for (int i = 0; kio->committed && i < parts->cnt; i++)
+                        rd_kafka_topic_partition_list_del(
+                                kio->committed, parts->elems[i].topic,
                                 parts->elems[i].partition);
                 if (cooperative)
                         rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, parts));
@@ -180,6 +256,7 @@ static impactd_err_t start_producer(kafka_io_t *kio, const char *bootstraps,
         if (!kc)
                 return IMPACTD_ERR_CONFIG;
         rd_kafka_conf_set_dr_msg_cb(kc, dr_msg_cb);
+        kio->dlq_budget = kafka_dlq_budget(kc);
         kio->producer = rd_kafka_new(RD_KAFKA_PRODUCER, kc, why, sizeof(why));
         if (!kio->producer) {
                 rd_kafka_conf_destroy(kc);
@@ -303,8 +380,6 @@ fail:
 void kafka_io_destroy(kafka_io_t *kio) {
         if (!kio)
                 return;
-        if (kio->owed)
-                rd_kafka_topic_partition_list_destroy(kio->owed);
         if (kio->queue)
                 rd_kafka_queue_destroy(kio->queue);
         if (kio->consumer) {
@@ -318,6 +393,12 @@ void kafka_io_destroy(kafka_io_t *kio) {
                                   rd_kafka_outq_len(kio->producer));
                 rd_kafka_destroy(kio->producer);
         }
+        kafka_dlq_free_redirects(kio);
+        /* Only now: closing the consumer revokes, which reads both. */
+        if (kio->owed)
+                rd_kafka_topic_partition_list_destroy(kio->owed);
+        if (kio->committed)
+                rd_kafka_topic_partition_list_destroy(kio->committed);
         if (kio->mock)
                 rd_kafka_mock_cluster_destroy(kio->mock);
         if (kio->mock_rk)
@@ -379,21 +460,21 @@ int kafka_io_input_kind(const kafka_io_t *kio, const rd_kafka_message_t *m) {
         return -1;
 }
 
-static impactd_err_t produce(kafka_io_t *kio, const char *topic,
-                             const void *key, size_t key_len,
-                             const void *value, size_t value_len,
-                             rd_kafka_headers_t *hdrs, char *errstr,
-                             size_t errstr_size) {
+rd_kafka_resp_err_t kafka_io_send(kafka_io_t *kio, const char *topic,
+                                  const void *key, size_t key_len,
+                                  const void *value, size_t value_len,
+                                  rd_kafka_headers_t *hdrs, void *opaque) {
         for (;;) {
                 rd_kafka_resp_err_t err = rd_kafka_producev(
                         kio->producer, RD_KAFKA_V_TOPIC(topic),
                         RD_KAFKA_V_KEY(key, key_len),
                         RD_KAFKA_V_VALUE((void *)value, value_len),
                         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                        RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+                        RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(opaque),
+                        RD_KAFKA_V_END);
                 if (!err) {
                         kio->stats.produced++;
-                        return IMPACTD_OK;
+                        return err;
                 }
                 /* A full local queue is back-pressure, not failure. */
                 if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -402,9 +483,7 @@ static impactd_err_t produce(kafka_io_t *kio, const char *topic,
                 }
                 if (hdrs)
                         rd_kafka_headers_destroy(hdrs);
-                snprintf(errstr, errstr_size, "produce to %s: %s", topic,
-                         rd_kafka_err2str(err));
-                return IMPACTD_ERR_KAFKA;
+                return err;
         }
 }
 
@@ -412,51 +491,48 @@ impactd_err_t kafka_io_produce(kafka_io_t *kio, topic_role_t role,
                                const char *key, const void *value,
                                size_t value_len, char *errstr,
                                size_t errstr_size) {
-        return produce(kio, kio->conf->kafka.topics[role], key,
-                       key ? strlen(key) : 0, value, value_len, NULL, errstr,
-                       errstr_size);
+        const char *topic = kio->conf->kafka.topics[role];
+        size_t key_len = key ? strlen(key) : 0;
+        rd_kafka_resp_err_t err = kafka_io_send(kio, topic, key, key_len, value,
+                                                value_len, NULL, NULL);
+        if (kafka_dlq_per_message(err))
+                return kafka_dlq_output(kio, topic, key, key_len, value,
+                                        value_len, err, errstr, errstr_size);
+        if (err) {
+                snprintf(errstr, errstr_size, "produce to %s: %s", topic,
+                         rd_kafka_err2str(err));
+                return IMPACTD_ERR_KAFKA;
+        }
+        return IMPACTD_OK;
 }
 
-#define DLQ_VALUE_MAX (512 * 1024) /* well under brokers' default 1 MB */
-
-impactd_err_t kafka_io_produce_dlq(kafka_io_t *kio,
-                                   const rd_kafka_message_t *src,
-                                   const char *reason, char *errstr,
-                                   size_t errstr_size) {
-        char part[16], off[24];
-        rd_kafka_headers_t *hdrs = rd_kafka_headers_new(4);
-        snprintf(part, sizeof(part), "%" PRId32, src->partition);
-        snprintf(off, sizeof(off), "%" PRId64, src->offset);
-        rd_kafka_header_add(hdrs, "dlq.source.topic", -1,
-                            rd_kafka_topic_name(src->rkt), -1);
-        rd_kafka_header_add(hdrs, "dlq.source.partition", -1, part, -1);
-        rd_kafka_header_add(hdrs, "dlq.source.offset", -1, off, -1);
-        rd_kafka_header_add(hdrs, "dlq.reason", -1, reason, -1);
-        /* A value Kafka would refuse must not stop the worker on every
-         * restart: the DLQ keeps its head, and the source coordinates
-         * lead to the whole of it. */
-        size_t len = src->len;
-        if (len > DLQ_VALUE_MAX) {
-                char orig[24];
-                snprintf(orig, sizeof(orig), "%zu", len);
-                rd_kafka_header_add(hdrs, "dlq.value.truncated_from", -1, orig,
-                                    -1);
-                len = DLQ_VALUE_MAX;
+/* A redirect that cannot be sent fails the batch, as the delivery it
+ * stands for would have. */
+static void send_redirects(kafka_io_t *kio) {
+        char why[256];
+        if (kio->redirects && kafka_dlq_send_redirects(kio, why, sizeof(why))) {
+                kio->stats.delivery_failed++;
+                kio->failed_since_flush++;
+                snprintf(kio->last_delivery_error,
+                         sizeof(kio->last_delivery_error), "%s", why);
         }
-        kio->stats.dlq++;
-        return produce(kio, kio->conf->kafka.topics[TOPIC_DLQ], src->key,
-                       src->key_len, src->payload, len, hdrs, errstr,
-                       errstr_size);
 }
 
 void kafka_io_serve_deliveries(kafka_io_t *kio) {
         rd_kafka_poll(kio->producer, 0);
+        send_redirects(kio);
 }
 
 impactd_err_t kafka_io_flush(kafka_io_t *kio, char *errstr,
                              size_t errstr_size) {
-        rd_kafka_resp_err_t err =
-                rd_kafka_flush(kio->producer, kio->conf->kafka.delivery_timeout_ms);
+        rd_kafka_resp_err_t err;
+        /* Dead letters for refusals are produced after the flush that
+         * reported them, and flushed in their turn. */
+        do {
+                send_redirects(kio);
+                err = rd_kafka_flush(kio->producer,
+                                     kio->conf->kafka.delivery_timeout_ms);
+        } while (!err && kio->redirects);
         if (err) {
                 snprintf(errstr, errstr_size,
                          "%d outputs not acknowledged within %d ms",
@@ -531,6 +607,15 @@ static impactd_err_t commit_offsets(kafka_io_t *kio,
                 kio->owed_retry_ms = impactd_mono_ms() + COMMIT_OWED_EVERY_MS;
                 return IMPACTD_OK;
         }
+        if (!err)
+                for (int i = 0; kio->committed && i < offs->cnt; i++) {
+                        rd_kafka_topic_partition_t *p =
+                                rd_kafka_topic_partition_list_find(
+                                        kio->committed, offs->elems[i].topic,
+                                        offs->elems[i].partition);
+                        if (p)
+                                p->offset = offs->elems[i].offset;
+                }
         rd_kafka_topic_partition_list_destroy(offs);
         switch (err) {
         case RD_KAFKA_RESP_ERR_NO_ERROR:

@@ -14,6 +14,7 @@
 #include "codec.h"
 #include "config.h"
 #include "emit.h"
+#include "ident.h"
 #include "redis_state.h"
 
 /* Storage of a result, kept across evaluations. */
@@ -268,6 +269,30 @@ static int text_add(buf_t *b, size_t *off, const char *s) {
         return buf_append(b, s, strlen(s) + 1);
 }
 
+/* "<incident>:<KIND>:<AUDIENCE>[:<account>]:<revision>", the account
+ * whole and with ':' encoded (include/ident.h), so that ids split back
+ * into their parts and no two accounts share one. */
+static int id_add(buf_t *b, size_t *off, const notify_input_t *in,
+                  notify_kind_t k, audience_t a, const notify_account_t *acct) {
+        char mid[64], rev[24];
+        int n = snprintf(mid, sizeof(mid), ":%s:%s:", notify_kind_name(k),
+                         audience_name(a));
+        int r = snprintf(rev, sizeof(rev), "%" PRId64, in->revision);
+        *off = b->len;
+        if (buf_append(b, in->incident_id, strlen(in->incident_id)) ||
+            buf_append(b, mid, (size_t)n))
+                return -1;
+        if (acct) {
+                size_t len = ident_encoded_len(acct->id, IDENT_PART);
+                if (buf_reserve(b, len + 1))
+                        return -1;
+                b->len += ident_encode(acct->id, IDENT_PART, b->data + b->len);
+                if (buf_append(b, ":", 1))
+                        return -1;
+        }
+        return buf_append(b, rev, (size_t)r + 1);
+}
+
 static int render(buf_t *b, size_t *off, const template_t *t,
                   const char *const *values) {
         *off = b->len;
@@ -279,7 +304,6 @@ static int emit(eval_t *e, audience_t a, notify_kind_t k,
                 const notify_account_t *acct) {
         struct notify_scratch *s = e->res->scratch_;
         const notify_template_t *tpl = &e->cfg->templates[a][k];
-        char id[INCIDENT_ID_MAX + 320];
         struct offs *o;
 
         if (e->res->cnt == s->cap) {
@@ -301,18 +325,9 @@ static int emit(eval_t *e, audience_t a, notify_kind_t k,
         else /* no account fields left over from the one before */
                 for (int f = NF_ACCOUNT_ID; f <= NF_ACCOUNT_SLA; f++)
                         e->vals->v[f] = NULL;
-        if (acct) {
-                snprintf(id, sizeof(id), "%s:%s:%s:%.200s:%" PRId64,
-                         e->in->incident_id, notify_kind_name(k),
-                         audience_name(a), acct->id, e->in->revision);
-        } else {
-                snprintf(id, sizeof(id), "%s:%s:%s:%" PRId64,
-                         e->in->incident_id, notify_kind_name(k),
-                         audience_name(a), e->in->revision);
-        }
         o = &s->offs[e->res->cnt];
         o->account = SIZE_MAX;
-        if (text_add(&s->text, &o->id, id) ||
+        if (id_add(&s->text, &o->id, e->in, k, a, acct) ||
             render(&s->text, &o->title, tpl->title, e->vals->v) ||
             render(&s->text, &o->body, tpl->body, e->vals->v) ||
             (acct && text_add(&s->text, &o->account, acct->id)))

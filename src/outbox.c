@@ -11,7 +11,6 @@
 
 #define RECOVER_MAX 100        /* incidents claimed per call */
 #define ORPHAN_EXTRA_MS 5000   /* beyond the delivery timeout */
-#define ID_MAX 512             /* longest output id produced again */
 
 struct outbox {
         const config_t *conf;
@@ -22,6 +21,7 @@ struct outbox {
         buf_t scored;       /* "incident\0revision\0" per revision to mark */
         size_t scored_cnt;
         redis_due_t *due;   /* RECOVER_MAX */
+        strpool_t due_ids;  /* their incident ids */
         redis_outbox_entry_t *entries;
         size_t entries_cap;
 };
@@ -46,6 +46,7 @@ void outbox_destroy(outbox_t *ob) {
         buf_free(&ob->sent);
         buf_free(&ob->scored);
         free(ob->due);
+        strpool_free(&ob->due_ids);
         free(ob->entries);
         free(ob);
 }
@@ -118,10 +119,11 @@ static impactd_err_t clear_round(outbox_t *ob, size_t extra, char *errstr,
         return err;
 }
 
-impactd_err_t outbox_confirm(outbox_t *ob, char *errstr, size_t errstr_size) {
-        if (!ob->sent_cnt && !ob->scored_cnt)
+impactd_err_t outbox_confirm(outbox_t *ob, size_t extra, char *errstr,
+                             size_t errstr_size) {
+        if (!ob->sent_cnt && !ob->scored_cnt && !extra)
                 return IMPACTD_OK;
-        return clear_round(ob, 0, errstr, errstr_size);
+        return clear_round(ob, extra, errstr, errstr_size);
 }
 
 static int topic_of(char c) {
@@ -137,7 +139,7 @@ static impactd_err_t produce_left(outbox_t *ob, const char *incident, size_t n,
         for (size_t k = 0; k < n; k++) {
                 const redis_outbox_entry_t *e = &ob->entries[k];
                 int topic = e->value_len ? topic_of(e->value[0]) : -1;
-                if (topic < 0 || e->id_len >= ID_MAX) {
+                if (topic < 0 || !e->id_len) {
                         log_error("outbox: incident=%s: entry %.*s is not an "
                                   "output; dropped", incident, (int)e->id_len,
                                   e->id);
@@ -168,9 +170,10 @@ impactd_err_t outbox_recover(outbox_t *ob, size_t *produced, char *errstr,
         impactd_err_t err;
         *produced = 0;
         outbox_forget(ob);
+        strpool_reset(&ob->due_ids);
         redis_state_append_outbox_due(ob->rs, impactd_now_ms(), RECOVER_MAX);
-        if ((err = redis_state_read_due(ob->rs, ob->due, RECOVER_MAX, &n, errstr,
-                                        errstr_size)))
+        if ((err = redis_state_read_due(ob->rs, &ob->due_ids, ob->due,
+                                        RECOVER_MAX, &n, errstr, errstr_size)))
                 goto fail;
         if (!n)
                 return IMPACTD_OK;

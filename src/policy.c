@@ -4,6 +4,7 @@
 #include "policy.h"
 
 #include <inttypes.h>
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -96,16 +97,26 @@ const policy_roles_t *policy_targets(const policy_config_t *pc,
 /* ---- keys ---- */
 
 /* A trigger key as it appears in ids and the state: percent-encoded, or,
- * when that is too long, "~" and the FNV-1a hash of the raw key ("~" is
- * never produced by the encoding, so the two cannot collide). */
+ * when that is too long (an account id of some 90 bytes or more), "~" and
+ * the first 128 bits of its SHA-256 in hex.  "~" is never produced by the
+ * encoding, so the two cannot meet; and no two account ids share a hash
+ * that anyone can find, so one account's page never stands for another's.
+ * Ids before this used 64 bits of FNV-1a, which can be made to collide:
+ * an incident open across the upgrade pages a long key account's manager
+ * once more. */
 static void key_encode(const char *raw, char *out) {
-        uint64_t h = 1469598103934665603ULL;
+        static const char hex[] = "0123456789abcdef";
+        unsigned char md[SHA256_DIGEST_LENGTH];
 
         if (pct_encode(raw, out, POLICY_KEY_MAX) >= 0)
                 return;
-        for (const unsigned char *p = (const unsigned char *)raw; *p; p++)
-                h = (h ^ *p) * 1099511628211ULL;
-        snprintf(out, POLICY_KEY_MAX, "~%016" PRIx64, h);
+        SHA256((const unsigned char *)raw, strlen(raw), md);
+        out[0] = '~';
+        for (int i = 0; i < 16; i++) {
+                out[1 + 2 * i] = hex[md[i] >> 4];
+                out[2 + 2 * i] = hex[md[i] & 15];
+        }
+        out[33] = '\0';
 }
 
 static bool key_valid(const char *k) {
@@ -334,9 +345,9 @@ static policy_decision_t *decide(eval_t *ev, policy_entry_t *e) {
         e->active = true;
         e->muted = ev->silence != NULL;
         memset(d, 0, sizeof(*d));
-        snprintf(d->escalation_id, sizeof(d->escalation_id),
-                 "%s:%s:%s:%s:%" PRIu32, ev->in->incident_id,
+        snprintf(d->id_suffix, sizeof(d->id_suffix), "%s:%s:%s:%" PRIu32,
                  trigger_kind_name(e->trigger), e->key, e->target, e->seq);
+        d->generation = ev->in->generation;
         d->trigger = e->trigger;
         strcpy(d->key, e->key);
         strcpy(d->target, e->target);
@@ -612,13 +623,28 @@ size_t policy_evaluate(const policy_config_t *pc, const policy_input_t *in,
                         st->entries[i].active = false;
                 }
         }
+        /* A long service name or account cut by the summary's size must
+         * not leave half a character: the record would not encode. */
+        for (size_t i = 0; i < ev.n; i++)
+                impactd_utf8_trim(out[i].summary);
         return ev.n;
 }
 
+size_t policy_escalation_id(const char *incident_id,
+                            const policy_decision_t *d, char *out,
+                            size_t size) {
+        int n = d->generation
+                        ? snprintf(out, size, "%s:%s:g%" PRId64, incident_id,
+                                   d->id_suffix, d->generation)
+                        : snprintf(out, size, "%s:%s", incident_id,
+                                   d->id_suffix);
+        return n > 0 ? (size_t)n : 0;
+}
+
 void policy_escalation(const policy_decision_t *d, const policy_input_t *in,
-                       escalation_t *out) {
+                       const char *escalation_id, escalation_t *out) {
         memset(out, 0, sizeof(*out));
-        out->escalation_id = d->escalation_id;
+        out->escalation_id = escalation_id;
         out->incident_id = in->incident_id;
         out->revision = in->revision;
         out->from_level = d->from_level;

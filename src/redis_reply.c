@@ -7,6 +7,23 @@
 
 /* ---- reading ------------------------------------------------------------ */
 
+bool redis_error_is_outage(const char *msg) {
+        /* The server's state, not the call's: loading, busy, out of
+         * memory, read-only or without quorum, cluster reshaping, signed
+         * out, or our functions gone (FUNCTION FLUSH, an empty restart);
+         * a reconnect loads them again. */
+        static const char *const prefixes[] = {
+                "LOADING", "BUSY", "TRYAGAIN", "CLUSTERDOWN", "MASTERDOWN",
+                "READONLY", "NOREPLICAS", "OOM", "MISCONF", "NOAUTH",
+                "WRONGPASS", "NOPERM", "NOSCRIPT", "MOVED", "ASK ",
+                "ERR Function not found", "ERR max number of clients",
+        };
+        for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+                if (!strncmp(msg, prefixes[i], strlen(prefixes[i])))
+                        return true;
+        return false;
+}
+
 static impactd_err_t read_reply(redis_state_t *rs, redisReply **out,
                                 char *errstr, size_t errstr_size) {
         void *r = NULL;
@@ -29,7 +46,9 @@ static impactd_err_t read_reply(redis_state_t *rs, redisReply **out,
         rs->last = r;
         if (rs->last->type == REDIS_REPLY_ERROR) {
                 snprintf(errstr, errstr_size, "redis: %s", rs->last->str);
-                return IMPACTD_ERR_REDIS;
+                return redis_error_is_outage(rs->last->str)
+                               ? IMPACTD_ERR_REDIS
+                               : IMPACTD_ERR_REDIS_REPLY;
         }
         *out = rs->last;
         return IMPACTD_OK;
@@ -58,12 +77,6 @@ static int held_reserve(redis_state_t *rs, size_t n) {
         return 0;
 }
 
-static void copy_id(char *dst, const redisReply *r) {
-        size_t n = r->len < INCIDENT_ID_MAX - 1 ? r->len : INCIDENT_ID_MAX - 1;
-        memcpy(dst, r->str, n);
-        dst[n] = '\0';
-}
-
 impactd_err_t redis_state_read_route(redis_state_t *rs,
                                      redis_route_reply_t *out, char *errstr,
                                      size_t errstr_size) {
@@ -79,7 +92,7 @@ impactd_err_t redis_state_read_route(redis_state_t *rs,
             r->element[1]->integer < 0 || r->element[2]->integer < 0)
                 goto bad;
         if (r->element[0]->type == REDIS_REPLY_STRING)
-                copy_id(out->incident_id, r->element[0]);
+                out->incident_id = r->element[0]->str;
         size_t n = (size_t)r->element[1]->integer;
         if (3 + n > r->elements || held_reserve(rs, r->elements) == -1)
                 goto bad;
@@ -99,16 +112,17 @@ impactd_err_t redis_state_read_route(redis_state_t *rs,
         return IMPACTD_OK;
 bad:
         snprintf(errstr, errstr_size, "redis: unexpected reply to route");
-        return IMPACTD_ERR_REDIS;
+        return IMPACTD_ERR_REDIS_REPLY;
 }
 
-impactd_err_t redis_state_read_hold(redis_state_t *rs, char *incident_id,
-                                    char *errstr, size_t errstr_size) {
+impactd_err_t redis_state_read_hold(redis_state_t *rs,
+                                    const char **incident_id, char *errstr,
+                                    size_t errstr_size) {
         redisReply *r;
         impactd_err_t err = read_reply(rs, &r, errstr, errstr_size);
-        incident_id[0] = '\0';
+        *incident_id = NULL;
         if (!err && r->type == REDIS_REPLY_STRING)
-                copy_id(incident_id, r);
+                *incident_id = r->str;
         return err;
 }
 
@@ -130,7 +144,7 @@ enum {
         F_SPREV_COUNT, F_SPREV_SUM, F_REOPENED,
         F_N_SERVICES, F_N_SEGMENTS, F_N_NEW_TICKETS, F_N_IMPACTED,
         F_N_REGIONS, F_N_HANDOVERS, F_PERSONAL_AT, F_POLICY, F_NOTIFY,
-        F_DECIDE_V, F_N_ACCOUNTS,
+        F_DECIDE_V, F_N_ACCOUNTS, F_GENERATION,
         F_HEADER_COUNT
 };
 
@@ -261,6 +275,7 @@ static void parse_header(incident_t *inc, fields_t f) {
         inc->policy_state = f[F_POLICY];
         inc->notify_state = f[F_NOTIFY];
         inc->decide_v = field_i64(f, F_DECIDE_V);
+        inc->generation = field_i64(f, F_GENERATION);
         inc->sentiment_count = field_i64(f, F_SENT_COUNT);
         inc->sentiment_negative = field_i64(f, F_SENT_NEG);
         inc->sentiment_sum = field_dbl(f, F_SENT_SUM);
@@ -324,7 +339,7 @@ impactd_err_t redis_state_read_apply(redis_state_t *rs, incident_t *inc,
         }
 bad:
         snprintf(errstr, errstr_size, "redis: unexpected reply to apply");
-        return IMPACTD_ERR_REDIS;
+        return IMPACTD_ERR_REDIS_REPLY;
 }
 
 /* A reply of field/value or member/score pairs (HGETALL, WITHSCORES). */
@@ -337,14 +352,14 @@ static impactd_err_t read_pairs(redis_state_t *rs, redisReply **r,
         if ((*r)->type != REDIS_REPLY_ARRAY || (*r)->elements % 2) {
                 snprintf(errstr, errstr_size, "redis: unexpected reply to %s",
                          what);
-                return IMPACTD_ERR_REDIS;
+                return IMPACTD_ERR_REDIS_REPLY;
         }
         return IMPACTD_OK;
 }
 
-impactd_err_t redis_state_read_due(redis_state_t *rs, redis_due_t *out,
-                                   size_t max, size_t *n, char *errstr,
-                                   size_t errstr_size) {
+impactd_err_t redis_state_read_due(redis_state_t *rs, strpool_t *ids,
+                                   redis_due_t *out, size_t max, size_t *n,
+                                   char *errstr, size_t errstr_size) {
         redisReply *r;
         impactd_err_t err = read_pairs(rs, &r, "due", errstr, errstr_size);
         *n = 0;
@@ -354,7 +369,12 @@ impactd_err_t redis_state_read_due(redis_state_t *rs, redis_due_t *out,
                 if (r->element[i]->type != REDIS_REPLY_STRING ||
                     r->element[i + 1]->type != REDIS_REPLY_STRING)
                         continue;
-                copy_id(out[*n].incident_id, r->element[i]);
+                out[*n].incident_id = strpool_dup(ids, r->element[i]->str,
+                                                  r->element[i]->len);
+                if (!out[*n].incident_id) {
+                        snprintf(errstr, errstr_size, "out of memory");
+                        return IMPACTD_ERR_NOMEM;
+                }
                 out[*n].deadline = (int64_t)strtod(r->element[i + 1]->str, NULL);
                 (*n)++;
         }
@@ -410,7 +430,7 @@ impactd_err_t redis_state_read_silences(redis_state_t *rs, silence_t **arr,
                 return err;
         if (r->type != REDIS_REPLY_ARRAY) {
                 snprintf(errstr, errstr_size, "redis: unexpected reply to HGETALL");
-                return IMPACTD_ERR_REDIS;
+                return IMPACTD_ERR_REDIS_REPLY;
         }
         for (size_t i = 0; i + 1 < r->elements; i += 2) {
                 const char *line = r->element[i + 1]->str;
@@ -441,7 +461,7 @@ impactd_err_t redis_state_read_integer(redis_state_t *rs, long long *out,
                 return err;
         if (r->type != REDIS_REPLY_INTEGER) {
                 snprintf(errstr, errstr_size, "redis: expected an integer reply");
-                return IMPACTD_ERR_REDIS;
+                return IMPACTD_ERR_REDIS_REPLY;
         }
         *out = r->integer;
         return IMPACTD_OK;
@@ -502,5 +522,34 @@ impactd_err_t redis_state_read_decide(redis_state_t *rs,
         return IMPACTD_OK;
 bad:
         snprintf(errstr, errstr_size, "redis: unexpected reply to decide");
-        return IMPACTD_ERR_REDIS;
+        return IMPACTD_ERR_REDIS_REPLY;
+}
+
+impactd_err_t redis_state_read_state_check(redis_state_t *rs,
+                                           redis_state_check_t *out,
+                                           char *errstr, size_t errstr_size) {
+        redisReply *r;
+        impactd_err_t err = read_reply(rs, &r, errstr, errstr_size);
+        memset(out, 0, sizeof(*out));
+        if (err)
+                return err;
+        if (r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
+            r->element[0]->type != REDIS_REPLY_INTEGER ||
+            r->element[1]->type != REDIS_REPLY_STRING) {
+                snprintf(errstr, errstr_size,
+                         "redis: unexpected reply to state_check");
+                return IMPACTD_ERR_REDIS_REPLY;
+        }
+        out->generation = r->element[0]->integer;
+        if (!strcmp(r->element[1]->str, "lost")) {
+                out->status = STATE_LOST;
+                out->why = r->elements > 2 &&
+                                           r->element[2]->type ==
+                                                   REDIS_REPLY_STRING
+                                   ? r->element[2]->str
+                                   : "";
+        } else if (!strcmp(r->element[1]->str, "ask")) {
+                out->status = STATE_ASK;
+        }
+        return IMPACTD_OK;
 }

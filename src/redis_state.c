@@ -10,6 +10,8 @@
 
 #include "log.h"
 #include "redis_state_internal.h"
+#include "ident.h"
+#include "redis_url.h"
 
 extern const char impactd_lua_impactd[];
 extern const size_t impactd_lua_impactd_len;
@@ -20,6 +22,7 @@ extern const char impactd_lua_impactd_tag[];
 void redis_args_reset(redis_args_t *a) {
         a->argc = 0;
         a->scratch_used = 0;
+        a->failed = false;
 }
 
 void redis_args_free(redis_args_t *a) {
@@ -48,8 +51,10 @@ static int args_reserve(redis_args_t *a, size_t n) {
 }
 
 int redis_args_add(redis_args_t *a, const char *s, size_t len) {
-        if (args_reserve(a, 1) == -1)
+        if (args_reserve(a, 1) == -1) {
+                a->failed = true;
                 return -1;
+        }
         a->argv[a->argc] = s;
         a->argvlen[a->argc++] = len;
         return 0;
@@ -78,68 +83,60 @@ static int scratch_grow(redis_args_t *a, size_t need) {
         return 0;
 }
 
+/* Room for `need` more bytes in the scratch area. */
+static char *scratch_reserve(redis_args_t *a, size_t need) {
+        if (a->scratch_used + need > a->scratch_cap &&
+            scratch_grow(a, need) == -1) {
+                a->failed = true;
+                return NULL;
+        }
+        return a->scratch + a->scratch_used;
+}
+
 int redis_args_addf(redis_args_t *a, const char *fmt, ...) {
-        char tmp[512];
         va_list ap;
+        size_t room = a->scratch_cap - a->scratch_used;
+        char *dst = a->scratch ? a->scratch + a->scratch_used : NULL;
         va_start(ap, fmt);
-        int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+        int n = vsnprintf(dst, dst ? room : 0, fmt, ap);
         va_end(ap);
-        if (n < 0 || (size_t)n >= sizeof(tmp))
+        if (n < 0) {
+                a->failed = true;
                 return -1;
-        if (a->scratch_used + (size_t)n + 1 > a->scratch_cap &&
-            scratch_grow(a, (size_t)n + 1) == -1)
-                return -1;
-        char *dst = a->scratch + a->scratch_used;
-        memcpy(dst, tmp, (size_t)n + 1);
+        }
+        /* Formatted again when it did not fit: any length goes. */
+        if ((size_t)n + 1 > room) {
+                if (!(dst = scratch_reserve(a, (size_t)n + 1)))
+                        return -1;
+                va_start(ap, fmt);
+                vsnprintf(dst, (size_t)n + 1, fmt, ap);
+                va_end(ap);
+        }
         a->scratch_used += (size_t)n + 1;
         return redis_args_add(a, dst, (size_t)n);
 }
 
-/* ---- connection --------------------------------------------------------- */
-
-typedef struct redis_url {
-        char host[256];
-        int port;
-        char path[256]; /* unix socket, "" for TCP */
-        char password[256];
-        int db;
-} redis_url_t;
-
-static impactd_err_t parse_url(const char *url, redis_url_t *u, char *errstr,
-                               size_t errstr_size) {
-        memset(u, 0, sizeof(*u));
-        u->port = 6379;
-        if (strncmp(url, "unix://", 7) == 0) {
-                snprintf(u->path, sizeof(u->path), "%s", url + 7);
-                return IMPACTD_OK;
-        }
-        if (strncmp(url, "redis://", 8) != 0) {
-                snprintf(errstr, errstr_size,
-                         "redis.url: expected redis://host:port/db or "
-                         "unix:///path, got '%s'", url);
-                return IMPACTD_ERR_CONFIG;
-        }
-        const char *p = url + 8, *at = strchr(p, '@');
-        if (at) {
-                const char *colon = memchr(p, ':', (size_t)(at - p));
-                const char *pw = colon ? colon + 1 : p;
-                snprintf(u->password, sizeof(u->password), "%.*s",
-                         (int)(at - pw), pw);
-                p = at + 1;
-        }
-        size_t hl = strcspn(p, ":/");
-        snprintf(u->host, sizeof(u->host), "%.*s", (int)hl, p);
-        p += hl;
-        if (*p == ':')
-                u->port = (int)strtol(p + 1, (char **)&p, 10);
-        if (*p == '/' && p[1])
-                u->db = (int)strtol(p + 1, NULL, 10);
-        if (!u->host[0] || u->port <= 0 || u->port > 65535) {
-                snprintf(errstr, errstr_size, "redis.url: invalid '%s'", url);
-                return IMPACTD_ERR_CONFIG;
-        }
-        return IMPACTD_OK;
+int redis_args_add_key(redis_args_t *a, const char *prefix, const char *kind,
+                       const char *id, const char *suffix) {
+        size_t lp = strlen(prefix), lk = strlen(kind), ls = strlen(suffix);
+        size_t len = lp + 1 + lk + 2 + ident_encoded_len(id, IDENT_KEY) + ls;
+        char *dst = scratch_reserve(a, len + 1), *p = dst;
+        if (!dst)
+                return -1;
+        memcpy(p, prefix, lp);
+        p += lp;
+        *p++ = ':';
+        memcpy(p, kind, lk);
+        p += lk;
+        *p++ = '{';
+        p += ident_encode(id, IDENT_KEY, p);
+        *p++ = '}';
+        memcpy(p, suffix, ls + 1);
+        a->scratch_used += len + 1;
+        return redis_args_add(a, dst, len);
 }
+
+/* ---- connection --------------------------------------------------------- */
 
 static impactd_err_t command_ok(redisContext *ctx, const char *what,
                                 char *errstr, size_t errstr_size,
@@ -170,24 +167,35 @@ static impactd_err_t rs_connect(redis_state_t *rs, char *errstr,
                                 size_t errstr_size) {
         const config_t *conf = rs->conf;
         redis_url_t u;
-        impactd_err_t err = parse_url(conf->redis.url, &u, errstr, errstr_size);
+        redisContext *ctx = NULL;
+        impactd_err_t err = redis_url_parse(conf->redis.url, &u, errstr,
+                                            errstr_size);
         if (err)
-                return err;
+                goto out;
         struct timeval ctv = ms_to_tv(conf->redis.connect_timeout_ms);
-        redisContext *ctx = u.path[0]
-                                    ? redisConnectUnixWithTimeout(u.path, ctv)
-                                    : redisConnectWithTimeout(u.host, u.port, ctv);
+        ctx = u.path[0] ? redisConnectUnixWithTimeout(u.path, ctv)
+                        : redisConnectWithTimeout(u.host, u.port, ctv);
         if (!ctx || ctx->err) {
-                snprintf(errstr, errstr_size, "redis connect %s: %s",
-                         u.path[0] ? u.path : u.host,
-                         ctx ? ctx->errstr : "out of memory");
+                if (u.path[0])
+                        snprintf(errstr, errstr_size, "redis connect %s: %s",
+                                 u.path, ctx ? ctx->errstr : "out of memory");
+                else
+                        snprintf(errstr, errstr_size,
+                                 "redis connect %s:%d: %s", u.host, u.port,
+                                 ctx ? ctx->errstr : "out of memory");
                 err = IMPACTD_ERR_REDIS;
                 goto out;
         }
         redisSetTimeout(ctx, ms_to_tv(conf->redis.command_timeout_ms));
         const char *pw = conf->redis.password ? conf->redis.password : u.password;
-        if (pw[0] && (err = command_ok(ctx, "AUTH", errstr, errstr_size,
-                                       "AUTH %s", pw)))
+        /* An ACL user signs in with both; the password alone is the
+         * default user's (requirepass). */
+        if (pw[0] && u.user[0] &&
+            (err = command_ok(ctx, "AUTH", errstr, errstr_size, "AUTH %s %s",
+                              u.user, pw)))
+                goto out;
+        if (pw[0] && !u.user[0] &&
+            (err = command_ok(ctx, "AUTH", errstr, errstr_size, "AUTH %s", pw)))
                 goto out;
         int db = conf->redis.database >= 0 ? conf->redis.database : u.db;
         if (db && (err = command_ok(ctx, "SELECT", errstr, errstr_size,
@@ -199,10 +207,12 @@ static impactd_err_t rs_connect(redis_state_t *rs, char *errstr,
                 goto out;
         rs->ctx = ctx;
         rs->pending = 0;
+        redis_url_clear(&u);
         return IMPACTD_OK;
 out:
         if (ctx)
                 redisFree(ctx);
+        redis_url_clear(&u);
         return err;
 }
 
@@ -260,11 +270,11 @@ size_t redis_state_pending(const redis_state_t *rs) {
 
 /* ---- appending ---------------------------------------------------------- */
 
-static const char *key_of(redis_state_t *rs, int slot, const char *kind,
-                          const char *name, const char *suffix) {
-        snprintf(rs->key[slot], sizeof(rs->key[slot]), "%s:%s{%s}%s",
-                 rs->conf->redis.key_prefix, kind, name, suffix);
-        return rs->key[slot];
+/* <prefix>:<kind>{<id>}<suffix>, the id encoded (include/ident.h). */
+static void cmd_key(redis_state_t *rs, const char *kind, const char *id,
+                    const char *suffix) {
+        redis_args_add_key(&rs->cmd, rs->conf->redis.key_prefix, kind, id,
+                           suffix);
 }
 
 /* `function` of this build's library: "apply" -> "impactd_<tag>_apply". */
@@ -288,8 +298,18 @@ static void cmd_str(redis_state_t *rs, const char *s) {
 /* hiredis copies the arguments into its output buffer here, so the keys
  * and scratch can be reused right after. */
 static void cmd_end(redis_state_t *rs) {
-        if (redisAppendCommandArgv(rs->ctx, (int)rs->cmd.argc, rs->cmd.argv,
-                                   rs->cmd.argvlen) == REDIS_OK)
+        /* A command missing an argument must not reach Redis: a PING in
+         * its place keeps the replies in step, and its reader, finding no
+         * reply of the kind it expects, fails the batch. */
+        static const char *ping = "PING";
+        static const size_t ping_len = 4;
+        bool whole = !rs->cmd.failed;
+        if (!whole)
+                log_error("redis: cannot build a command: out of memory");
+        if (redisAppendCommandArgv(rs->ctx, whole ? (int)rs->cmd.argc : 1,
+                                   whole ? rs->cmd.argv : &ping,
+                                   whole ? rs->cmd.argvlen : &ping_len) ==
+            REDIS_OK)
                 rs->pending++;
         else
                 log_error("redis: cannot append command: out of memory");
@@ -316,9 +336,9 @@ static const char *scope_kind(route_scope_t scope) {
 static void append_scoped(redis_state_t *rs, const char *function,
                           route_scope_t scope, const char *name) {
         cmd_begin(rs, function, 3);
-        cmd_str(rs, key_of(rs, 0, scope_kind(scope), name, ""));
-        cmd_str(rs, key_of(rs, 1, scope_kind(scope), name, ":held"));
-        cmd_str(rs, key_of(rs, 2, scope_kind(scope), name, ":ev"));
+        cmd_key(rs, scope_kind(scope), name, "");
+        cmd_key(rs, scope_kind(scope), name, ":held");
+        cmd_key(rs, scope_kind(scope), name, ":ev");
 }
 
 void redis_state_append_route(redis_state_t *rs, route_scope_t scope,
@@ -353,7 +373,7 @@ void redis_state_append_unhold(redis_state_t *rs, route_scope_t scope,
                                const char *name, const char *const *events,
                                const size_t *lens, size_t n) {
         cmd_begin(rs, "unhold", 1);
-        cmd_str(rs, key_of(rs, 0, scope_kind(scope), name, ":held"));
+        cmd_key(rs, scope_kind(scope), name, ":held");
         for (size_t i = 0; i < n; i++)
                 redis_args_add(&rs->cmd, events[i], lens[i]);
         cmd_end(rs);
@@ -375,8 +395,8 @@ void redis_state_append_map(redis_state_t *rs, const char *service,
                             size_t held_limit) {
         static const char *const modes[] = {"nx", "keep", "expire"};
         cmd_begin(rs, "map", 2);
-        cmd_str(rs, key_of(rs, 0, "svc:", service, ""));
-        cmd_str(rs, key_of(rs, 1, "svc:", service, ":held"));
+        cmd_key(rs, "svc:", service, "");
+        cmd_key(rs, "svc:", service, ":held");
         cmd_str(rs, incident_id);
         cmd_str(rs, modes[mode]);
         redis_args_addf(&rs->cmd, "%lld", (long long)secs);
@@ -389,8 +409,8 @@ void redis_state_append_map(redis_state_t *rs, const char *service,
 void redis_state_append_impact(redis_state_t *rs, const char *incident_id,
                                const char *const *services, size_t n) {
         cmd_begin(rs, "impact", 2);
-        cmd_str(rs, key_of(rs, 0, "", incident_id, ""));
-        cmd_str(rs, key_of(rs, 1, "", incident_id, ":imp"));
+        cmd_key(rs, "", incident_id, "");
+        cmd_key(rs, "", incident_id, ":imp");
         redis_args_addf(&rs->cmd, "%lld",
                         (long long)rs->conf->redis.incident_ttl_s);
         for (size_t i = 0; i < n; i++)
@@ -399,16 +419,14 @@ void redis_state_append_impact(redis_state_t *rs, const char *incident_id,
 }
 
 /* The global sorted sets: "deadlines", "outbox". */
-static const char *zset_key(redis_state_t *rs, const char *name) {
-        snprintf(rs->key[0], sizeof(rs->key[0]), "%s:%s",
-                 rs->conf->redis.key_prefix, name);
-        return rs->key[0];
+static void cmd_zset_key(redis_state_t *rs, const char *name) {
+        redis_args_addf(&rs->cmd, "%s:%s", rs->conf->redis.key_prefix, name);
 }
 
 static void append_schedule(redis_state_t *rs, const char *zset,
                             const char *incident_id, int64_t at) {
         cmd_begin(rs, "schedule", 1);
-        cmd_str(rs, zset_key(rs, zset));
+        cmd_zset_key(rs, zset);
         cmd_str(rs, incident_id);
         redis_args_addf(&rs->cmd, "%lld", (long long)at);
         cmd_end(rs);
@@ -422,7 +440,7 @@ void redis_state_append_schedule(redis_state_t *rs, const char *incident_id,
 static void append_due(redis_state_t *rs, const char *zset, int64_t now,
                        int limit) {
         cmd_begin(rs, "due", 1);
-        cmd_str(rs, zset_key(rs, zset));
+        cmd_zset_key(rs, zset);
         redis_args_addf(&rs->cmd, "%lld", (long long)now);
         redis_args_addf(&rs->cmd, "%lld",
                         (long long)rs->conf->lifecycle.deadline_lease_ms);
@@ -433,8 +451,8 @@ static void append_due(redis_state_t *rs, const char *zset, int64_t now,
 void redis_state_append_done(redis_state_t *rs, const char *incident_id,
                              int64_t revision) {
         cmd_begin(rs, "done", 2);
-        cmd_str(rs, key_of(rs, 0, "", incident_id, ""));
-        cmd_str(rs, key_of(rs, 1, "", incident_id, ":unbound"));
+        cmd_key(rs, "", incident_id, "");
+        cmd_key(rs, "", incident_id, ":unbound");
         redis_args_addf(&rs->cmd, "%lld", (long long)revision);
         cmd_end(rs);
 }
@@ -456,7 +474,7 @@ void redis_state_append_outbox_due(redis_state_t *rs, int64_t now, int limit) {
 void redis_state_append_outbox_read(redis_state_t *rs, const char *incident_id) {
         redis_args_reset(&rs->cmd);
         redis_args_add(&rs->cmd, "HGETALL", 7);
-        cmd_str(rs, key_of(rs, 0, "", incident_id, ":outbox"));
+        cmd_key(rs, "", incident_id, ":outbox");
         cmd_end(rs);
 }
 
@@ -464,7 +482,7 @@ void redis_state_append_outbox_clear(redis_state_t *rs, const char *incident_id,
                                      const char *id) {
         redis_args_reset(&rs->cmd);
         redis_args_add(&rs->cmd, "HDEL", 4);
-        cmd_str(rs, key_of(rs, 0, "", incident_id, ":outbox"));
+        cmd_key(rs, "", incident_id, ":outbox");
         cmd_str(rs, id);
         cmd_end(rs);
 }
@@ -525,7 +543,7 @@ void redis_state_append_apply(redis_state_t *rs, const char *incident_id,
         const config_t *conf = rs->conf;
         cmd_begin(rs, "apply", INCIDENT_KEYS);
         for (int k = 0; k < INCIDENT_KEYS; k++)
-                cmd_str(rs, key_of(rs, k, "", incident_id, incident_suffix[k]));
+                cmd_key(rs, "", incident_id, incident_suffix[k]);
         redis_args_addf(&rs->cmd, "%lld", (long long)conf->redis.incident_ttl_s);
         redis_args_addf(&rs->cmd, "%lld",
                         (long long)window_minutes(conf->scoring.trend_window_ms));
@@ -537,9 +555,17 @@ void redis_state_append_apply(redis_state_t *rs, const char *incident_id,
         redis_args_addf(&rs->cmd, "%lld",
                         (long long)window_minutes(conf->scoring.sentiment_window_ms));
         redis_args_addf(&rs->cmd, "%lld", (long long)conf->lifecycle.retention_s);
-        cmd_str(rs, cluster);
+        if (rs->generation && cluster[0])
+                redis_args_addf(&rs->cmd, "%s/g%lld", cluster,
+                                (long long)rs->generation);
+        else
+                cmd_str(rs, cluster);
+        redis_args_addf(&rs->cmd, "%lld", (long long)rs->generation);
+        redis_args_addf(&rs->cmd, "%lld",
+                        (long long)(rs->generation * REDIS_GENERATION_REVISIONS));
         for (size_t i = 0; i < events->argc; i++)
                 redis_args_add(&rs->cmd, events->argv[i], events->argvlen[i]);
+        rs->cmd.failed |= events->failed;
         cmd_end(rs);
 }
 
@@ -550,9 +576,9 @@ void redis_state_append_decide(redis_state_t *rs, const char *incident_id,
                                bool paged, const redis_output_t *outs,
                                size_t n) {
         cmd_begin(rs, "decide", 3);
-        cmd_str(rs, key_of(rs, 0, "", incident_id, ""));
-        cmd_str(rs, key_of(rs, 1, "", incident_id, ":esc"));
-        cmd_str(rs, key_of(rs, 2, "", incident_id, ":outbox"));
+        cmd_key(rs, "", incident_id, "");
+        cmd_key(rs, "", incident_id, ":esc");
+        cmd_key(rs, "", incident_id, ":outbox");
         redis_args_addf(&rs->cmd, "%lld", (long long)expected_v);
         cmd_str(rs, policy_state);
         cmd_str(rs, notify_state);
@@ -565,4 +591,102 @@ void redis_state_append_decide(redis_state_t *rs, const char *incident_id,
                 redis_args_add(&rs->cmd, outs[i].bytes, outs[i].len);
         }
         cmd_end(rs);
+}
+
+/* ---- the state marker ---------------------------------------------------- */
+
+int64_t redis_state_generation(const redis_state_t *rs) {
+        return rs->generation;
+}
+
+void redis_state_set_generation(redis_state_t *rs, int64_t generation) {
+        rs->generation = generation;
+}
+
+void redis_state_append_state_check(redis_state_t *rs, const char *cluster,
+                                    int64_t now_s, const char *others,
+                                    const redis_args_t *offsets) {
+        cmd_begin(rs, "state_check", 1);
+        cmd_zset_key(rs, "state");
+        cmd_str(rs, cluster);
+        redis_args_addf(&rs->cmd, "%lld", (long long)now_s);
+        cmd_str(rs, others);
+        for (size_t i = 0; i < offsets->argc; i++)
+                redis_args_add(&rs->cmd, offsets->argv[i], offsets->argvlen[i]);
+        rs->cmd.failed |= offsets->failed;
+        cmd_end(rs);
+}
+
+void redis_state_append_state_mark(redis_state_t *rs, const char *cluster,
+                                   const redis_args_t *offsets) {
+        cmd_begin(rs, "state_mark", 1);
+        cmd_zset_key(rs, "state");
+        cmd_str(rs, cluster);
+        for (size_t i = 0; i < offsets->argc; i++)
+                redis_args_add(&rs->cmd, offsets->argv[i], offsets->argvlen[i]);
+        rs->cmd.failed |= offsets->failed;
+        cmd_end(rs);
+}
+
+/* SCAN pages looked at for an incident before giving up: an upgrade
+ * from a version without the marker has some, a flushed Redis none.  Only
+ * incident keys count: the route round that asked has written service
+ * and ticket keys already. */
+#define ANY_KEY_PAGES 100
+
+impactd_err_t redis_state_has_incidents(redis_state_t *rs, bool *found,
+                                   char *errstr, size_t errstr_size) {
+        char cursor[32] = "0";
+        impactd_err_t err = IMPACTD_OK;
+        *found = false;
+        for (int page = 0; page < ANY_KEY_PAGES && !*found; page++) {
+                redisReply *r = redisCommand(rs->ctx, "SCAN %s MATCH %s:{* COUNT 1000",
+                                             cursor, rs->conf->redis.key_prefix);
+                if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+                    r->element[0]->type != REDIS_REPLY_STRING ||
+                    r->element[1]->type != REDIS_REPLY_ARRAY) {
+                        snprintf(errstr, errstr_size, "redis SCAN: %s",
+                                 r && r->type == REDIS_REPLY_ERROR ? r->str
+                                 : r ? "unexpected reply"
+                                     : rs->ctx->errstr);
+                        err = IMPACTD_ERR_REDIS;
+                } else {
+                        *found = r->element[1]->elements > 0;
+                        snprintf(cursor, sizeof(cursor), "%s",
+                                 r->element[0]->str);
+                }
+                if (r)
+                        freeReplyObject(r);
+                if (err)
+                        return err;
+                if (!strcmp(cursor, "0"))
+                        return IMPACTD_OK;
+        }
+        /* Not through a large keyspace: say found, so that no loss is
+         * claimed on a guess. */
+        *found = true;
+        return IMPACTD_OK;
+}
+
+impactd_err_t redis_state_bump_generation(redis_state_t *rs, int64_t now_s,
+                                          int64_t *generation, char *errstr,
+                                          size_t errstr_size) {
+        redisReply *r = redisCommand(rs->ctx, "FCALL impactd_%s_state_bump 1 "
+                                     "%s:state %lld", impactd_lua_impactd_tag,
+                                     rs->conf->redis.key_prefix,
+                                     (long long)now_s);
+        impactd_err_t err = IMPACTD_OK;
+        if (!r || r->type != REDIS_REPLY_INTEGER) {
+                snprintf(errstr, errstr_size, "redis: new state generation: %s",
+                         r && r->type == REDIS_REPLY_ERROR ? r->str
+                         : r ? "unexpected reply"
+                             : rs->ctx->errstr);
+                err = IMPACTD_ERR_REDIS;
+        } else {
+                *generation = r->integer;
+                rs->generation = r->integer;
+        }
+        if (r)
+                freeReplyObject(r);
+        return err;
 }

@@ -20,8 +20,8 @@ struct redis_state {
         size_t *held_lens;
         size_t held_cap;
         redis_args_t cmd;    /* the command being appended */
-        char key[INCIDENT_KEYS][INCIDENT_ID_MAX + 64]; /* one per KEYS slot */
         FILE *record;        /* IMPACTD_BENCH_REDIS_LOG: every command sent */
+        int64_t generation;  /* the state generation (<p>:state), 0 = none */
 };
 
 #endif

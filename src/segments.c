@@ -22,7 +22,10 @@ static void put(out_t *o, const char *fmt, ...) {
         va_end(ap);
         if (n < 0)
                 return;
-        o->len += (size_t)n < o->size - o->len ? (size_t)n : o->size - o->len - 1;
+        if ((size_t)n < o->size - o->len)
+                o->len += (size_t)n;
+        else /* cut: not inside a character */
+                o->len = impactd_utf8_trim(o->buf);
 }
 
 static int by_count_then_name(const void *a, const void *b) {

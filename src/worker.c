@@ -27,6 +27,7 @@ struct worker {
         batch_t *batch;
         outbox_t *outbox;
         rd_kafka_message_t **msgs;
+        size_t batch_n;          /* msgs of the batch in hand, 0 between */
         int64_t next_stats_ms;
         int64_t next_rescore_ms; /* monotonic */
         int64_t next_outbox_ms;  /* monotonic */
@@ -124,16 +125,23 @@ static void log_stats(worker_t *w, int64_t now) {
         format_dlq_kinds(&s, kinds, sizeof(kinds));
         double secs = (now - w->next_stats_ms + STATS_EVERY_MS) / 1000.0;
         uint64_t events = s.events - w->last_stats.events;
+        char losses[48] = "";
+        /* Said only when it happened: it should not. */
+        if (s.state_losses)
+                snprintf(losses, sizeof(losses), " state_losses=%" PRIu64,
+                         s.state_losses);
         if (events || s.dlq != w->last_stats.dlq)
                 log_info("stats events=%" PRIu64 " (%.0f/s) dlq=%" PRIu64
                          "%s duplicates=%" PRIu64 " held=%" PRIu64
                          " scored=%" PRIu64 " escalations=%" PRIu64
                          " notifications=%" PRIu64 " muted=%" PRIu64 "/%" PRIu64
-                         " recovered=%" PRIu64 " redis_rounds=%" PRIu64,
+                         " recovered=%" PRIu64 " redis_rounds=%" PRIu64
+                         "%s",
                          s.events, secs > 0 ? events / secs : 0.0, s.dlq,
                          kinds, s.duplicates, s.held, s.scored, s.escalations,
                          s.notifications, s.muted, s.muted_notifications,
-                         w->recovered_total, s.redis_rounds);
+                         w->recovered_total, s.redis_rounds,
+                         losses);
         w->last_stats = s;
         w->next_stats_ms = now + STATS_EVERY_MS;
 }
@@ -173,6 +181,18 @@ static impactd_err_t until_done(worker_t *w, batch_step_t step, char *errstr,
         }
 }
 
+/* A call refused outside a batch of messages (a re-score, the outbox,
+ * the confirm) has no message to dead-letter: said once, then the work
+ * goes on; what it was for is retried when its lease runs out. */
+static impactd_err_t unless_refused(impactd_err_t err, const char *what,
+                                    const char *errstr) {
+        if (err != IMPACTD_ERR_REDIS_REPLY)
+                return err;
+        log_error("redis refused a call of %s, which goes on without it: %s",
+                  what, errstr);
+        return IMPACTD_OK;
+}
+
 static impactd_err_t apply_step(worker_t *w, char *errstr, size_t errstr_size) {
         return batch_apply(w->batch, errstr, errstr_size);
 }
@@ -182,9 +202,12 @@ static impactd_err_t rescore_step(worker_t *w, char *errstr,
         return batch_rescore(w->batch, &w->rescored, errstr, errstr_size);
 }
 
+/* The outputs are acknowledged: clear the outbox, mark the revisions
+ * done, and raise the partitions' state marks, in one round trip. */
 static impactd_err_t confirm_step(worker_t *w, char *errstr,
                                   size_t errstr_size) {
-        return outbox_confirm(w->outbox, errstr, errstr_size);
+        size_t marks = batch_append_mark(w->batch, w->msgs, w->batch_n);
+        return outbox_confirm(w->outbox, marks, errstr, errstr_size);
 }
 
 static impactd_err_t recover_step(worker_t *w, char *errstr,
@@ -199,7 +222,9 @@ static impactd_err_t recover_due(worker_t *w, char *errstr, size_t errstr_size) 
         if (now < w->next_outbox_ms)
                 return IMPACTD_OK;
         w->next_outbox_ms = now + OUTBOX_EVERY_MS;
-        impactd_err_t err = until_done(w, recover_step, errstr, errstr_size);
+        impactd_err_t err = unless_refused(
+                until_done(w, recover_step, errstr, errstr_size),
+                "the outbox recovery", errstr);
         w->recovered_total += w->recovered;
         /* A Kafka failure here is retried on the next pass. */
         if (err == IMPACTD_ERR_KAFKA) {
@@ -219,7 +244,9 @@ static impactd_err_t rescore_due(worker_t *w, char *errstr, size_t errstr_size) 
         /* Kept across retries: outputs queued by a failed attempt are
          * still cleared once acknowledged. */
         outbox_forget(w->outbox);
-        if ((err = until_done(w, rescore_step, errstr, errstr_size)))
+        if ((err = unless_refused(until_done(w, rescore_step, errstr,
+                                             errstr_size),
+                                  "a re-score", errstr)))
                 return err;
         bool full = w->rescored >= (size_t)w->conf->lifecycle.deadline_batch;
         w->next_rescore_ms = full ? now : now + RESCORE_EVERY_MS;
@@ -227,21 +254,70 @@ static impactd_err_t rescore_due(worker_t *w, char *errstr, size_t errstr_size) 
                 return IMPACTD_OK;
         if ((err = kafka_io_flush(w->kio, errstr, errstr_size)))
                 return err;
-        return until_done(w, confirm_step, errstr, errstr_size);
+        return unless_refused(until_done(w, confirm_step, errstr, errstr_size),
+                              "the outbox confirmation", errstr);
+}
+
+/* Redis refused a call of the batch for what it was given (a script error,
+ * a key of the wrong type): no retry changes that, and the whole
+ * partition must not stall behind it.  The batch goes again one message
+ * at a time; a message whose own calls are refused goes to the DLQ with
+ * Redis's reason, and the others are applied (what the failed attempt
+ * applied already is a replay, which changes nothing). */
+static impactd_err_t isolate(worker_t *w, size_t n, const char *refused,
+                             char *errstr, size_t errstr_size) {
+        char why[512];
+        log_error("redis refused a call of a batch of %zu messages (%s): "
+                  "applying them one at a time", n, refused);
+        if (!n) {
+                batch_drop_carry(w->batch);
+                return IMPACTD_OK;
+        }
+        for (size_t i = 0; i < n; i++) {
+                impactd_err_t err = batch_load(w->batch, &w->msgs[i], 1,
+                                               BATCH_RELOAD, errstr,
+                                               errstr_size);
+                if (err)
+                        return err;
+                if (!batch_loaded(w->batch))
+                        continue; /* a bad message: in the DLQ already */
+                err = until_done(w, apply_step, why, sizeof(why));
+                if (err == IMPACTD_ERR_REDIS_REPLY)
+                        err = batch_dead_letter(w->batch, w->msgs[i], why,
+                                                errstr, errstr_size);
+                else if (err)
+                        snprintf(errstr, errstr_size, "%s", why);
+                if (err)
+                        return err;
+        }
+        return IMPACTD_OK;
 }
 
 static impactd_err_t process(worker_t *w, size_t n, char *errstr,
                              size_t errstr_size) {
         impactd_err_t err;
         outbox_forget(w->outbox); /* kept across retries, as for re-scores */
-        if ((err = batch_load(w->batch, w->msgs, n, errstr, errstr_size)) ||
-            (err = until_done(w, apply_step, errstr, errstr_size)) ||
-            (err = kafka_io_flush(w->kio, errstr, errstr_size)) ||
+        w->batch_n = n;
+        if ((err = batch_load(w->batch, w->msgs, n, BATCH_LOAD, errstr,
+                              errstr_size)))
+                goto out;
+        err = until_done(w, apply_step, errstr, errstr_size);
+        if (err == IMPACTD_ERR_REDIS_REPLY) {
+                char refused[512];
+                snprintf(refused, sizeof(refused), "%s", errstr);
+                err = isolate(w, n, refused, errstr, errstr_size);
+        }
+        if (err || (err = kafka_io_flush(w->kio, errstr, errstr_size)) ||
             /* Only now are all outputs of these events acknowledged. */
-            (err = until_done(w, confirm_step, errstr, errstr_size)))
-                return err;
-        return n ? kafka_io_commit(w->kio, w->msgs, n, errstr, errstr_size)
-                 : kafka_io_commit_owed(w->kio, errstr, errstr_size);
+            (err = unless_refused(until_done(w, confirm_step, errstr,
+                                             errstr_size),
+                                  "the outbox confirmation", errstr)))
+                goto out;
+        err = n ? kafka_io_commit(w->kio, w->msgs, n, errstr, errstr_size)
+                : kafka_io_commit_owed(w->kio, errstr, errstr_size);
+out:
+        w->batch_n = 0;
+        return err;
 }
 
 int worker_run(worker_t *w) {

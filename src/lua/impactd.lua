@@ -50,6 +50,23 @@
 
 local US = '\31' -- field separator inside packed values
 
+-- A string from the input (an incident id, a region) inside a packed value
+-- or beside a separator: '%' and US become %25 and %1F, so that any id
+-- packs and splits back exactly.  Values an older version wrote hold
+-- neither, so they read back as they were.
+local function enc(s)
+    return (string.gsub(s, '[%%\31]', function(c)
+        return string.format('%%%02X', string.byte(c))
+    end))
+end
+
+local function dec(s)
+    if not string.find(s, '%', 1, true) then return s end
+    return (string.gsub(s, '%%(%x%x)', function(h)
+        return string.char(tonumber(h, 16))
+    end))
+end
+
 -- Runs for every packed value an apply reads, so nothing is built per call
 -- but the result.
 local function split(s)
@@ -140,7 +157,7 @@ local function with_held(out, key, limit)
     return out
 end
 
--- A service's id key holds its incident id, or, once that incident has
+-- A service's id key holds its incident id (enc()), or, once that incident has
 -- resolved, "<id>\31<until>": the incident reopens on a firing alert until
 -- `until` (epoch ms on the incident clock), after which the service has
 -- no incident.  mapped() returns the id that counts at `now`, and whether
@@ -149,9 +166,9 @@ local function mapped(key, now)
     local v = redis.call('GET', key)
     if not v then return nil, false end
     local sep = string.find(v, US, 1, true)
-    if not sep then return v, false end
+    if not sep then return dec(v), false end
     if now > tonumber(string.sub(v, sep + 1)) then return nil, true end
-    return string.sub(v, 1, sep - 1), true
+    return dec(string.sub(v, 1, sep - 1)), true
 end
 
 -- route: the open incident of a service or ticket, creating it for a firing
@@ -187,7 +204,7 @@ local function route(keys, args)
     end
     if not id and args[1] ~= '' and fresh_firing then
         id = args[1]
-        redis.call('SET', keys[1], id, 'EX', ttl)
+        redis.call('SET', keys[1], enc(id), 'EX', ttl)
     end
     local out = {id or false, #args - 4, 0}
     for i = 5, #args do
@@ -230,7 +247,7 @@ end
 -- ARGV[1] = incident id, ARGV[2] = ttl, ARGV[3] = most held events to
 -- release.
 local function bind(keys, args)
-    redis.call('SET', keys[1], args[1], 'EX', tonumber(args[2]))
+    redis.call('SET', keys[1], enc(args[1]), 'EX', tonumber(args[2]))
     return with_held({args[1], 0, 0}, keys[2], args[3])
 end
 
@@ -254,7 +271,7 @@ local function map(keys, args)
     local cur, resolved = mapped(keys[1], tonumber(args[4]))
     if mode == 'nx' then
         if not cur or resolved then
-            redis.call('SET', keys[1], id, 'EX', secs)
+            redis.call('SET', keys[1], enc(id), 'EX', secs)
             cur = id
         end
         if cur ~= id then return {cur, 0, 0} end
@@ -262,10 +279,10 @@ local function map(keys, args)
     end
     if cur ~= id then return 0 end
     if mode == 'keep' then
-        return redis.call('SET', keys[1], id, 'EX', secs)
+        return redis.call('SET', keys[1], enc(id), 'EX', secs)
     end
     if secs > 0 then
-        return redis.call('SET', keys[1], id .. US .. args[5], 'EX', secs)
+        return redis.call('SET', keys[1], enc(id) .. US .. args[5], 'EX', secs)
     end
     return redis.call('DEL', keys[1])
 end
@@ -320,6 +337,111 @@ local function due(keys, args)
 end
 
 -------------------------------------------------------------------------------
+-- The state marker <p>:state (hash): what a worker needs to tell that Redis
+-- lost writes that Kafka's committed offsets say were made.
+--   gen          the state generation: 0, or the time (epoch seconds) a
+--                worker found state lost; incidents touched since start
+--                their revisions at gen * 1,000,000, above anything
+--                published before
+--   cluster      the Kafka cluster the offsets are of
+--   o<k><p>      per input partition (k: a alerts, t tickets, s sentiment),
+--                the offset after the last message whose state was
+--                written: raised after each batch's writes, before its
+--                commit, so it is never below the committed offset
+-- Once the marker exists, every partition Kafka committed an offset of has
+-- a mark at least that high (it is created with every input partition's,
+-- and a mark is raised before each commit): one below, or missing, means
+-- writes were lost.
+-- check: KEYS[1] = <p>:state; ARGV[1] = cluster, ARGV[2] = now (epoch
+-- seconds), ARGV[3] = '' for a batch's partitions only, or, with every
+-- input partition, '1' if other keys of impactd exist, else '0';
+-- ARGV[4..] = partition, committed offset pairs.  Returns {gen, 'ok'},
+-- {gen, 'lost', why}, or {gen, 'ask'}: a batch's check found no marker, a
+-- marker of another Kafka cluster, or a mark behind; the worker asks again
+-- with every partition, which settles them all at once.
+local function state_check(keys, args)
+    local h = hash_table(keys[1])
+    local cluster, now, mode = args[1], tonumber(args[2]), args[3]
+    local fresh = h.gen == nil or h.cluster ~= cluster
+    local lost = nil
+    if h.gen == nil then
+        for i = 4, #args, 2 do
+            if mode == '0' and tonumber(args[i + 1]) > 0 then
+                lost = 'no marker, no state, but offset ' .. args[i + 1] ..
+                       ' of ' .. args[i] .. ' committed'
+                break
+            end
+        end
+    elseif not fresh then
+        for i = 4, #args, 2 do
+            local mark = num(h['o' .. args[i]], 0)
+            if mark < tonumber(args[i + 1]) then
+                lost = 'state of ' .. args[i] .. ' written up to offset ' ..
+                       mark .. ', committed up to ' .. args[i + 1]
+                break
+            end
+        end
+    end
+    if mode == '' then
+        if fresh or lost then return {num(h.gen, 0), 'ask'} end
+        return {num(h.gen, 0), 'ok'}
+    end
+    local gen = num(h.gen, 0)
+    if lost then gen = math.max(now, gen + 1) end
+    if h.cluster ~= cluster then
+        -- Offsets of another cluster (the embedded one is new every run)
+        -- say nothing about this one.
+        local old = {}
+        for f in pairs(h) do
+            if string.sub(f, 1, 1) == 'o' then old[#old + 1] = f end
+        end
+        if #old > 0 then redis.call('HDEL', keys[1], unpack(old)) end
+    end
+    redis.call('HSET', keys[1], 'gen', string.format('%d', gen),
+               'cluster', cluster)
+    -- Every partition starts from what was committed: a new marker, state
+    -- an older version wrote, or what is left after a loss.
+    for i = 4, #args, 2 do
+        local mark = not fresh and h['o' .. args[i]]
+        if lost or not mark or tonumber(mark) < tonumber(args[i + 1]) then
+            redis.call('HSET', keys[1], 'o' .. args[i], args[i + 1])
+        end
+    end
+    if lost then return {gen, 'lost', lost} end
+    return {gen, 'ok'}
+end
+
+-- bump: a new generation, for `impactd rewind`: the replay it asks for
+-- must reach events an incident's offset fence would take for replays
+-- (the fences are of one generation), and the revisions it makes go above
+-- all before.  KEYS[1] = <p>:state; ARGV[1] = now (epoch seconds).
+-- Returns the generation.
+local function state_bump(keys, args)
+    local gen = math.max(tonumber(args[1]),
+                         num(redis.call('HGET', keys[1], 'gen'), 0) + 1)
+    redis.call('HSET', keys[1], 'gen', string.format('%d', gen))
+    return gen
+end
+
+-- mark: a batch's writes are done: raise each partition's offset.
+-- KEYS[1] = <p>:state; ARGV[1] = cluster, ARGV[2..] = partition, offset
+-- after the batch's last message.  Never lowers one (a slower worker that
+-- lost the partition meanwhile); a marker of another cluster is left for
+-- the next check.
+local function state_mark(keys, args)
+    if redis.call('HGET', keys[1], 'cluster') ~= args[1] then return 0 end
+    local n = 0
+    for i = 2, #args, 2 do
+        local f = 'o' .. args[i]
+        if tonumber(args[i + 1]) > num(redis.call('HGET', keys[1], f), -1) then
+            redis.call('HSET', keys[1], f, args[i + 1])
+            n = n + 1
+        end
+    end
+    return n
+end
+
+-------------------------------------------------------------------------------
 -- apply: fold a batch of one incident's events into its aggregates.
 --
 -- KEYS: 1 agg, 2 seen, 3 alerts, 4 accts, 5 tix, 6 segs, 7 tpm (layout 1,
@@ -328,7 +450,12 @@ end
 -- ARGV: 1 ttl seconds, 2 trend window minutes, 3 incident id, 4 now (ms),
 --       5 tick (a deadline being re-scored; 0 = none), 6 quiet time (ms),
 --       7 sentiment window minutes, 8 retention seconds once resolved,
---       9 the Kafka cluster the offsets below are of, then events:
+--       9 the Kafka cluster the offsets below are of (and "/g<gen>" in
+--       a generation after the first: fences of another generation start
+--       over, so that a replay `impactd rewind` asked for gets through),
+--       10 the state
+--       generation (<p>:state's gen), 11 its first revision
+--       (gen * 1,000,000), then events:
 --   O, partition:offset  where the event that follows was read (2 fields;
 --      events released from a hold have none)
 --   A, event_id, service, status(F|R), disruption(0..2|''), severity, users,
@@ -430,7 +557,7 @@ local function apply_alert(K, st, a, i)
     f[1] = (status == 'F') and '1' or '0'
     -- disruption, users, burn, revenue loss, region: a report replaces
     -- the service's earlier one, an absent field keeps it.
-    local src = {'', a[i + 4], a[i + 6], a[i + 7], a[i + 8], a[i + 9]}
+    local src = {'', a[i + 4], a[i + 6], a[i + 7], a[i + 8], enc(a[i + 9])}
     for j = 2, 6 do
         if src[j] ~= '' then f[j] = src[j] end
     end
@@ -706,18 +833,19 @@ local function summarize(K, st, alerts, now, window, swindow)
         tostring(#imp), tostring(#region_list), tostring(#handover),
         agg.pd_at or '0', joined(agg, 'p') or '',
         joined(agg, 'n') or '',
-        agg.dv or '0', tostring(#accounts),
+        agg.dv or '0', tostring(#accounts), agg.g or '0',
     }
     for _, s in ipairs(services) do out[#out + 1] = s end
     for j = 1, #segs do out[#out + 1] = segs[j] end
     for _, t in ipairs(st.new_tickets) do out[#out + 1] = t end
     for _, s in ipairs(imp) do out[#out + 1] = s end
     for _, r in ipairs(region_list) do
-        out[#out + 1] = r
+        out[#out + 1] = dec(r)
         out[#out + 1] = fmt(regions[r])
     end
     for _, ho in ipairs(handover) do
-        for k = 1, 6 do out[#out + 1] = ho[k] or '' end
+        for k = 1, 5 do out[#out + 1] = ho[k] or '' end
+        out[#out + 1] = dec(ho[6] or '')
     end
     for _, a in ipairs(accounts) do
         for k = 1, 5 do out[#out + 1] = a[k] end
@@ -881,11 +1009,13 @@ local function apply(keys, args)
     local st = {changed = false, dups = 0, new_tickets = {},
                 adds = {}, add_order = {}, cache = {}}
     local h = redis.call('HMGET', keys[1], 'st', 'root', 'det', 'last', 'ka',
-                         'status')
+                         'status', 'g')
     if h[6] then -- stored by an older version ('status' is 'st' since)
         upgrade(keys)
-        h = redis.call('HMGET', keys[1], 'st', 'root', 'det', 'last', 'ka')
+        h = redis.call('HMGET', keys[1], 'st', 'root', 'det', 'last', 'ka',
+                       'status', 'g')
     end
+    local gen = tonumber(args[10])
     st.status = h[1] or 'OPEN'
     st.root_service = h[2]
     st.detected_at = tonumber(h[3])
@@ -897,7 +1027,7 @@ local function apply(keys, args)
     local fence = {cluster = args[9], dirty = {}, key = keys[1]}
     local from = nil
 
-    local i = 10
+    local i = 12
     while i <= #args do
         local kind = args[i]
         local n = arity[kind]
@@ -923,6 +1053,16 @@ local function apply(keys, args)
     -- A fence alone would make an aggregate hash of an incident that has
     -- none (every event a duplicate), without a TTL.
     if existed or st.changed then fence_store(fence) end
+    -- State lost since this incident's last revision (or it is new since
+    -- the loss): its revisions go on above anything published before, so
+    -- that no (incident, revision) names two different states.
+    if gen > 0 and (existed or st.changed) and num(h[7], 0) < gen then
+        redis.call('HSET', keys[1], 'g', args[10])
+        if num(redis.call('HGET', keys[1], 'rev'), 0) < tonumber(args[11]) then
+            redis.call('HSET', keys[1], 'rev', args[11])
+        end
+        st.changed = true
+    end
     -- A replay of events whose revision was never marked done (the worker
     -- died before its follow-ups were stored or before Kafka acknowledged
     -- its outputs): the worker scores and follows it up again.
@@ -1076,6 +1216,9 @@ local function done(keys, args)
 end
 
 redis.register_function('impactd_done', done)
+redis.register_function('impactd_state_check', state_check)
+redis.register_function('impactd_state_mark', state_mark)
+redis.register_function('impactd_state_bump', state_bump)
 redis.register_function('impactd_route', route)
 redis.register_function('impactd_hold', hold)
 redis.register_function('impactd_unhold', unhold)

@@ -207,6 +207,7 @@ static inline char *comparable_state(harness_t *h) {
                                    strstr(line, "impact:outbox (") == line ||
                                    strstr(line, "impact:svc:") == line;
                 if (skip_key || strstr(line, "  @") == line || /* offsets */
+                    strstr(line, "  cluster=") == line || /* impact:state's */
                     strstr(line, "  rev=") == line ||
                     strstr(line, "  done=") == line ||
                     strstr(line, "  tri=") == line ||

@@ -24,6 +24,17 @@ static policy_state_t st;
 static policy_decision_t out[POLICY_MAX_DECISIONS];
 static int64_t next_at;
 
+/* A decision's whole escalation id, for the incident of input(): four
+ * buffers in turn, so that two ids can be compared in one call. */
+static const char *esc_id(const policy_decision_t *d) {
+        static char ids[4][512];
+        static int turn;
+        char *id = ids[turn++ % 4];
+        assert_true(policy_escalation_id("inc-1", d, id, sizeof(ids[0])) <
+                    sizeof(ids[0]));
+        return id;
+}
+
 static int setup(void **state) {
         (void)state;
         policy_config_defaults(&pc);
@@ -70,7 +81,7 @@ static void test_nothing_pages_before_group_wait(void **state) {
         assert_false(st.debounced);
 
         assert_int_equal(at_level(1, LIVE), 1);
-        assert_string_equal(out[0].escalation_id,
+        assert_string_equal(esc_id(&out[0]),
                             "inc-1:level:1:incident_commander:1");
         assert_int_equal(out[0].from_level, 0);
         assert_int_equal(out[0].to_level, 1);
@@ -109,7 +120,7 @@ static void test_group_wait_zero_pages_at_once(void **state) {
         (void)state;
         pc.group_wait_ms = 0;
         assert_int_equal(at_level(2, T0), 1);
-        assert_string_equal(out[0].escalation_id,
+        assert_string_equal(esc_id(&out[0]),
                             "inc-1:level:2:incident_commander:1");
 }
 
@@ -127,11 +138,11 @@ static void test_unknown_detection_time_does_not_wait(void **state) {
 static void test_warning_then_critical_pages_twice(void **state) {
         (void)state;
         assert_int_equal(at_level(2, LIVE), 1);
-        assert_string_equal(out[0].escalation_id,
+        assert_string_equal(esc_id(&out[0]),
                             "inc-1:level:2:incident_commander:1");
         /* Five minutes later, well inside the cooldown. */
         assert_int_equal(at_level(1, LIVE + 5 * MIN), 1);
-        assert_string_equal(out[0].escalation_id,
+        assert_string_equal(esc_id(&out[0]),
                             "inc-1:level:1:incident_commander:1");
         assert_int_equal(out[0].from_level, 2);
         assert_int_equal(out[0].to_level, 1);
@@ -155,7 +166,7 @@ static void test_rising_back_after_the_cooldown_pages_again(void **state) {
         assert_int_equal(at_level(1, LIVE), 1);
         assert_int_equal(at_level(2, LIVE + 10 * MIN), 0);
         assert_int_equal(at_level(1, LIVE + HOUR), 1); /* cooldown over */
-        assert_string_equal(out[0].escalation_id,
+        assert_string_equal(esc_id(&out[0]),
                             "inc-1:level:1:incident_commander:2");
         assert_int_equal(out[0].seq, 2);
         assert_int_equal(out[0].from_level, 2);
@@ -185,7 +196,7 @@ static void test_rising_two_levels_pages_the_level_reached(void **state) {
         assert_int_equal(at_level(4, LIVE), 1);
         assert_string_equal(out[0].target, "service_owner");
         assert_int_equal(at_level(2, LIVE + MIN), 1);
-        assert_string_equal(out[0].escalation_id,
+        assert_string_equal(esc_id(&out[0]),
                             "inc-1:level:2:incident_commander:1");
 }
 
@@ -210,9 +221,9 @@ static void test_a_level_with_several_roles_pages_each(void **state) {
         strcpy(pc.level[1].role[1], "vp_engineering");
         pc.level[1].cnt = 2;
         assert_int_equal(at_level(1, LIVE), 2);
-        assert_string_equal(out[0].escalation_id,
+        assert_string_equal(esc_id(&out[0]),
                             "inc-1:level:1:incident_commander:1");
-        assert_string_equal(out[1].escalation_id,
+        assert_string_equal(esc_id(&out[1]),
                             "inc-1:level:1:vp_engineering:1");
 }
 
@@ -259,7 +270,7 @@ static void test_the_documented_timeline(void **state) {
 
                 assert_int_equal(n, steps[i].page ? 1 : 0);
                 if (n)
-                        assert_string_equal(out[0].escalation_id,
+                        assert_string_equal(esc_id(&out[0]),
                                             steps[i].page);
                 if (i == 0)
                         assert_int_equal(next_at, LIVE);
@@ -276,7 +287,7 @@ static void test_sentiment_surge_pages_the_senior_support_lead(void **state) {
         in.sentiment_surge = true;
         in.now += MIN;
         assert_int_equal(run(&in), 1);
-        assert_string_equal(out[0].escalation_id,
+        assert_string_equal(esc_id(&out[0]),
                             "inc-1:sentiment_surge:-:senior_support_lead:1");
         assert_int_equal(out[0].from_level, 0);
         assert_int_equal(out[0].to_level, 5);
@@ -315,11 +326,11 @@ static void test_key_accounts_are_enterprise_or_strategic(void **state) {
         in.accounts = acc;
         in.accounts_cnt = sizeof(acc) / sizeof(acc[0]);
         assert_int_equal(run(&in), 2);
-        assert_string_equal(out[0].escalation_id,
+        assert_string_equal(esc_id(&out[0]),
                             "inc-1:key_account:acme-corp:account_manager:1");
         assert_string_equal(out[0].account_id, "acme-corp");
         assert_int_equal(out[0].tier, TIER_ENTERPRISE);
-        assert_string_equal(out[1].escalation_id,
+        assert_string_equal(esc_id(&out[1]),
                             "inc-1:key_account:piedpiper:account_manager:1");
         assert_string_equal(out[1].summary,
                             "payments: key account piedpiper affected "
@@ -330,7 +341,8 @@ static void test_key_accounts_are_enterprise_or_strategic(void **state) {
 }
 
 /* Account ids are free text: the id stays parseable, and a very long id
- * is hashed rather than truncated into another account's key. */
+ * is named by 128 bits of its SHA-256 rather than truncated into another
+ * account's key. */
 static void test_key_account_ids_are_encoded(void **state) {
         char long_a[300], long_b[300];
         policy_account_t acc[] = {
@@ -349,10 +361,11 @@ static void test_key_account_ids_are_encoded(void **state) {
         in.accounts_cnt = 3;
         assert_int_equal(run(&in), 3);
         assert_string_equal(
-                out[0].escalation_id,
+                esc_id(&out[0]),
                 "inc-1:key_account:eu%3Aacme%20corp:account_manager:1");
-        assert_int_equal(out[1].key[0], '~');
-        assert_int_equal(strlen(out[1].key), 17);
+        /* python3: hashlib.sha256(b"a" * 299).hexdigest()[:32] */
+        assert_string_equal(out[1].key, "~49bfb98c7e558d1e77a9b05cddfbb4a6");
+        assert_int_equal(strlen(out[1].key), 33);
         assert_string_not_equal(out[1].key, out[2].key);
         assert_ptr_equal(out[1].account_id, long_a);
 }
@@ -370,9 +383,9 @@ static void test_sla_triggers_per_tier(void **state) {
         in.accounts_cnt = 1;
         in.sla_at_risk = 1u << TIER_BUSINESS;
         assert_int_equal(run(&in), 2);
-        assert_string_equal(out[0].escalation_id,
+        assert_string_equal(esc_id(&out[0]),
                             "inc-1:sla_at_risk:BUSINESS:incident_commander:1");
-        assert_string_equal(out[1].escalation_id,
+        assert_string_equal(esc_id(&out[1]),
                             "inc-1:sla_at_risk:BUSINESS:account_manager:1");
         assert_int_equal(out[1].tier, TIER_BUSINESS);
         assert_null(out[1].account_id);
@@ -395,7 +408,7 @@ static void test_sla_triggers_per_tier(void **state) {
         in.sla_breached = 1u << TIER_BUSINESS;
         in.now += MIN;
         assert_int_equal(run(&in), 2);
-        assert_string_equal(out[0].escalation_id,
+        assert_string_equal(esc_id(&out[0]),
                             "inc-1:sla_breached:BUSINESS:incident_commander:1");
         assert_string_equal(out[1].summary,
                             "payments: BUSINESS SLA breached (accounts: "
@@ -411,12 +424,12 @@ static void test_triage_timeout_and_severity_mismatch(void **state) {
         in.triage_escalated = true;
         in.now += MIN;
         assert_int_equal(run(&in), 1);
-        assert_string_equal(out[0].escalation_id,
+        assert_string_equal(esc_id(&out[0]),
                             "inc-1:triage_timeout:-:on_call_engineer:1");
         in.severity_mismatch = true;
         in.now += MIN;
         assert_int_equal(run(&in), 1);
-        assert_string_equal(out[0].escalation_id,
+        assert_string_equal(esc_id(&out[0]),
                             "inc-1:severity_mismatch:-:incident_commander:1");
         in.now += MIN;
         assert_int_equal(run(&in), 0);
@@ -429,7 +442,7 @@ static void test_personal_data_carries_the_regulator_deadline(void **state) {
         in.personal_data_at_risk = true;
         in.personal_data_at = T0 + 10 * MIN;
         assert_int_equal(run(&in), 1);
-        assert_string_equal(out[0].escalation_id,
+        assert_string_equal(esc_id(&out[0]),
                             "inc-1:personal_data:-:compliance:1");
         assert_int_equal(out[0].deadline_at, T0 + 10 * MIN + 72 * HOUR);
         assert_string_equal(out[0].summary,
@@ -475,7 +488,7 @@ static void test_two_workers_decide_the_same_ids(void **state) {
         assert_int_equal(policy_evaluate(&pc, &in, &a, da, 8, &na), 2);
         assert_int_equal(policy_evaluate(&pc, &in, &b, db, 8, &nb), 2);
         for (int i = 0; i < 2; i++)
-                assert_string_equal(da[i].escalation_id, db[i].escalation_id);
+                assert_string_equal(esc_id(&da[i]), esc_id(&db[i]));
         assert_true(policy_state_format(&a, a_str, sizeof(a_str)) > 0);
         assert_true(policy_state_format(&b, b_str, sizeof(b_str)) > 0);
         assert_string_equal(a_str, b_str);
@@ -485,7 +498,7 @@ static void test_two_workers_decide_the_same_ids(void **state) {
  * nothing is lost, nothing pages twice. */
 static void test_decisions_beyond_max_come_on_the_next_call(void **state) {
         policy_input_t in = input(1, LIVE);
-        char ids[3][POLICY_ID_MAX];
+        char ids[3][256];
 
         (void)state;
         strcpy(pc.level[1].role[1], "vp_engineering");
@@ -495,7 +508,7 @@ static void test_decisions_beyond_max_come_on_the_next_call(void **state) {
                 assert_int_equal(
                         policy_evaluate(&pc, &in, &st, out, 1, &next_at), 1);
                 assert_int_equal(next_at, i < 2 ? in.now : 0);
-                strcpy(ids[i], out[0].escalation_id);
+                strcpy(ids[i], esc_id(&out[0]));
         }
         assert_string_equal(ids[0], "inc-1:level:1:incident_commander:1");
         assert_string_equal(ids[1], "inc-1:level:1:vp_engineering:1");
@@ -636,7 +649,7 @@ static void test_a_silence_mutes_then_pages_what_still_holds(void **state) {
         assert_int_equal(run(&in), 1);
         assert_true(out[0].muted);
         assert_string_equal(out[0].silence_id, "mw-payments");
-        assert_string_equal(out[0].escalation_id,
+        assert_string_equal(esc_id(&out[0]),
                             "inc-1:level:2:incident_commander:1");
         assert_int_equal(next_at, T0 + HOUR);
         /* The held, muted page survives a trip through Redis. */
@@ -650,7 +663,7 @@ static void test_a_silence_mutes_then_pages_what_still_holds(void **state) {
         in.now = T0 + HOUR; /* the window ends; still level 2 */
         assert_int_equal(run(&in), 1);
         assert_false(out[0].muted);
-        assert_string_equal(out[0].escalation_id,
+        assert_string_equal(esc_id(&out[0]),
                             "inc-1:level:2:incident_commander:2");
         in.now += MIN;
         assert_int_equal(run(&in), 0);
@@ -693,7 +706,7 @@ static void test_a_muted_page_starts_no_cooldown(void **state) {
         in.now = T0 + 12 * MIN;
         assert_int_equal(run(&in), 1);
         assert_false(out[0].muted);
-        assert_string_equal(out[0].escalation_id,
+        assert_string_equal(esc_id(&out[0]),
                             "inc-1:level:4:service_owner:2");
         /* That page starts the cooldown as usual. */
         in.open = false;
@@ -786,7 +799,7 @@ static void test_decision_to_escalation_record(void **state) {
         (void)state;
         in.revision = 7;
         assert_int_equal(run(&in), 1);
-        policy_escalation(&out[0], &in, &e);
+        policy_escalation(&out[0], &in, esc_id(&out[0]), &e);
         assert_string_equal(e.escalation_id,
                             "inc-1:level:1:incident_commander:1");
         assert_string_equal(e.incident_id, "inc-1");
@@ -817,16 +830,16 @@ static void test_escalation_record_routing_fields(void **state) {
         /* key account, SLA breached x2 (commander, account manager),
          * personal data */
         assert_int_equal(run(&in), 4);
-        policy_escalation(&out[0], &in, &e);
+        policy_escalation(&out[0], &in, esc_id(&out[0]), &e);
         assert_string_equal(e.reason, "key_account");
         assert_string_equal(e.account_id, "acme-corp");
         assert_string_equal(e.tier, "ENTERPRISE");
         assert_int_equal(e.deadline_at, 0);
-        policy_escalation(&out[1], &in, &e);
+        policy_escalation(&out[1], &in, esc_id(&out[1]), &e);
         assert_string_equal(e.reason, "sla_breached");
         assert_null(e.account_id);
         assert_string_equal(e.tier, "ENTERPRISE");
-        policy_escalation(&out[3], &in, &e);
+        policy_escalation(&out[3], &in, esc_id(&out[3]), &e);
         assert_string_equal(e.reason, "personal_data");
         assert_string_equal(e.target, "compliance");
         assert_null(e.account_id);
@@ -836,8 +849,30 @@ static void test_escalation_record_routing_fields(void **state) {
 
 #define T(f) cmocka_unit_test_setup(f, setup)
 
+/* A summary cut to its buffer ends on a whole character: a service of
+ * 2-byte characters cut after an odd number of bytes would leave half of
+ * one, and the escalation record could not be encoded (the page lost). */
+static void test_summary_is_cut_on_a_whole_character(void **state) {
+        char svc[1001];
+        policy_input_t in = input(1, LIVE);
+        (void)state;
+        for (size_t i = 0; i < 1000; i += 2) {
+                svc[i] = (char)0xc3;
+                svc[i + 1] = (char)0xa4; /* ä */
+        }
+        svc[1000] = '\0';
+        in.root_service = svc;
+        assert_true(run(&in) > 0);
+        size_t len = strlen(out[0].summary);
+        /* only whole 'ä's: an even count of bytes, the last a tail byte */
+        assert_true(len > 300);
+        assert_int_equal(len % 2, 0);
+        assert_int_equal((unsigned char)out[0].summary[len - 1], 0xa4);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
+                T(test_summary_is_cut_on_a_whole_character),
                 T(test_nothing_pages_before_group_wait),
                 T(test_triggers_that_hold_at_the_end_of_the_wait_fire),
                 T(test_resolve_inside_the_wait_cancels_the_page),

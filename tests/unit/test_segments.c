@@ -95,8 +95,26 @@ static void test_tiny_buffers_are_cut_and_terminated(void **state) {
         assert_int_equal(segments_summary(s, 1, NULL, 0, buf, 0), 0);
 }
 
+/* A region name cut by the buffer ends on a whole character: the summary
+ * goes into Avro and JSON records, which take only valid UTF-8. */
+static void test_a_cut_never_splits_a_character(void **state) {
+        static const segment_count_t s[] = {R("z\xc3\xa4\xc3\xa4\xc3\xa4", 5)};
+        char buf[64];
+        (void)state;
+        /* "tickets concentrated in z" is 25 bytes: sizes that cut after
+         * 26 .. 30 bytes land inside and after each 'ä' in turn. */
+        for (size_t size = 26; size <= 32; size++) {
+                size_t len = segments_summary(s, 1, NULL, 0, buf, size);
+                assert_int_equal(len, strlen(buf));
+                assert_true(len < size);
+                assert_int_equal((len - 25) % 2, 0);
+                assert_true(len == 25 || (unsigned char)buf[len - 1] == 0xa4);
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_a_cut_never_splits_a_character),
                 cmocka_unit_test(test_two_regions_hold_the_tickets),
                 cmocka_unit_test(test_exactly_eighty_percent_is_concentrated),
                 cmocka_unit_test(test_just_under_eighty_percent_names_the_next),
