@@ -31,6 +31,12 @@ int cli_produce(int argc, char **argv);
  * --follow), or after --timeout-ms without a new message. */
 int cli_tail(int argc, char **argv);
 
+/* impactd rewind: commits, for the workers' group, the input offsets at
+ * a time or the earliest kept, so the next run replays from there (after
+ * Redis lost state: docs/operations.md).  _FAILURE when the group is in
+ * use. */
+int cli_rewind(int argc, char **argv);
+
 /* impactd silence add|list|remove: maintenance windows in Redis
  * (src/cli_silence.c).  _NOT_FOUND when removing an unknown silence. */
 int cli_silence(int argc, char **argv);

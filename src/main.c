@@ -38,6 +38,8 @@ static void usage(FILE *fp) {
                 "on stdout\n"
                 "  silence add|list|remove [...]          maintenance windows "
                 "set at run time\n"
+                "  rewind (--to-earliest|--to-time T)     move the workers' "
+                "group back, to replay\n"
                 "  version                                print the version\n"
                 "\n"
                 "`impactd COMMAND --help` describes each command.\n"
@@ -174,6 +176,8 @@ int main(int argc, char **argv) {
                 return cli_tail(argc - 1, argv + 1);
         if (!strcmp(cmd, "silence"))
                 return cli_silence(argc - 1, argv + 1);
+        if (!strcmp(cmd, "rewind"))
+                return cli_rewind(argc - 1, argv + 1);
         fprintf(stderr, "impactd: unknown command '%s'\n\n", cmd);
         usage(stderr);
         return IMPACTD_EXIT_USAGE;
