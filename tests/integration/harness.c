@@ -108,9 +108,11 @@ static void write_config(harness_t *h, const char *extra) {
                 "    message.max.bytes: \"${IMPACTD_TEST_MESSAGE_MAX_BYTES:-1000000}\"\n"
                 "  producer:\n"
                 "    linger.ms: 0\n"
+                "    message.max.bytes: \"${IMPACTD_TEST_PRODUCER_MAX_BYTES:-1000000}\"\n"
                 /* Test events are dated 2026-11-18 whatever the machine's
                  * clock says; test_bad_input turns the check on. */
-                "limits: {max_future_s: \"${IMPACTD_TEST_MAX_FUTURE_S:-0}\"}\n"
+                "limits: {max_future_s: \"${IMPACTD_TEST_MAX_FUTURE_S:-0}\",\n"
+                "         max_string_bytes: \"${IMPACTD_TEST_MAX_STRING_BYTES:-1024}\"}\n"
                 "redis:\n"
                 "  url: \"%s/%d\"\n"
                 "schemas:\n"
@@ -472,11 +474,15 @@ static json_t *decode_message(harness_t *h, const rd_kafka_message_t *m) {
                 }
                 /* The original bytes as they are: bad input may be
                  * invalid UTF-8 or hold NUL bytes. */
-                return json_pack("{s:o,s:o}", "value",
+                return json_pack("{s:o,s:o,s:o}", "value",
                                  json_stringn_nocheck(
                                          m->payload ? (const char *)m->payload
                                                     : "",
                                          m->payload ? m->len : 0),
+                                 "key",
+                                 json_stringn_nocheck(
+                                         m->key ? (const char *)m->key : "",
+                                         m->key ? m->key_len : 0),
                                  "headers", hdrs);
         }
         buf_t out = {0};

@@ -4,8 +4,8 @@
  * worker over TCP like a real broker.  Redis: the real redis-server that
  * the CTest fixture started ($IMPACTD_TEST_REDIS_URL); each test uses its
  * own database, flushed at start, and no two test programs share one, since
- * CTest runs them in parallel (the fixture has 32; in use: 1-27, and 28-30
- * by bench.smoke).  Workers: the real impactd binary
+ * CTest runs them in parallel (the fixture has 32; in use: 1-27, 31 by
+ * test_hostile, and 28-30 by bench.smoke).  Workers: the real impactd binary
  * ($IMPACTD_BIN) run as child processes with a generated config. */
 #ifndef IMPACTD_TEST_HARNESS_H
 #define IMPACTD_TEST_HARNESS_H
@@ -37,7 +37,11 @@ typedef struct harness {
 
 /* Starts the mock cluster (topics with `partitions` each), connects to
  * Redis db `redis_db` and flushes it, and writes a worker config whose
- * extra YAML (appended at top level, may be NULL) can override settings. */
+ * extra YAML (appended at top level, may be NULL) can override settings.
+ * The worker's config also takes, from the environment when the worker
+ * starts: IMPACTD_TEST_BATCH_MAX, IMPACTD_TEST_DELIVERY_TIMEOUT_MS,
+ * IMPACTD_TEST_MESSAGE_MAX_BYTES (consumer), IMPACTD_TEST_PRODUCER_MAX_BYTES,
+ * IMPACTD_TEST_MAX_FUTURE_S, IMPACTD_TEST_MAX_STRING_BYTES. */
 void harness_start(harness_t *h, const char *name, int redis_db,
                    int partitions, const char *extra_yaml);
 /* Environment read by harness_start: IMPACTD_TEST_REDIS_URL (the fixture's
@@ -79,7 +83,7 @@ void harness_flush(harness_t *h);
 /* Reads `topic` from the beginning until `count` messages or `timeout_ms`;
  * returns a JSON array of decoded messages (caller json_decref).  Each
  * element is the decoded value; DLQ messages are objects
- * {"value": <raw string>, "headers": {...}}. */
+ * {"value": <raw string>, "key": <raw string>, "headers": {...}}. */
 json_t *harness_consume(harness_t *h, const char *topic, size_t count,
                         int timeout_ms);
 
