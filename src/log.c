@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -117,11 +118,42 @@ static size_t escape_copy(char *out, size_t size, const char *in, size_t n) {
         return o;
 }
 
+/* A line is kept whole up to this many bytes, escaped: identifiers run to
+ * limits.max_string_bytes, and a line that quotes one must still say what
+ * happened after it. */
+#define LINE_MAX_BYTES (64 * 1024)
+
 void log_raw(log_level_t level, const char *fmt, ...) {
-        char line[2048], msg[2048];
+        char stack_line[2048], msg[2048], *line = stack_line, *big = NULL;
+        size_t line_size = sizeof(stack_line);
+        const char *text = msg;
         struct timespec ts;
-        size_t off;
+        size_t off, len = 0;
         va_list ap;
+
+        /* Messages carry values from the input (ids, services, reasons):
+         * one line per call, whatever they hold. */
+        va_start(ap, fmt);
+        int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        if (n > 0)
+                len = (size_t)n;
+        if (len >= sizeof(msg)) {
+                size_t want = len < LINE_MAX_BYTES ? len : LINE_MAX_BYTES;
+                /* An escape takes up to 6 bytes for 1 to 3. */
+                big = malloc(want + 1 + 6 * want + 128);
+                if (big) {
+                        va_start(ap, fmt);
+                        vsnprintf(big, want + 1, fmt, ap);
+                        va_end(ap);
+                        text = big;
+                        len = want;
+                        line = big + want + 1;
+                        line_size = 6 * want + 128;
+                } else {
+                        len = sizeof(msg) - 1;
+                }
+        }
 
         clock_gettime(CLOCK_REALTIME, &ts);
         if (stamp.len == 0 || ts.tv_sec != stamp.sec) {
@@ -133,27 +165,21 @@ void log_raw(log_level_t level, const char *fmt, ...) {
         }
         memcpy(line, stamp.text, stamp.len);
         off = stamp.len;
-        off += (size_t)snprintf(line + off, sizeof(line) - off, ".%03dZ %s ",
+        off += (size_t)snprintf(line + off, line_size - off, ".%03dZ %s ",
                                 (int)(ts.tv_nsec / 1000000), level_names[level]);
-        /* Messages carry values from the input (ids, services, reasons):
-         * one line per call, whatever they hold. */
-        va_start(ap, fmt);
-        int n = vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
-        if (n > 0) {
-                size_t len = (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
-                off += escape_copy(line + off, sizeof(line) - off - 1, msg, len);
-        }
+        off += escape_copy(line + off, line_size - off - 1, text, len);
         line[off++] = '\n';
 
-        /* Errors go out at once, after what came before them. */
-        if (!pending.on || level >= LOG_LVL_ERROR) {
+        /* Errors go out at once, after what came before them; so does a
+         * line longer than the batch buffer. */
+        if (!pending.on || level >= LOG_LVL_ERROR || off > sizeof(pending.buf)) {
                 log_flush();
                 write_all(line, off);
-                return;
+        } else {
+                if (pending.len + off > sizeof(pending.buf))
+                        log_flush();
+                memcpy(pending.buf + pending.len, line, off);
+                pending.len += off;
         }
-        if (pending.len + off > sizeof(pending.buf))
-                log_flush();
-        memcpy(pending.buf + pending.len, line, off);
-        pending.len += off;
+        free(big);
 }
