@@ -87,9 +87,11 @@ impactd_err_t batch_rescore(batch_t *b, size_t *n, char *errstr,
                             size_t errstr_size);
 
 /* Appends the state marks of `msgs` (include/redis_state.h), once their
- * writes are done and before their commit: returns the replies to read
- * (0 or 1, an integer). */
-size_t batch_append_mark(batch_t *b, rd_kafka_message_t **msgs, size_t n);
+ * writes are done and before their commit; *appended = the replies to
+ * read (0 or 1, an integer).  IMPACTD_ERR_NOMEM: the batch must not be
+ * committed unmarked. */
+impactd_err_t batch_append_mark(batch_t *b, rd_kafka_message_t **msgs,
+                                size_t n, size_t *appended);
 
 /* Forgets the loaded messages (does not destroy them). */
 void batch_reset(batch_t *b);

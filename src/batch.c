@@ -169,6 +169,7 @@ void batch_destroy(batch_t *b) {
         free(b->groups);
         free(b->states);
         free(b->accounts);
+        free(b->parts);
         graph_destroy(b->graph);
         free(b->marked);
         free(b->walk);

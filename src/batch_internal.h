@@ -127,6 +127,14 @@ typedef struct carry {
         size_t n, cap;
 } carry_t;
 
+/* An input partition a batch read from, and the last offset it read. */
+typedef struct part_seen {
+        const rd_kafka_topic_t *rkt;
+        int32_t partition;
+        int kind; /* event_kind_t */
+        int64_t last;
+} part_seen_t;
+
 /* An account read from its Redis hash during this batch. */
 typedef struct account_slot {
         const char *id;
@@ -172,6 +180,8 @@ struct batch {
         size_t silences_cnt, silences_cap;
         size_t silences_invalid; /* unreadable entries last seen */
         batch_stats_t stats;
+        part_seen_t *parts; /* batch_state.c's, per check or mark */
+        size_t n_parts, cap_parts;
         bool state_checked; /* a state check leads this round */
         bool state_ask;     /* it found no marker: answer it */
 };

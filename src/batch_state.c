@@ -13,31 +13,48 @@
  * as the offset fences name it. */
 static const char kind_char[EVENT_KIND_COUNT] = {'a', 't', 's'};
 
+/* Notes the partition of `m` in b->parts (once; its last offset the
+ * highest seen).  A batch holds thousands of messages of a few
+ * partitions: the search is over the partitions. */
+static int parts_add(batch_t *b, const rd_kafka_message_t *m) {
+        int kind = kafka_io_input_kind(b->kio, m);
+        if (kind < 0)
+                return 0;
+        for (size_t i = 0; i < b->n_parts; i++) {
+                part_seen_t *p = &b->parts[i];
+                if (p->rkt == m->rkt && p->partition == m->partition) {
+                        if (m->offset > p->last)
+                                p->last = m->offset;
+                        return 0;
+                }
+        }
+        part_seen_t *parts = batch_grow(b->parts, &b->cap_parts,
+                                        b->n_parts + 1, sizeof(*parts));
+        if (!parts)
+                return -1;
+        b->parts = parts;
+        parts[b->n_parts++] = (part_seen_t){m->rkt, m->partition, kind,
+                                            m->offset};
+        return 0;
+}
+
 /* Pairs of partition label and committed offset, for the partitions of
  * the items loaded; how many pairs. */
 static size_t committed_pairs(batch_t *b) {
         size_t n = 0;
+        b->n_parts = 0;
         redis_args_reset(&b->args);
-        for (size_t i = 0; i < b->n_loaded; i++) {
-                const rd_kafka_message_t *m = b->items[i]->msg;
-                int kind = m ? kafka_io_input_kind(b->kio, m) : -1;
-                bool seen = false;
-                if (kind < 0)
-                        continue;
-                for (size_t j = 0; j < i && !seen; j++) {
-                        const rd_kafka_message_t *o = b->items[j]->msg;
-                        seen = o && o->rkt == m->rkt &&
-                               o->partition == m->partition;
-                }
-                int64_t committed = seen ? -1
-                                         : kafka_io_committed(
-                                                   b->kio,
-                                                   rd_kafka_topic_name(m->rkt),
-                                                   m->partition);
+        for (size_t i = 0; i < b->n_loaded; i++)
+                if (b->items[i]->msg && parts_add(b, b->items[i]->msg))
+                        return 0; /* out of memory: unchecked this once */
+        for (size_t i = 0; i < b->n_parts; i++) {
+                const part_seen_t *p = &b->parts[i];
+                int64_t committed = kafka_io_committed(
+                        b->kio, rd_kafka_topic_name(p->rkt), p->partition);
                 if (committed < 0)
                         continue;
-                redis_args_addf(&b->args, "%c%" PRId32, kind_char[kind],
-                                m->partition);
+                redis_args_addf(&b->args, "%c%" PRId32, kind_char[p->kind],
+                                p->partition);
                 redis_args_addf(&b->args, "%" PRId64, committed);
                 n++;
         }
@@ -134,36 +151,28 @@ out:
         return err;
 }
 
-size_t batch_append_mark(batch_t *b, rd_kafka_message_t **msgs, size_t n) {
+impactd_err_t batch_append_mark(batch_t *b, rd_kafka_message_t **msgs,
+                                size_t n, size_t *appended) {
         const char *cluster = kafka_io_cluster_id(b->kio);
-        size_t pairs = 0;
-        if (!cluster)
-                return 0;
+        *appended = 0;
+        if (!cluster || !n)
+                return IMPACTD_OK;
+        b->n_parts = 0;
+        for (size_t i = 0; i < n; i++)
+                /* Committed without its mark, the batch would read as
+                 * lost state at the next check. */
+                if (parts_add(b, msgs[i]))
+                        return IMPACTD_ERR_NOMEM;
         redis_args_reset(&b->args);
-        for (size_t i = 0; i < n; i++) {
-                const rd_kafka_message_t *m = msgs[i];
-                int kind = kafka_io_input_kind(b->kio, m);
-                int64_t last = m->offset;
-                bool seen = false;
-                if (kind < 0)
-                        continue;
-                for (size_t j = 0; j < n && !seen; j++) {
-                        const rd_kafka_message_t *o = msgs[j];
-                        if (o->rkt != m->rkt || o->partition != m->partition)
-                                continue;
-                        seen = j < i;
-                        if (o->offset > last)
-                                last = o->offset;
-                }
-                if (seen)
-                        continue;
-                redis_args_addf(&b->args, "%c%" PRId32, kind_char[kind],
-                                m->partition);
-                redis_args_addf(&b->args, "%" PRId64, last + 1);
-                pairs++;
+        for (size_t i = 0; i < b->n_parts; i++) {
+                const part_seen_t *p = &b->parts[i];
+                redis_args_addf(&b->args, "%c%" PRId32, kind_char[p->kind],
+                                p->partition);
+                redis_args_addf(&b->args, "%" PRId64, p->last + 1);
         }
-        if (!pairs)
-                return 0;
+        if (!b->n_parts)
+                return IMPACTD_OK;
         redis_state_append_state_mark(b->rs, cluster, &b->args);
-        return 1;
+        *appended = 1;
+        return IMPACTD_OK;
 }

@@ -206,7 +206,11 @@ static impactd_err_t rescore_step(worker_t *w, char *errstr,
  * done, and raise the partitions' state marks, in one round trip. */
 static impactd_err_t confirm_step(worker_t *w, char *errstr,
                                   size_t errstr_size) {
-        size_t marks = batch_append_mark(w->batch, w->msgs, w->batch_n);
+        size_t marks;
+        if (batch_append_mark(w->batch, w->msgs, w->batch_n, &marks)) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return IMPACTD_ERR_NOMEM;
+        }
         return outbox_confirm(w->outbox, marks, errstr, errstr_size);
 }
 
