@@ -607,15 +607,19 @@ static impactd_err_t commit_offsets(kafka_io_t *kio,
                 kio->owed_retry_ms = impactd_mono_ms() + COMMIT_OWED_EVERY_MS;
                 return IMPACTD_OK;
         }
-        if (!err)
-                for (int i = 0; kio->committed && i < offs->cnt; i++) {
-                        rd_kafka_topic_partition_t *p =
-                                rd_kafka_topic_partition_list_find(
-                                        kio->committed, offs->elems[i].topic,
-                                        offs->elems[i].partition);
-                        if (p)
-                                p->offset = offs->elems[i].offset;
-                }
+        /* What we committed is known now, even where the fetch at
+         * assignment failed. */
+        for (int i = 0; !err && kio->committed && i < offs->cnt; i++) {
+                rd_kafka_topic_partition_t *p =
+                        rd_kafka_topic_partition_list_find(
+                                kio->committed, offs->elems[i].topic,
+                                offs->elems[i].partition);
+                if (!p)
+                        p = rd_kafka_topic_partition_list_add(
+                                kio->committed, offs->elems[i].topic,
+                                offs->elems[i].partition);
+                p->offset = offs->elems[i].offset;
+        }
         rd_kafka_topic_partition_list_destroy(offs);
         switch (err) {
         case RD_KAFKA_RESP_ERR_NO_ERROR:
