@@ -124,6 +124,18 @@ static rd_kafka_resp_err_t send_fitted(kafka_io_t *kio, const dlq_copy_t *c,
         }
 }
 
+/* send_fitted() with its failure in errstr. */
+static impactd_err_t send_copy(kafka_io_t *kio, const dlq_copy_t *c,
+                               rd_kafka_headers_t *hdrs, char *errstr,
+                               size_t errstr_size) {
+        rd_kafka_resp_err_t err = send_fitted(kio, c, hdrs);
+        if (!err)
+                return IMPACTD_OK;
+        snprintf(errstr, errstr_size, "produce to %s: %s",
+                 kio->conf->kafka.topics[TOPIC_DLQ], rd_kafka_err2str(err));
+        return IMPACTD_ERR_KAFKA;
+}
+
 static void add_reason(rd_kafka_headers_t *hdrs, const char *reason) {
         size_t len = strlen(reason);
         header_set(hdrs, "dlq.reason", reason,
@@ -148,14 +160,7 @@ impactd_err_t kafka_io_produce_dlq(kafka_io_t *kio,
          * source coordinates lead to the whole of it. */
         dlq_copy_t c = {src->key, src->payload, src->key_len, src->len,
                         src->key_len, src->len};
-        rd_kafka_resp_err_t err = send_fitted(kio, &c, hdrs);
-        if (err) {
-                snprintf(errstr, errstr_size, "produce to %s: %s",
-                         kio->conf->kafka.topics[TOPIC_DLQ],
-                         rd_kafka_err2str(err));
-                return IMPACTD_ERR_KAFKA;
-        }
-        return IMPACTD_OK;
+        return send_copy(kio, &c, hdrs, errstr, errstr_size);
 }
 
 impactd_err_t kafka_dlq_output(kafka_io_t *kio, const char *topic,
@@ -172,14 +177,7 @@ impactd_err_t kafka_dlq_output(kafka_io_t *kio, const char *topic,
         log_error("dlq output topic=%s bytes=%zu reason=\"%s\"", topic,
                   value_len, reason);
         dlq_copy_t c = {key, value, key_len, value_len, key_len, value_len};
-        rd_kafka_resp_err_t err = send_fitted(kio, &c, hdrs);
-        if (err) {
-                snprintf(errstr, errstr_size, "produce to %s: %s",
-                         kio->conf->kafka.topics[TOPIC_DLQ],
-                         rd_kafka_err2str(err));
-                return IMPACTD_ERR_KAFKA;
-        }
-        return IMPACTD_OK;
+        return send_copy(kio, &c, hdrs, errstr, errstr_size);
 }
 
 /* ---- refusals reported by delivery -------------------------------------- */
@@ -258,16 +256,9 @@ impactd_err_t kafka_dlq_send_redirects(kafka_io_t *kio, char *errstr,
                         log_warn("dlq: a copy of %zu bytes was refused (%s); "
                                  "sending %zu at most", r->budget,
                                  rd_kafka_err2str(r->err), kio->dlq_budget);
-                        rd_kafka_resp_err_t kerr =
-                                send_fitted(kio, &r->c, r->hdrs);
+                        err = send_copy(kio, &r->c, r->hdrs, errstr,
+                                        errstr_size);
                         r->hdrs = NULL;
-                        if (kerr) {
-                                snprintf(errstr, errstr_size,
-                                         "produce to %s: %s",
-                                         kio->conf->kafka.topics[TOPIC_DLQ],
-                                         rd_kafka_err2str(kerr));
-                                err = IMPACTD_ERR_KAFKA;
-                        }
                 }
                 if (r->hdrs)
                         rd_kafka_headers_destroy(r->hdrs);

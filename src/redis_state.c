@@ -628,6 +628,17 @@ void redis_state_append_state_mark(redis_state_t *rs, const char *cluster,
         cmd_end(rs);
 }
 
+/* The error of a synchronous command that did not answer as it should. */
+static impactd_err_t sync_failed(const redis_state_t *rs, const redisReply *r,
+                                 const char *what, char *errstr,
+                                 size_t errstr_size) {
+        snprintf(errstr, errstr_size, "redis %s: %s", what,
+                 r && r->type == REDIS_REPLY_ERROR ? r->str
+                 : r ? "unexpected reply"
+                     : rs->ctx->errstr);
+        return IMPACTD_ERR_REDIS;
+}
+
 /* SCAN pages looked at for an incident before giving up: an upgrade
  * from a version without the marker has some, a flushed Redis none.  Only
  * incident keys count: the route round that asked has written service
@@ -645,11 +656,7 @@ impactd_err_t redis_state_has_incidents(redis_state_t *rs, bool *found,
                 if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
                     r->element[0]->type != REDIS_REPLY_STRING ||
                     r->element[1]->type != REDIS_REPLY_ARRAY) {
-                        snprintf(errstr, errstr_size, "redis SCAN: %s",
-                                 r && r->type == REDIS_REPLY_ERROR ? r->str
-                                 : r ? "unexpected reply"
-                                     : rs->ctx->errstr);
-                        err = IMPACTD_ERR_REDIS;
+                        err = sync_failed(rs, r, "SCAN", errstr, errstr_size);
                 } else {
                         *found = r->element[1]->elements > 0;
                         snprintf(cursor, sizeof(cursor), "%s",
@@ -677,11 +684,8 @@ impactd_err_t redis_state_bump_generation(redis_state_t *rs, int64_t now_s,
                                      (long long)now_s);
         impactd_err_t err = IMPACTD_OK;
         if (!r || r->type != REDIS_REPLY_INTEGER) {
-                snprintf(errstr, errstr_size, "redis: new state generation: %s",
-                         r && r->type == REDIS_REPLY_ERROR ? r->str
-                         : r ? "unexpected reply"
-                             : rs->ctx->errstr);
-                err = IMPACTD_ERR_REDIS;
+                err = sync_failed(rs, r, "new state generation", errstr,
+                                  errstr_size);
         } else {
                 *generation = r->integer;
                 rs->generation = r->integer;
