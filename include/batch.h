@@ -88,7 +88,8 @@ impactd_err_t batch_rescore(batch_t *b, size_t *n, char *errstr,
 
 /* Appends the state marks of `msgs` (include/redis_state.h), once their
  * writes are done and before their commit; *appended = the replies to
- * read (0 or 1, an integer).  IMPACTD_ERR_NOMEM: the batch must not be
+ * read (0 or 1, an integer).  IMPACTD_ERR_NOMEM, or IMPACTD_ERR_KAFKA
+ * when the brokers never named their cluster: the batch must not be
  * committed unmarked. */
 impactd_err_t batch_append_mark(batch_t *b, rd_kafka_message_t **msgs,
                                 size_t n, size_t *appended);

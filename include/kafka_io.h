@@ -36,11 +36,19 @@ size_t kafka_io_poll_batch(kafka_io_t *kio, rd_kafka_message_t **msgs,
  * embedded cluster an id of this run, since its offsets start over with
  * every run. */
 const char *kafka_io_cluster_id(kafka_io_t *kio);
+/* The same, waiting up to `timeout_ms` for the metadata. */
+const char *kafka_io_cluster_id_wait(kafka_io_t *kio, int timeout_ms);
 
 /* The offset the group committed for an assigned partition (0 when it
  * committed none), or -1 when unknown. */
 int64_t kafka_io_committed(const kafka_io_t *kio, const char *topic,
                            int32_t partition);
+
+/* Every assigned partition whose committed offset is known, with it
+ * (offset < 0: none committed); NULL before the first assignment.  Valid
+ * until the next poll. */
+const rd_kafka_topic_partition_list_t *
+kafka_io_committed_list(const kafka_io_t *kio);
 
 /* The group's committed offsets of every partition of the input topics,
  * whoever holds them (offsets < 0: none committed); the caller destroys

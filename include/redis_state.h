@@ -363,6 +363,7 @@ typedef enum {
         STATE_OK = 0,
         STATE_LOST,
         STATE_ASK, /* no marker: ask again saying whether keys exist */
+        STATE_CREATED, /* the marker made, from the committed offsets */
 } state_status_t;
 typedef struct redis_state_check {
         state_status_t status;

@@ -841,12 +841,17 @@ impactd_err_t batch_rescore(batch_t *b, size_t *n, char *errstr,
         }
         batch_reset(b);
         restart(b);
+        /* A re-score writes revisions too: after a loss it must not write
+         * one of the generation before. */
+        batch_append_state_check_held(b);
         redis_state_append_due(b->rs, b->now, limit);
         batch_append_silences(b);
         b->stats.redis_rounds++;
-        if ((err = redis_state_read_due(b->rs, &b->ids, due, (size_t)limit, n,
+        if ((err = batch_read_state_check(b, errstr, errstr_size)) ||
+            (err = redis_state_read_due(b->rs, &b->ids, due, (size_t)limit, n,
                                         errstr, errstr_size)) ||
-            (err = batch_read_silences(b, errstr, errstr_size)) || !*n)
+            (err = batch_read_silences(b, errstr, errstr_size)) ||
+            (err = batch_state_answer(b, errstr, errstr_size)) || !*n)
                 goto out;
         for (size_t g = 0; g < b->n_groups; g++)
                 b->groups[g].n = 0;

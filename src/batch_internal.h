@@ -88,6 +88,7 @@ typedef struct batch_decide_scratch {
          * decision their slot ever saw. */
         buf_t decided;
         buf_t esc_id; /* one escalation id (escalation_id()) */
+        buf_t line;   /* one log line (line_fmt()) */
 } batch_decide_scratch_t;
 
 /* What a group needs only while its slice runs (run_slice): the next
@@ -199,6 +200,9 @@ impactd_err_t batch_release_held(batch_t *b, route_scope_t scope,
  * its pipeline; `others` as redis_state_append_state_check() takes it.
  * When it asks, batch_state_answer() looks for keys and checks again. */
 size_t batch_append_state_check(batch_t *b, const char *others);
+/* The same for a re-score: every partition held, whose state a deadline's
+ * incident may be of. */
+size_t batch_append_state_check_held(batch_t *b);
 impactd_err_t batch_read_state_check(batch_t *b, char *errstr,
                                      size_t errstr_size);
 impactd_err_t batch_state_answer(batch_t *b, char *errstr, size_t errstr_size);

@@ -61,6 +61,43 @@ static size_t committed_pairs(batch_t *b) {
         return n;
 }
 
+/* The label kind of an input topic, or -1. */
+static int topic_kind(const batch_t *b, const char *topic) {
+        for (int t = 0; t < TOPIC_INPUT_COUNT; t++)
+                if (!strcmp(topic, b->conf->kafka.topics[t]))
+                        return t;
+        return -1;
+}
+
+/* Pairs for every partition in `parts` whose offset is known. */
+static size_t list_pairs(batch_t *b, const rd_kafka_topic_partition_list_t *parts) {
+        size_t n = 0;
+        redis_args_reset(&b->args);
+        for (int i = 0; parts && i < parts->cnt; i++) {
+                const rd_kafka_topic_partition_t *p = &parts->elems[i];
+                int kind = topic_kind(b, p->topic);
+                if (kind < 0)
+                        continue;
+                redis_args_addf(&b->args, "%c%" PRId32, kind_char[kind],
+                                p->partition);
+                redis_args_addf(&b->args, "%" PRId64,
+                                p->offset > 0 ? p->offset : 0);
+                n++;
+        }
+        return n;
+}
+
+size_t batch_append_state_check_held(batch_t *b) {
+        const char *cluster = kafka_io_cluster_id(b->kio);
+        b->state_checked = false;
+        if (!cluster || !list_pairs(b, kafka_io_committed_list(b->kio)))
+                return 0;
+        redis_state_append_state_check(b->rs, cluster, impactd_now_ms() / 1000,
+                                       "", &b->args);
+        b->state_checked = true;
+        return 1;
+}
+
 size_t batch_append_state_check(batch_t *b, const char *others) {
         const char *cluster = kafka_io_cluster_id(b->kio);
         b->state_checked = false;
@@ -96,6 +133,9 @@ impactd_err_t batch_read_state_check(batch_t *b, char *errstr,
                           "published (docs/operations.md: replaying from "
                           "earlier offsets)", c.why, c.generation,
                           c.generation * REDIS_GENERATION_REVISIONS);
+        } else if (c.status == STATE_CREATED) {
+                log_info("redis: state marker created from the committed "
+                         "offsets (generation %" PRId64 ")", c.generation);
         } else if (c.generation != redis_state_generation(b->rs)) {
                 log_warn("redis: state generation %" PRId64 " (was %" PRId64
                          "): another worker found state lost",
@@ -123,18 +163,7 @@ impactd_err_t batch_state_answer(batch_t *b, char *errstr,
                 return IMPACTD_ERR_REDIS;
         if ((err = redis_state_has_incidents(b->rs, &found, errstr, errstr_size)))
                 goto out;
-        redis_args_reset(&b->args);
-        for (int i = 0; i < all->cnt; i++) {
-                const rd_kafka_topic_partition_t *p = &all->elems[i];
-                int kind = -1;
-                for (int t = 0; t < TOPIC_INPUT_COUNT; t++)
-                        if (!strcmp(p->topic, b->conf->kafka.topics[t]))
-                                kind = t;
-                redis_args_addf(&b->args, "%c%" PRId32, kind_char[kind],
-                                p->partition);
-                redis_args_addf(&b->args, "%" PRId64,
-                                p->offset > 0 ? p->offset : 0);
-        }
+        list_pairs(b, all);
         redis_state_append_state_check(b->rs, cluster, impactd_now_ms() / 1000,
                                        found ? "1" : "0", &b->args);
         b->state_checked = true;
@@ -151,12 +180,20 @@ out:
         return err;
 }
 
+/* How long a mark waits for the cluster id that names its offsets. */
+#define MARK_CLUSTER_WAIT_MS 5000
+
 impactd_err_t batch_append_mark(batch_t *b, rd_kafka_message_t **msgs,
                                 size_t n, size_t *appended) {
-        const char *cluster = kafka_io_cluster_id(b->kio);
         *appended = 0;
-        if (!cluster || !n)
+        if (!n)
                 return IMPACTD_OK;
+        /* Never committed unmarked: the next check would take the batch
+         * for lost state. */
+        const char *cluster = kafka_io_cluster_id_wait(b->kio,
+                                                       MARK_CLUSTER_WAIT_MS);
+        if (!cluster)
+                return IMPACTD_ERR_KAFKA;
         b->n_parts = 0;
         for (size_t i = 0; i < n; i++)
                 /* Committed without its mark, the batch would read as

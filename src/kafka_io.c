@@ -80,6 +80,11 @@ static void remember_committed(kafka_io_t *kio, rd_kafka_t *rk,
         rd_kafka_topic_partition_list_destroy(got);
 }
 
+const rd_kafka_topic_partition_list_t *
+kafka_io_committed_list(const kafka_io_t *kio) {
+        return kio->committed;
+}
+
 int64_t kafka_io_committed(const kafka_io_t *kio, const char *topic,
                            int32_t partition) {
         const rd_kafka_topic_partition_t *p =
@@ -435,6 +440,10 @@ size_t kafka_io_poll_batch(kafka_io_t *kio, rd_kafka_message_t **msgs,
 }
 
 const char *kafka_io_cluster_id(kafka_io_t *kio) {
+        return kafka_io_cluster_id_wait(kio, 0);
+}
+
+const char *kafka_io_cluster_id_wait(kafka_io_t *kio, int timeout_ms) {
         if (kio->cluster_id[0])
                 return kio->cluster_id;
         if (kio->mock) {
@@ -443,8 +452,8 @@ const char *kafka_io_cluster_id(kafka_io_t *kio) {
                          impactd_now_ms());
                 return kio->cluster_id;
         }
-        /* No wait: once messages arrive, the metadata has it. */
-        char *id = rd_kafka_clusterid(kio->consumer, 0);
+        /* Once messages arrive, the metadata has it. */
+        char *id = rd_kafka_clusterid(kio->consumer, timeout_ms);
         if (!id)
                 return NULL;
         snprintf(kio->cluster_id, sizeof(kio->cluster_id), "%s", id);

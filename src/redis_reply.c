@@ -24,6 +24,15 @@ bool redis_error_is_outage(const char *msg) {
         return false;
 }
 
+/* A call refused: for its message when the call touched only keys of one
+ * incident, service, ticket or account; a refusal on a key every batch
+ * shares (the deadlines, the outbox index, the state marker, silences)
+ * would refuse every message alike, so it pauses the stream as an outage
+ * does rather than send everything to the DLQ. */
+static impactd_err_t refused(const redis_state_t *rs) {
+        return rs->last_global ? IMPACTD_ERR_REDIS : IMPACTD_ERR_REDIS_REPLY;
+}
+
 static impactd_err_t read_reply(redis_state_t *rs, redisReply **out,
                                 char *errstr, size_t errstr_size) {
         void *r = NULL;
@@ -36,11 +45,14 @@ static impactd_err_t read_reply(redis_state_t *rs, redisReply **out,
                 return IMPACTD_ERR_REDIS;
         }
         rs->pending--;
+        rs->last_global = rs->call_first < rs->call_cnt &&
+                          rs->call_global[rs->call_first++];
         if (redisGetReply(rs->ctx, &r) != REDIS_OK) {
                 snprintf(errstr, errstr_size, "redis: %s",
                          rs->ctx->errstr[0] ? rs->ctx->errstr
                                             : "connection lost");
                 rs->pending = 0;
+                rs->call_first = rs->call_cnt = 0;
                 return IMPACTD_ERR_REDIS;
         }
         rs->last = r;
@@ -48,7 +60,7 @@ static impactd_err_t read_reply(redis_state_t *rs, redisReply **out,
                 snprintf(errstr, errstr_size, "redis: %s", rs->last->str);
                 return redis_error_is_outage(rs->last->str)
                                ? IMPACTD_ERR_REDIS
-                               : IMPACTD_ERR_REDIS_REPLY;
+                               : refused(rs);
         }
         *out = rs->last;
         return IMPACTD_OK;
@@ -60,6 +72,7 @@ void redis_state_discard(redis_state_t *rs) {
         while (rs->pending > 0 && rs->ctx && !rs->ctx->err)
                 read_reply(rs, &r, errstr, sizeof(errstr));
         rs->pending = 0;
+        rs->call_first = rs->call_cnt = 0;
 }
 
 static int held_reserve(redis_state_t *rs, size_t n) {
@@ -112,7 +125,7 @@ impactd_err_t redis_state_read_route(redis_state_t *rs,
         return IMPACTD_OK;
 bad:
         snprintf(errstr, errstr_size, "redis: unexpected reply to route");
-        return IMPACTD_ERR_REDIS_REPLY;
+        return refused(rs);
 }
 
 impactd_err_t redis_state_read_hold(redis_state_t *rs,
@@ -339,7 +352,7 @@ impactd_err_t redis_state_read_apply(redis_state_t *rs, incident_t *inc,
         }
 bad:
         snprintf(errstr, errstr_size, "redis: unexpected reply to apply");
-        return IMPACTD_ERR_REDIS_REPLY;
+        return refused(rs);
 }
 
 /* A reply of field/value or member/score pairs (HGETALL, WITHSCORES). */
@@ -352,7 +365,7 @@ static impactd_err_t read_pairs(redis_state_t *rs, redisReply **r,
         if ((*r)->type != REDIS_REPLY_ARRAY || (*r)->elements % 2) {
                 snprintf(errstr, errstr_size, "redis: unexpected reply to %s",
                          what);
-                return IMPACTD_ERR_REDIS_REPLY;
+                return refused(rs);
         }
         return IMPACTD_OK;
 }
@@ -430,7 +443,7 @@ impactd_err_t redis_state_read_silences(redis_state_t *rs, silence_t **arr,
                 return err;
         if (r->type != REDIS_REPLY_ARRAY) {
                 snprintf(errstr, errstr_size, "redis: unexpected reply to HGETALL");
-                return IMPACTD_ERR_REDIS_REPLY;
+                return refused(rs);
         }
         for (size_t i = 0; i + 1 < r->elements; i += 2) {
                 const char *line = r->element[i + 1]->str;
@@ -461,7 +474,7 @@ impactd_err_t redis_state_read_integer(redis_state_t *rs, long long *out,
                 return err;
         if (r->type != REDIS_REPLY_INTEGER) {
                 snprintf(errstr, errstr_size, "redis: expected an integer reply");
-                return IMPACTD_ERR_REDIS_REPLY;
+                return refused(rs);
         }
         *out = r->integer;
         return IMPACTD_OK;
@@ -522,7 +535,7 @@ impactd_err_t redis_state_read_decide(redis_state_t *rs,
         return IMPACTD_OK;
 bad:
         snprintf(errstr, errstr_size, "redis: unexpected reply to decide");
-        return IMPACTD_ERR_REDIS_REPLY;
+        return refused(rs);
 }
 
 impactd_err_t redis_state_read_state_check(redis_state_t *rs,
@@ -538,7 +551,7 @@ impactd_err_t redis_state_read_state_check(redis_state_t *rs,
             r->element[1]->type != REDIS_REPLY_STRING) {
                 snprintf(errstr, errstr_size,
                          "redis: unexpected reply to state_check");
-                return IMPACTD_ERR_REDIS_REPLY;
+                return refused(rs);
         }
         out->generation = r->element[0]->integer;
         if (!strcmp(r->element[1]->str, "lost")) {
@@ -550,6 +563,8 @@ impactd_err_t redis_state_read_state_check(redis_state_t *rs,
                                    : "";
         } else if (!strcmp(r->element[1]->str, "ask")) {
                 out->status = STATE_ASK;
+        } else if (!strcmp(r->element[1]->str, "created")) {
+                out->status = STATE_CREATED;
         }
         return IMPACTD_OK;
 }

@@ -205,8 +205,18 @@ static impactd_err_t rs_connect(redis_state_t *rs, char *errstr,
                               "FUNCTION LOAD REPLACE %b", impactd_lua_impactd,
                               impactd_lua_impactd_len)))
                 goto out;
+        /* The generation to apply in, before any check has run: a worker
+         * that starts after a loss another found must not write
+         * revisions of the first generation again. */
+        redisReply *g = redisCommand(ctx, "HGET %s:state gen",
+                                     conf->redis.key_prefix);
+        if (g && g->type == REDIS_REPLY_STRING)
+                rs->generation = strtoll(g->str, NULL, 10);
+        if (g)
+                freeReplyObject(g);
         rs->ctx = ctx;
         rs->pending = 0;
+        rs->call_first = rs->call_cnt = 0;
         redis_url_clear(&u);
         return IMPACTD_OK;
 out:
@@ -248,6 +258,7 @@ void redis_state_destroy(redis_state_t *rs) {
         if (rs->ctx)
                 redisFree(rs->ctx);
         redis_args_free(&rs->cmd);
+        free(rs->call_global);
         if (rs->record)
                 fclose(rs->record);
         free(rs->held);
@@ -306,6 +317,21 @@ static void cmd_end(redis_state_t *rs) {
         bool whole = !rs->cmd.failed;
         if (!whole)
                 log_error("redis: cannot build a command: out of memory");
+        if (rs->pending == 0)
+                rs->call_first = rs->call_cnt = 0;
+        if (rs->call_cnt == rs->call_cap) {
+                size_t cap = rs->call_cap ? rs->call_cap * 2 : 256;
+                bool *g = realloc(rs->call_global, cap * sizeof(*g));
+                if (g) {
+                        rs->call_global = g;
+                        rs->call_cap = cap;
+                }
+        }
+        /* Out of memory the call counts as one message's: the worse
+         * outcome is a DLQ entry, never a stall. */
+        if (rs->call_cnt < rs->call_cap)
+                rs->call_global[rs->call_cnt++] = rs->cmd_global;
+        rs->cmd_global = false;
         if (redisAppendCommandArgv(rs->ctx, whole ? (int)rs->cmd.argc : 1,
                                    whole ? rs->cmd.argv : &ping,
                                    whole ? rs->cmd.argvlen : &ping_len) ==
@@ -418,8 +444,10 @@ void redis_state_append_impact(redis_state_t *rs, const char *incident_id,
         cmd_end(rs);
 }
 
-/* The global sorted sets: "deadlines", "outbox". */
+/* Keys every batch shares: the sorted sets "deadlines" and "outbox", the
+ * marker "state". */
 static void cmd_zset_key(redis_state_t *rs, const char *name) {
+        rs->cmd_global = true;
         redis_args_addf(&rs->cmd, "%s:%s", rs->conf->redis.key_prefix, name);
 }
 
@@ -498,6 +526,7 @@ void redis_state_append_account(redis_state_t *rs, const char *account_id) {
 }
 
 static void silences_key(redis_state_t *rs) {
+        rs->cmd_global = true;
         redis_args_addf(&rs->cmd, "%s:silences", rs->conf->redis.key_prefix);
 }
 

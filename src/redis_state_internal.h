@@ -4,6 +4,7 @@
 #define IMPACTD_REDIS_STATE_INTERNAL_H
 
 #include <hiredis/hiredis.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "redis_state.h"
@@ -22,6 +23,12 @@ struct redis_state {
         redis_args_t cmd;    /* the command being appended */
         FILE *record;        /* IMPACTD_BENCH_REDIS_LOG: every command sent */
         int64_t generation;  /* the state generation (<p>:state), 0 = none */
+        /* Per call appended and not yet read, in order: whether it
+         * touches a key every batch shares (redis_reply.c: refused()). */
+        bool *call_global;
+        size_t call_first, call_cnt, call_cap;
+        bool cmd_global;     /* the command being appended does */
+        bool last_global;    /* the reply read last was of such a call */
 };
 
 #endif

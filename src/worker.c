@@ -207,9 +207,15 @@ static impactd_err_t rescore_step(worker_t *w, char *errstr,
 static impactd_err_t confirm_step(worker_t *w, char *errstr,
                                   size_t errstr_size) {
         size_t marks;
-        if (batch_append_mark(w->batch, w->msgs, w->batch_n, &marks)) {
-                snprintf(errstr, errstr_size, "out of memory");
-                return IMPACTD_ERR_NOMEM;
+        impactd_err_t err = batch_append_mark(w->batch, w->msgs, w->batch_n,
+                                              &marks);
+        if (err) {
+                snprintf(errstr, errstr_size, "%s",
+                         err == IMPACTD_ERR_KAFKA
+                                 ? "kafka: no cluster id to mark the state "
+                                   "with"
+                                 : "out of memory");
+                return err;
         }
         return outbox_confirm(w->outbox, marks, errstr, errstr_size);
 }

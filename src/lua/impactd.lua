@@ -356,7 +356,8 @@ end
 -- seconds), ARGV[3] = '' for a batch's partitions only, or, with every
 -- input partition, '1' if other keys of impactd exist, else '0';
 -- ARGV[4..] = partition, committed offset pairs.  Returns {gen, 'ok'},
--- {gen, 'lost', why}, or {gen, 'ask'}: a batch's check found no marker, a
+-- {gen, 'created'} (a marker made for state an older version wrote, or
+-- for none), {gen, 'lost', why}, or {gen, 'ask'}: a batch's check found no marker, a
 -- marker of another Kafka cluster, or a mark behind; the worker asks again
 -- with every partition, which settles them all at once.
 local function state_check(keys, args)
@@ -400,14 +401,17 @@ local function state_check(keys, args)
     redis.call('HSET', keys[1], 'gen', string.format('%d', gen),
                'cluster', cluster)
     -- Every partition starts from what was committed: a new marker, state
-    -- an older version wrote, or what is left after a loss.
+    -- an older version wrote, or what is left after a loss.  Only ever
+    -- raised: another worker may have marked a batch it has not committed
+    -- yet since these offsets were read.
     for i = 4, #args, 2 do
         local mark = not fresh and h['o' .. args[i]]
-        if lost or not mark or tonumber(mark) < tonumber(args[i + 1]) then
+        if not mark or tonumber(mark) < tonumber(args[i + 1]) then
             redis.call('HSET', keys[1], 'o' .. args[i], args[i + 1])
         end
     end
     if lost then return {gen, 'lost', lost} end
+    if h.gen == nil then return {gen, 'created'} end
     return {gen, 'ok'}
 end
 
@@ -1176,8 +1180,9 @@ local function decide(keys, args)
     -- its key already names: with UUIDs for incident ids, that is most of it.
     -- Its value is the revision that decided it (a byte or two, where a
     -- time took nine); that revision's scored event has the time.
+    -- The tag is the id percent-encoded (src/ident.c): dec() reads it back.
     local inc = string.match(keys[1], '{(.*)}$')
-    local own = inc and (inc .. ':')
+    local own = inc and (dec(inc) .. ':')
     local outbox = false
     for i = 7, #args, 3 do
         local id = args[i]
