@@ -37,7 +37,9 @@ static void rewind_usage(FILE *fp) {
                 "Commits, for the workers' consumer group (kafka.group_id), "
                 "the offsets of the\ninput topics at TIME: the first message "
                 "at or after it, in every partition\n(the end where there is "
-                "none).  The next `impactd run` consumes from there.\n"
+                "none), or where the group is now if that is earlier: it\n"
+                "never moves forward.  The next `impactd run` consumes from "
+                "there.\n"
                 "Stop every worker first: a group with live members is "
                 "refused.\n\n"
                 "  --to-earliest     the oldest message Kafka still holds\n"
@@ -45,8 +47,8 @@ static void rewind_usage(FILE *fp) {
                 "YYYY-MM-DDTHH:MM:SSZ\n"
                 "  --dry-run         print the offsets, commit nothing\n\n"
                 "Prints one line per partition: topic, partition, committed "
-                "before, after.\nExit 0 done, 1 Kafka failure (or the group "
-                "in use), 2 usage, 3 config.\n");
+                "before, after.\nExit 0 done, 1 Kafka or Redis failure (or "
+                "the group in use), 2 usage,\n3 config.\n");
 }
 
 /* Epoch ms of "2026-12-07T17:00:00Z" or of a number. */
@@ -262,6 +264,13 @@ int cli_rewind(int argc, char **argv) {
                           conf->kafka.group_id, rd_kafka_err2str(err));
                 goto out;
         }
+        /* Back, never forward: a partition committed before the target
+         * (a lagging one, or one with nothing since) keeps its offset;
+         * moving it on would skip what was never applied. */
+        for (int i = 0; i < to->cnt; i++)
+                if (before->elems[i].offset >= 0 &&
+                    before->elems[i].offset < to->elems[i].offset)
+                        to->elems[i].offset = before->elems[i].offset;
         for (int i = 0; i < to->cnt; i++)
                 printf("%s\t%" PRId32 "\t%" PRId64 "\t%" PRId64 "\n",
                        to->elems[i].topic, to->elems[i].partition,
