@@ -2,8 +2,8 @@
  *
  * Shared by the config check and the connection, so that `check-config`
  * refuses exactly what the worker could not connect with.  The URL may
- * hold a password: no error message and no log line built here contains
- * the user information, only redis_url_mask()'s copy of the URL. */
+ * hold a password: no error message built here quotes it, and
+ * check-config prints redis_url_mask()'s copy. */
 #ifndef IMPACTD_REDIS_URL_H
 #define IMPACTD_REDIS_URL_H
 

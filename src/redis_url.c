@@ -80,12 +80,13 @@ static long number_in(const char *s, size_t n, long lo, long hi) {
         return v >= lo && v <= hi ? v : -1;
 }
 
+/* The URL itself is never quoted: a malformed one may hold its password
+ * anywhere (a space for an '@', a query string), where no mask finds it.
+ * The key, file and line the caller adds say where it is. */
 static impactd_err_t fail(const char *url, char *errstr, size_t errstr_size,
                           const char *why) {
-        char *masked = redis_url_mask(url);
-        snprintf(errstr, errstr_size, "redis.url: %s in '%s'", why,
-                 masked ? masked : "(the URL)");
-        free(masked);
+        (void)url;
+        snprintf(errstr, errstr_size, "redis.url: %s", why);
         return IMPACTD_ERR_CONFIG;
 }
 

@@ -342,8 +342,7 @@ static void test_out_of_range_values_rejected(void **state) {
                      "cfg.yaml:1: kafka.group_id: must not be empty");
         expect_error("redis: {url: 'http://:pw@host'}\n",
                      "cfg.yaml:1: redis.url: expected redis://[[user]:"
-                     "password@]host[:port][/db] or unix:///path in "
-                     "'http://:*****@host'");
+                     "password@]host[:port][/db] or unix:///path");
 }
 
 /* A URL the worker could not connect with is refused at load, with the
@@ -353,26 +352,23 @@ static void test_redis_url_rejected_without_its_secret(void **state) {
                 const char *url, *why;
         } bad[] = {
                 {"redis://:s3cretPW@127.0.0.1:569319/0",
-                 "the port must be a number from 1 to 65535 in "
-                 "'redis://:*****@127.0.0.1:569319/0'"},
+                 "the port must be a number from 1 to 65535"},
                 {"redis://:s3cretPW@127.0.0.1:0",
-                 "the port must be a number from 1 to 65535 in "
-                 "'redis://:*****@127.0.0.1:0'"},
+                 "the port must be a number from 1 to 65535"},
                 {"redis://:s3cretPW@127.0.0.1:63x9",
-                 "the port must be a number from 1 to 65535 in "
-                 "'redis://:*****@127.0.0.1:63x9'"},
-                {"redis://u:s3c@ret@PW@:6379",
-                 "no host in 'redis://u:*****@:6379'"},
+                 "the port must be a number from 1 to 65535"},
+                {"redis://u:s3c@ret@PW@:6379", "no host"},
                 {"redis://:s3cretPW@host:6379/zero",
-                 "the database must be a number in "
-                 "'redis://:*****@host:6379/zero'"},
+                 "the database must be a number"},
                 {"redis://s3cretPW@host:6379 extra",
-                 "the port must be a number from 1 to 65535 in "
-                 "'redis://*****@host:6379 extra'"},
+                 "the port must be a number from 1 to 65535"},
+                /* no '@' for a mask to find the password by */
+                {"redis://:s3cretPW 127.0.0.1:6379", "no host"},
+                {"redis://h:6379/0?password=s3cretPW",
+                 "the database must be a number"},
                 {"rediss//:s3cretPW@host", "expected redis://[[user]:"
-                 "password@]host[:port][/db] or unix:///path in "
-                 "'rediss//:*****@host'"},
-                {"unix://", "no socket path in 'unix://'"},
+                 "password@]host[:port][/db] or unix:///path"},
+                {"unix://", "no socket path"},
         };
         char yaml[256], msg[512];
 
