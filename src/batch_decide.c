@@ -11,6 +11,7 @@
  * encoded messages, their ids and log lines, the new states) is kept. */
 #include <inttypes.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,31 @@ static long put_str(batch_t *b, const char *s) {
         if (buf_append(&b->dec.decided, s, strlen(s) + 1))
                 return -1;
         return (long)off;
+}
+
+/* A log line of the decisions, whatever the length of the ids it quotes,
+ * in b->dec.line; NULL when out of memory. */
+static const char *line_fmt(batch_t *b, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+static const char *line_fmt(batch_t *b, const char *fmt, ...) {
+        buf_t *line = &b->dec.line;
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(line->data, line->cap, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return NULL;
+        if ((size_t)n >= line->cap) {
+                line->len = 0;
+                if (buf_reserve(line, (size_t)n + 1))
+                        return NULL;
+                va_start(ap, fmt);
+                vsnprintf(line->data, line->cap, fmt, ap);
+                va_end(ap);
+        }
+        line->len = (size_t)n;
+        return line->data;
 }
 
 static pending_out_t *new_out(decide_t *d) {
@@ -174,7 +200,8 @@ static const char *escalation_id(batch_t *b, const policy_input_t *in,
 static int escalations(batch_t *b, group_t *grp, const policy_input_t *in,
                        size_t n) {
         decide_t *d = &grp->st->dec;
-        char line[POLICY_SUMMARY_MAX + 1024], from[8];
+        const char *line;
+        char from[8];
         for (size_t i = 0; i < n; i++) {
                 const policy_decision_t *pd = &b->dec.decisions[i];
                 const char *id = escalation_id(b, in, pd);
@@ -187,12 +214,12 @@ static int escalations(batch_t *b, group_t *grp, const policy_input_t *in,
                 if (e.from_level)
                         snprintf(from, sizeof(from), "%d", e.from_level);
                 if (pd->muted) {
-                        snprintf(line, sizeof(line),
-                                 "muted escalation incident=%s reason=%s "
-                                 "target=%s level=%s->%d silence=%s id=%s",
-                                 e.incident_id, e.reason, e.target, from,
-                                 e.to_level, pd->silence_id, id);
-                        if (add_out(b, d, -1, id, line))
+                        line = line_fmt(b, "muted escalation incident=%s "
+                                           "reason=%s target=%s level=%s->%d "
+                                           "silence=%s id=%s",
+                                        e.incident_id, e.reason, e.target,
+                                        from, e.to_level, pd->silence_id, id);
+                        if (!line || add_out(b, d, -1, id, line))
                                 return -1;
                         continue;
                 }
@@ -204,12 +231,11 @@ static int escalations(batch_t *b, group_t *grp, const policy_input_t *in,
                                   e.incident_id, e.escalation_id, errstr);
                         continue;
                 }
-                snprintf(line, sizeof(line),
-                         "escalation incident=%s level=%s->%d target=%s "
-                         "reason=%s id=%s: %s", e.incident_id, from,
-                         e.to_level, e.target, e.reason, e.escalation_id,
-                         e.summary);
-                if (add_out(b, d, TOPIC_ESCALATIONS, id, line))
+                line = line_fmt(b, "escalation incident=%s level=%s->%d "
+                                   "target=%s reason=%s id=%s: %s",
+                                e.incident_id, from, e.to_level, e.target,
+                                e.reason, e.escalation_id, e.summary);
+                if (!line || add_out(b, d, TOPIC_ESCALATIONS, id, line))
                         return -1;
                 d->paged = true;
         }
@@ -231,7 +257,8 @@ static int notifications(batch_t *b, group_t *grp, const notify_state_t *before,
                          bool muted) {
         decide_t *d = &grp->st->dec;
         notify_result_t *res = b->dec.nres;
-        char line[1024], errstr[256];
+        const char *line;
+        char errstr[256];
         for (size_t i = 0; i < res->cnt; i++) {
                 const notification_t *n = &res->items[i];
                 if (n->kind == NOTIFY_RESOLVED && !announced(before))
@@ -248,13 +275,15 @@ static int notifications(batch_t *b, group_t *grp, const notify_state_t *before,
                                   n->incident_id, n->notification_id, errstr);
                         continue;
                 }
-                snprintf(line, sizeof(line),
-                         "notification incident=%s audience=%s kind=%s%s%s "
-                         "id=%s: %s", n->incident_id, audience_name(n->audience),
-                         notify_kind_name(n->kind), n->account_id ? " account=" : "",
-                         n->account_id ? n->account_id : "", n->notification_id,
-                         n->title);
-                if (add_out(b, d, TOPIC_NOTIFICATIONS, n->notification_id, line))
+                line = line_fmt(b, "notification incident=%s audience=%s "
+                                   "kind=%s%s%s id=%s: %s",
+                                n->incident_id, audience_name(n->audience),
+                                notify_kind_name(n->kind),
+                                n->account_id ? " account=" : "",
+                                n->account_id ? n->account_id : "",
+                                n->notification_id, n->title);
+                if (!line || add_out(b, d, TOPIC_NOTIFICATIONS,
+                                     n->notification_id, line))
                         return -1;
         }
         return 0;
@@ -323,13 +352,12 @@ static int evaluate(batch_t *b, group_t *grp, const char *policy_s,
                 if (notifications(b, grp, &nbefore, sil != NULL))
                         return -1;
                 if (sil && d->muted_notes) {
-                        char line[256];
-                        snprintf(line, sizeof(line),
-                                 "muted notifications incident=%s rev=%" PRId64
-                                 " count=%zu silence=%s: held back until the "
-                                 "window ends", inc->id, inc->revision,
-                                 d->muted_notes, sil->id);
-                        if (add_out(b, d, -1, NULL, line))
+                        const char *line = line_fmt(
+                                b, "muted notifications incident=%s rev=%" PRId64
+                                   " count=%zu silence=%s: held back until "
+                                   "the window ends",
+                                inc->id, inc->revision, d->muted_notes, sil->id);
+                        if (!line || add_out(b, d, -1, NULL, line))
                                 return -1;
                 }
                 if (sil)
@@ -593,6 +621,7 @@ void batch_decide_free(batch_t *b) {
         free(s->routs);
         buf_free(&s->decided);
         buf_free(&s->esc_id);
+        buf_free(&s->line);
         free(b->silences);
         for (size_t g = 0; g < b->cap_states; g++) {
                 decide_t *d = &b->states[g].dec;

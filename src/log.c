@@ -72,13 +72,14 @@ void log_batch(int on) {
  * \xNN, and the Unicode line breaks a viewer may honour (U+0085, U+2028,
  * U+2029) as \u0085 and so on.  A backslash is doubled, so an escape in
  * the log always came from here.  Stops before a sequence that does not
- * fit; returns the bytes written. */
-static size_t escape_copy(char *out, size_t size, const char *in, size_t n) {
+ * fit; returns the bytes written, and *consumed the bytes of `in` read. */
+static size_t escape_copy(char *out, size_t size, const char *in, size_t n,
+                          size_t *consumed) {
         static const char hex[] = "0123456789abcdef";
         const unsigned char *p = (const unsigned char *)in;
-        size_t o = 0;
+        size_t o = 0, i;
 
-        for (size_t i = 0; i < n; i++) {
+        for (i = 0; i < n; i++) {
                 unsigned char ch = p[i];
                 char esc[8];
                 size_t len = 0, skip = 0;
@@ -115,6 +116,7 @@ static size_t escape_copy(char *out, size_t size, const char *in, size_t n) {
                 o += len;
                 i += skip;
         }
+        *consumed = i;
         return o;
 }
 
@@ -123,38 +125,9 @@ static size_t escape_copy(char *out, size_t size, const char *in, size_t n) {
  * happened after it. */
 #define LINE_MAX_BYTES (64 * 1024)
 
-void log_raw(log_level_t level, const char *fmt, ...) {
-        char stack_line[2048], msg[2048], *line = stack_line, *big = NULL;
-        size_t line_size = sizeof(stack_line);
-        const char *text = msg;
+/* "2026-11-22T10:15:00.123Z LEVEL " into `line`; its length. */
+static size_t stamp_line(char *line, size_t size, log_level_t level) {
         struct timespec ts;
-        size_t off, len = 0;
-        va_list ap;
-
-        /* Messages carry values from the input (ids, services, reasons):
-         * one line per call, whatever they hold. */
-        va_start(ap, fmt);
-        int n = vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
-        if (n > 0)
-                len = (size_t)n;
-        if (len >= sizeof(msg)) {
-                size_t want = len < LINE_MAX_BYTES ? len : LINE_MAX_BYTES;
-                /* An escape takes up to 6 bytes for 1 to 3. */
-                big = malloc(want + 1 + 6 * want + 128);
-                if (big) {
-                        va_start(ap, fmt);
-                        vsnprintf(big, want + 1, fmt, ap);
-                        va_end(ap);
-                        text = big;
-                        len = want;
-                        line = big + want + 1;
-                        line_size = 6 * want + 128;
-                } else {
-                        len = sizeof(msg) - 1;
-                }
-        }
-
         clock_gettime(CLOCK_REALTIME, &ts);
         if (stamp.len == 0 || ts.tv_sec != stamp.sec) {
                 struct tm tm;
@@ -164,10 +137,53 @@ void log_raw(log_level_t level, const char *fmt, ...) {
                 stamp.sec = ts.tv_sec;
         }
         memcpy(line, stamp.text, stamp.len);
-        off = stamp.len;
-        off += (size_t)snprintf(line + off, line_size - off, ".%03dZ %s ",
-                                (int)(ts.tv_nsec / 1000000), level_names[level]);
-        off += escape_copy(line + off, line_size - off - 1, text, len);
+        return stamp.len +
+               (size_t)snprintf(line + stamp.len, size - stamp.len,
+                                ".%03dZ %s ", (int)(ts.tv_nsec / 1000000),
+                                level_names[level]);
+}
+
+void log_raw(log_level_t level, const char *fmt, ...) {
+        char stack_line[2048], msg[2048], *line = stack_line, *big = NULL;
+        size_t off, len = 0, used = 0;
+        va_list ap;
+
+        /* Messages carry values from the input (ids, services, reasons):
+         * one line per call, whatever they hold. */
+        va_start(ap, fmt);
+        int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        if (n > 0)
+                len = (size_t)n;
+        off = stamp_line(line, sizeof(stack_line), level);
+        if (len < sizeof(msg))
+                off += escape_copy(line + off, sizeof(stack_line) - off - 1,
+                                   msg, len, &used);
+        /* Most lines fit the stack's buffer escaped.  One that does not (a
+         * long id; an escape takes up to 6 bytes for 1 to 3) gets a buffer
+         * of its size, up to LINE_MAX_BYTES of message. */
+        if (used < len) {
+                size_t want = len < LINE_MAX_BYTES ? len : LINE_MAX_BYTES;
+                size_t size = 6 * want + 128;
+                if ((big = malloc(want + 1 + size))) {
+                        if (len < sizeof(msg)) {
+                                memcpy(big, msg, len + 1);
+                        } else {
+                                va_start(ap, fmt);
+                                vsnprintf(big, want + 1, fmt, ap);
+                                va_end(ap);
+                        }
+                        line = big + want + 1;
+                        off = stamp_line(line, size, level);
+                        off += escape_copy(line + off, size - off - 1, big,
+                                           want, &used);
+                } else if (len >= sizeof(msg)) {
+                        /* No memory: the head of it, as it was. */
+                        off += escape_copy(line + off,
+                                           sizeof(stack_line) - off - 1, msg,
+                                           sizeof(msg) - 1, &used);
+                }
+        }
         line[off++] = '\n';
 
         /* Errors go out at once, after what came before them; so does a

@@ -10,12 +10,13 @@
 typedef struct out {
         char *buf;
         size_t size, len;
+        bool cut; /* full: nothing more goes after a cut */
 } out_t;
 
 /* Appends, cutting at the buffer's end; len never passes size - 1. */
 static void put(out_t *o, const char *fmt, ...) {
         va_list ap;
-        if (o->len + 1 >= o->size)
+        if (o->cut || o->len + 1 >= o->size)
                 return;
         va_start(ap, fmt);
         int n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
@@ -24,8 +25,10 @@ static void put(out_t *o, const char *fmt, ...) {
                 return;
         if ((size_t)n < o->size - o->len)
                 o->len += (size_t)n;
-        else /* cut: not inside a character */
+        else { /* cut: not inside a character */
                 o->len = impactd_utf8_trim(o->buf);
+                o->cut = true;
+        }
 }
 
 static int by_count_then_name(const void *a, const void *b) {
@@ -93,7 +96,7 @@ static void mostly(out_t *o, const segment_count_t *segs, size_t n,
 size_t segments_summary(const segment_count_t *segs, size_t n,
                         const char *const *known_regions, size_t known_cnt,
                         char *buf, size_t size) {
-        out_t o = {buf, size, 0};
+        out_t o = {buf, size, 0, false};
         if (!size)
                 return 0;
         buf[0] = '\0';
