@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,19 @@ void log_batch(int on) {
  * U+2029) as \u0085 and so on.  A backslash is doubled, so an escape in
  * the log always came from here.  Stops before a sequence that does not
  * fit; returns the bytes written, and *consumed the bytes of `in` read. */
+/* The bytes escape_copy() looks at twice: control bytes, DEL, '\\', and
+ * the lead bytes of U+0085 (0xc2) and U+2028/9 (0xe2). */
+static const bool special[256] = {
+        [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1,
+        [0x05] = 1, [0x06] = 1, [0x07] = 1, [0x08] = 1, [0x09] = 1,
+        [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1, [0x0e] = 1,
+        [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1,
+        [0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1,
+        [0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1,
+        [0x1e] = 1, [0x1f] = 1, ['\\'] = 1, [0x7f] = 1, [0xc2] = 1,
+        [0xe2] = 1,
+};
+
 static size_t escape_copy(char *out, size_t size, const char *in, size_t n,
                           size_t *consumed) {
         static const char hex[] = "0123456789abcdef";
@@ -80,6 +94,22 @@ static size_t escape_copy(char *out, size_t size, const char *in, size_t n,
         size_t o = 0, i;
 
         for (i = 0; i < n; i++) {
+                /* Most bytes need nothing: copy them a run at a time. */
+                size_t run = i;
+                while (run < n && !special[p[run]])
+                        run++;
+                if (run > i) {
+                        size_t room = size - o < run - i ? size - o : run - i;
+                        memcpy(out + o, p + i, room);
+                        o += room;
+                        if (room < run - i) {
+                                i += room;
+                                break;
+                        }
+                        i = run;
+                        if (i == n)
+                                break;
+                }
                 unsigned char ch = p[i];
                 char esc[8];
                 size_t len = 0, skip = 0;
