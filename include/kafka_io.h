@@ -58,7 +58,17 @@ rd_kafka_topic_partition_list_t *kafka_io_committed_all(kafka_io_t *kio,
                                                         char *errstr,
                                                         size_t errstr_size);
 
-/* The input kind a message was read from, or -1. */
+/* Every partition of the input topics of `conf`, from `rk`'s metadata;
+ * the caller destroys the list.  NULL + errstr when a topic is unknown or
+ * the brokers do not answer within `timeout_ms`.  For any client: the
+ * worker's, `impactd rewind`'s. */
+rd_kafka_topic_partition_list_t *
+kafka_input_partitions(rd_kafka_t *rk, const config_t *conf, int timeout_ms,
+                       char *errstr, size_t errstr_size);
+
+/* The input kind of a topic, or of the topic a message was read from;
+ * -1 for any other topic. */
+int kafka_io_topic_kind(const kafka_io_t *kio, const char *topic);
 int kafka_io_input_kind(const kafka_io_t *kio, const rd_kafka_message_t *m);
 
 /* Queues an output; the payload and key are copied. */

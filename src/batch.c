@@ -11,8 +11,7 @@
 #include "batch_internal.h"
 #include "log.h"
 
-/* How a held event or a read position names its kind. */
-static const char kind_char[EVENT_KIND_COUNT] = {'a', 't', 's'};
+const char batch_kind_char[EVENT_KIND_COUNT] = {'a', 't', 's'};
 
 #define MAX_ROUNDS 4 /* apply rounds: held events released by new tickets,
                         dependents and take-overs */
@@ -533,7 +532,7 @@ static impactd_err_t hold_round(batch_t *b, char *errstr, size_t errstr_size) {
                         continue;
                 }
                 buf_reset(&b->raw);
-                if (buf_append(&b->raw, &kind_char[it->ev.kind], 1) ||
+                if (buf_append(&b->raw, &batch_kind_char[it->ev.kind], 1) ||
                     buf_append(&b->raw, it->msg->payload, it->msg->len)) {
                         snprintf(errstr, errstr_size, "out of memory");
                         return IMPACTD_ERR_NOMEM;
@@ -632,7 +631,7 @@ static impactd_err_t make_groups(batch_t *b) {
 static int pack_position(batch_t *b, const item_t *it) {
         return redis_args_add(&b->args, "O", 1) |
                redis_args_addf(&b->args, "%c%" PRId32 ":%" PRId64,
-                               kind_char[it->ev.kind], it->msg->partition,
+                               batch_kind_char[it->ev.kind], it->msg->partition,
                                it->msg->offset);
 }
 

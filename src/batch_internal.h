@@ -187,6 +187,10 @@ struct batch {
         bool state_ask;     /* it found no marker: answer it */
 };
 
+/* How a held event, a read position or a state mark names an input kind:
+ * "a3" is alerts partition 3. */
+extern const char batch_kind_char[EVENT_KIND_COUNT];
+
 void *batch_grow(void *p, size_t *cap, size_t need, size_t size);
 item_t *batch_item_new(batch_t *b);
 /* The most held events one of `calls` releasing calls may bring into the

@@ -9,10 +9,6 @@
 #include "batch_internal.h"
 #include "log.h"
 
-/* How a partition is named in the marker: "a3" for alerts partition 3,
- * as the offset fences name it. */
-static const char kind_char[EVENT_KIND_COUNT] = {'a', 't', 's'};
-
 /* Notes the partition of `m` in b->parts (once; its last offset the
  * highest seen).  A batch holds thousands of messages of a few
  * partitions: the search is over the partitions. */
@@ -38,12 +34,18 @@ static int parts_add(batch_t *b, const rd_kafka_message_t *m) {
         return 0;
 }
 
+/* Adds "a3", offset to b->args: a partition as the marker names it. */
+static void add_pair(batch_t *b, int kind, int32_t partition, int64_t offset) {
+        redis_args_addf(&b->args, "%c%" PRId32, batch_kind_char[kind],
+                        partition);
+        redis_args_addf(&b->args, "%" PRId64, offset);
+}
+
 /* Pairs of partition label and committed offset, for the partitions of
  * the items loaded; how many pairs. */
 static size_t committed_pairs(batch_t *b) {
         size_t n = 0;
         b->n_parts = 0;
-        redis_args_reset(&b->args);
         for (size_t i = 0; i < b->n_loaded; i++)
                 if (b->items[i]->msg && parts_add(b, b->items[i]->msg))
                         return 0; /* out of memory: unchecked this once */
@@ -51,62 +53,51 @@ static size_t committed_pairs(batch_t *b) {
                 const part_seen_t *p = &b->parts[i];
                 int64_t committed = kafka_io_committed(
                         b->kio, rd_kafka_topic_name(p->rkt), p->partition);
-                if (committed < 0)
-                        continue;
-                redis_args_addf(&b->args, "%c%" PRId32, kind_char[p->kind],
-                                p->partition);
-                redis_args_addf(&b->args, "%" PRId64, committed);
-                n++;
+                if (committed >= 0) {
+                        add_pair(b, p->kind, p->partition, committed);
+                        n++;
+                }
         }
         return n;
 }
 
-/* The label kind of an input topic, or -1. */
-static int topic_kind(const batch_t *b, const char *topic) {
-        for (int t = 0; t < TOPIC_INPUT_COUNT; t++)
-                if (!strcmp(topic, b->conf->kafka.topics[t]))
-                        return t;
-        return -1;
-}
-
-/* Pairs for every partition in `parts` whose offset is known. */
+/* Pairs for every input partition in `parts`: their offsets, 0 for none
+ * committed. */
 static size_t list_pairs(batch_t *b, const rd_kafka_topic_partition_list_t *parts) {
         size_t n = 0;
-        redis_args_reset(&b->args);
         for (int i = 0; parts && i < parts->cnt; i++) {
                 const rd_kafka_topic_partition_t *p = &parts->elems[i];
-                int kind = topic_kind(b, p->topic);
-                if (kind < 0)
-                        continue;
-                redis_args_addf(&b->args, "%c%" PRId32, kind_char[kind],
-                                p->partition);
-                redis_args_addf(&b->args, "%" PRId64,
-                                p->offset > 0 ? p->offset : 0);
-                n++;
+                int kind = kafka_io_topic_kind(b->kio, p->topic);
+                if (kind >= 0) {
+                        add_pair(b, kind, p->partition,
+                                 p->offset > 0 ? p->offset : 0);
+                        n++;
+                }
         }
         return n;
+}
+
+/* Appends the check of the pairs in b->args (when there are any). */
+static size_t append_check(batch_t *b, const char *cluster, size_t pairs,
+                           const char *others) {
+        b->state_checked = cluster && pairs;
+        if (b->state_checked)
+                redis_state_append_state_check(b->rs, cluster,
+                                               impactd_now_ms() / 1000, others,
+                                               &b->args);
+        return b->state_checked;
 }
 
 size_t batch_append_state_check_held(batch_t *b) {
-        const char *cluster = kafka_io_cluster_id(b->kio);
-        b->state_checked = false;
-        if (!cluster || !list_pairs(b, kafka_io_committed_list(b->kio)))
-                return 0;
-        redis_state_append_state_check(b->rs, cluster, impactd_now_ms() / 1000,
-                                       "", &b->args);
-        b->state_checked = true;
-        return 1;
+        redis_args_reset(&b->args);
+        return append_check(b, kafka_io_cluster_id(b->kio),
+                            list_pairs(b, kafka_io_committed_list(b->kio)), "");
 }
 
 size_t batch_append_state_check(batch_t *b, const char *others) {
-        const char *cluster = kafka_io_cluster_id(b->kio);
-        b->state_checked = false;
-        if (!cluster || !committed_pairs(b))
-                return 0;
-        redis_state_append_state_check(b->rs, cluster, impactd_now_ms() / 1000,
-                                       others, &b->args);
-        b->state_checked = true;
-        return 1;
+        redis_args_reset(&b->args);
+        return append_check(b, kafka_io_cluster_id(b->kio), committed_pairs(b),
+                            others);
 }
 
 impactd_err_t batch_read_state_check(batch_t *b, char *errstr,
@@ -163,10 +154,8 @@ impactd_err_t batch_state_answer(batch_t *b, char *errstr,
                 return IMPACTD_ERR_REDIS;
         if ((err = redis_state_has_incidents(b->rs, &found, errstr, errstr_size)))
                 goto out;
-        list_pairs(b, all);
-        redis_state_append_state_check(b->rs, cluster, impactd_now_ms() / 1000,
-                                       found ? "1" : "0", &b->args);
-        b->state_checked = true;
+        redis_args_reset(&b->args);
+        append_check(b, cluster, list_pairs(b, all), found ? "1" : "0");
         b->stats.redis_rounds++;
         if ((err = batch_read_state_check(b, errstr, errstr_size)))
                 goto out;
@@ -201,12 +190,9 @@ impactd_err_t batch_append_mark(batch_t *b, rd_kafka_message_t **msgs,
                 if (parts_add(b, msgs[i]))
                         return IMPACTD_ERR_NOMEM;
         redis_args_reset(&b->args);
-        for (size_t i = 0; i < b->n_parts; i++) {
-                const part_seen_t *p = &b->parts[i];
-                redis_args_addf(&b->args, "%c%" PRId32, kind_char[p->kind],
-                                p->partition);
-                redis_args_addf(&b->args, "%" PRId64, p->last + 1);
-        }
+        for (size_t i = 0; i < b->n_parts; i++)
+                add_pair(b, b->parts[i].kind, b->parts[i].partition,
+                         b->parts[i].last + 1);
         if (!b->n_parts)
                 return IMPACTD_OK;
         redis_state_append_state_mark(b->rs, cluster, &b->args);

@@ -19,6 +19,7 @@
 #include "cli_common.h"
 #include "cli_tools.h"
 #include "impactd.h"
+#include "kafka_io.h"
 #include "log.h"
 #include "redis_state.h"
 
@@ -110,39 +111,6 @@ static int rewind_parse_args(int argc, char **argv, rewind_opts_t *o) {
                 return cli_usage_error("rewind", "give one of --to-earliest "
                                                  "and --to-time");
         return -1;
-}
-
-/* Every partition of the input topics. */
-static rd_kafka_topic_partition_list_t *input_partitions(rd_kafka_t *rk,
-                                                         const config_t *conf) {
-        rd_kafka_topic_partition_list_t *parts =
-                rd_kafka_topic_partition_list_new(16);
-        for (int t = 0; t < TOPIC_INPUT_COUNT; t++) {
-                const char *topic = conf->kafka.topics[t];
-                rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
-                const rd_kafka_metadata_t *md = NULL;
-                rd_kafka_resp_err_t err =
-                        rkt ? rd_kafka_metadata(rk, 0, rkt, &md,
-                                                CLI_METADATA_TIMEOUT_MS)
-                            : rd_kafka_last_error();
-                if (!err && (md->topic_cnt != 1 || md->topics[0].err))
-                        err = md->topic_cnt == 1 ? md->topics[0].err
-                                                 : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
-                for (int p = 0; !err && p < md->topics[0].partition_cnt; p++)
-                        rd_kafka_topic_partition_list_add(
-                                parts, topic, md->topics[0].partitions[p].id);
-                if (md)
-                        rd_kafka_metadata_destroy(md);
-                if (rkt)
-                        rd_kafka_topic_destroy(rkt);
-                if (err) {
-                        log_error("kafka: metadata of %s: %s", topic,
-                                  rd_kafka_err2str(err));
-                        rd_kafka_topic_partition_list_destroy(parts);
-                        return NULL;
-                }
-        }
-        return parts;
 }
 
 /* Fills `to` with the offsets at the target: offsets_for_times, or the
@@ -254,7 +222,13 @@ int cli_rewind(int argc, char **argv) {
         if (!kc || !(rk = cli_kafka_new(RD_KAFKA_CONSUMER, kc)))
                 goto out;
         rc = IMPACTD_EXIT_FAILURE;
-        if (!(to = input_partitions(rk, conf)) || target_offsets(rk, &o, to))
+        char errstr[512];
+        if (!(to = kafka_input_partitions(rk, conf, CLI_METADATA_TIMEOUT_MS,
+                                          errstr, sizeof(errstr)))) {
+                log_error("%s", errstr);
+                goto out;
+        }
+        if (target_offsets(rk, &o, to))
                 goto out;
         before = rd_kafka_topic_partition_list_copy(to);
         rd_kafka_resp_err_t err =

@@ -195,6 +195,13 @@ typedef struct redirect {
         char bytes[];
 } redirect_t;
 
+static void redirect_free(redirect_t *r) {
+        if (r->hdrs)
+                rd_kafka_headers_destroy(r->hdrs);
+        free(r->topic);
+        free(r);
+}
+
 bool kafka_dlq_redirect(kafka_io_t *kio, const rd_kafka_message_t *m) {
         uintptr_t budget = (uintptr_t)m->_private;
         bool output = budget == 0;
@@ -260,10 +267,7 @@ impactd_err_t kafka_dlq_send_redirects(kafka_io_t *kio, char *errstr,
                                         errstr_size);
                         r->hdrs = NULL;
                 }
-                if (r->hdrs)
-                        rd_kafka_headers_destroy(r->hdrs);
-                free(r->topic);
-                free(r);
+                redirect_free(r);
         }
         return err;
 }
@@ -272,9 +276,6 @@ void kafka_dlq_free_redirects(kafka_io_t *kio) {
         while (kio->redirects) {
                 redirect_t *r = kio->redirects;
                 kio->redirects = r->next;
-                if (r->hdrs)
-                        rd_kafka_headers_destroy(r->hdrs);
-                free(r->topic);
-                free(r);
+                redirect_free(r);
         }
 }

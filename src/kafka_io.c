@@ -96,34 +96,48 @@ int64_t kafka_io_committed(const kafka_io_t *kio, const char *topic,
         return p->offset >= 0 ? p->offset : 0;
 }
 
-rd_kafka_topic_partition_list_t *kafka_io_committed_all(kafka_io_t *kio,
-                                                        char *errstr,
-                                                        size_t errstr_size) {
+rd_kafka_topic_partition_list_t *
+kafka_input_partitions(rd_kafka_t *rk, const config_t *conf, int timeout_ms,
+                       char *errstr, size_t errstr_size) {
         rd_kafka_topic_partition_list_t *all =
                 rd_kafka_topic_partition_list_new(16);
-        rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
-        for (int t = 0; t < TOPIC_INPUT_COUNT && !err; t++) {
-                const char *topic = kio->conf->kafka.topics[t];
-                rd_kafka_topic_t *rkt = rd_kafka_topic_new(kio->consumer, topic,
-                                                           NULL);
+        for (int t = 0; t < TOPIC_INPUT_COUNT; t++) {
+                const char *topic = conf->kafka.topics[t];
+                rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
                 const rd_kafka_metadata_t *md = NULL;
-                err = rkt ? rd_kafka_metadata(kio->consumer, 0, rkt, &md,
-                                              COMMITTED_TIMEOUT_MS)
-                          : rd_kafka_last_error();
-                if (!err && md->topic_cnt == 1 && !md->topics[0].err)
-                        for (int p = 0; p < md->topics[0].partition_cnt; p++)
-                                rd_kafka_topic_partition_list_add(
-                                        all, topic, md->topics[0].partitions[p].id);
-                else if (!err)
+                rd_kafka_resp_err_t err =
+                        rkt ? rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms)
+                            : rd_kafka_last_error();
+                if (!err && (md->topic_cnt != 1 || md->topics[0].err))
                         err = md->topic_cnt == 1 ? md->topics[0].err
                                                  : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
+                for (int p = 0; !err && p < md->topics[0].partition_cnt; p++)
+                        rd_kafka_topic_partition_list_add(
+                                all, topic, md->topics[0].partitions[p].id);
                 if (md)
                         rd_kafka_metadata_destroy(md);
                 if (rkt)
                         rd_kafka_topic_destroy(rkt);
+                if (err) {
+                        snprintf(errstr, errstr_size, "kafka: metadata of %s: %s",
+                                 topic, rd_kafka_err2str(err));
+                        rd_kafka_topic_partition_list_destroy(all);
+                        return NULL;
+                }
         }
-        if (!err)
-                err = rd_kafka_committed(kio->consumer, all, COMMITTED_TIMEOUT_MS);
+        return all;
+}
+
+rd_kafka_topic_partition_list_t *kafka_io_committed_all(kafka_io_t *kio,
+                                                        char *errstr,
+                                                        size_t errstr_size) {
+        rd_kafka_topic_partition_list_t *all = kafka_input_partitions(
+                kio->consumer, kio->conf, COMMITTED_TIMEOUT_MS, errstr,
+                errstr_size);
+        if (!all)
+                return NULL;
+        rd_kafka_resp_err_t err =
+                rd_kafka_committed(kio->consumer, all, COMMITTED_TIMEOUT_MS);
         for (int i = 0; !err && i < all->cnt; i++)
                 if (all->elems[i].err)
                         err = all->elems[i].err;
@@ -461,12 +475,15 @@ const char *kafka_io_cluster_id_wait(kafka_io_t *kio, int timeout_ms) {
         return kio->cluster_id;
 }
 
-int kafka_io_input_kind(const kafka_io_t *kio, const rd_kafka_message_t *m) {
-        const char *name = rd_kafka_topic_name(m->rkt);
+int kafka_io_topic_kind(const kafka_io_t *kio, const char *topic) {
         for (int t = 0; t < TOPIC_INPUT_COUNT; t++)
-                if (!strcmp(name, kio->conf->kafka.topics[t]))
+                if (!strcmp(topic, kio->conf->kafka.topics[t]))
                         return t;
         return -1;
+}
+
+int kafka_io_input_kind(const kafka_io_t *kio, const rd_kafka_message_t *m) {
+        return kafka_io_topic_kind(kio, rd_kafka_topic_name(m->rkt));
 }
 
 rd_kafka_resp_err_t kafka_io_send(kafka_io_t *kio, const char *topic,

@@ -190,12 +190,11 @@ static impactd_err_t rs_connect(redis_state_t *rs, char *errstr,
         const char *pw = conf->redis.password ? conf->redis.password : u.password;
         /* An ACL user signs in with both; the password alone is the
          * default user's (requirepass). */
-        if (pw[0] && u.user[0] &&
-            (err = command_ok(ctx, "AUTH", errstr, errstr_size, "AUTH %s %s",
-                              u.user, pw)))
-                goto out;
-        if (pw[0] && !u.user[0] &&
-            (err = command_ok(ctx, "AUTH", errstr, errstr_size, "AUTH %s", pw)))
+        if (pw[0] && (err = u.user[0] ? command_ok(ctx, "AUTH", errstr,
+                                                    errstr_size, "AUTH %s %s",
+                                                    u.user, pw)
+                                      : command_ok(ctx, "AUTH", errstr,
+                                                   errstr_size, "AUTH %s", pw)))
                 goto out;
         int db = conf->redis.database >= 0 ? conf->redis.database : u.db;
         if (db && (err = command_ok(ctx, "SELECT", errstr, errstr_size,
@@ -301,6 +300,13 @@ static void cmd_str(redis_state_t *rs, const char *s) {
         redis_args_add(&rs->cmd, s, strlen(s));
 }
 
+/* Every argument of `more`, which the caller built (events, offsets). */
+static void cmd_args(redis_state_t *rs, const redis_args_t *more) {
+        for (size_t i = 0; i < more->argc; i++)
+                redis_args_add(&rs->cmd, more->argv[i], more->argvlen[i]);
+        rs->cmd.failed |= more->failed;
+}
+
 /* A batch's calls are sent as soon as this much is queued, not all when
  * the first reply is read: Redis runs the first calls while the worker
  * packs the rest.  Still one pipeline; replies are read as before. */
@@ -377,8 +383,8 @@ void redis_state_append_route(redis_state_t *rs, route_scope_t scope,
                         (long long)rs->conf->redis.incident_ttl_s);
         redis_args_addf(&rs->cmd, "%lld", (long long)now);
         redis_args_addf(&rs->cmd, "%zu", held_limit);
-        for (size_t i = 0; alerts && i < alerts->argc; i++)
-                redis_args_add(&rs->cmd, alerts->argv[i], alerts->argvlen[i]);
+        if (alerts)
+                cmd_args(rs, alerts);
         cmd_end(rs);
 }
 
@@ -446,7 +452,7 @@ void redis_state_append_impact(redis_state_t *rs, const char *incident_id,
 
 /* Keys every batch shares: the sorted sets "deadlines" and "outbox", the
  * marker "state". */
-static void cmd_zset_key(redis_state_t *rs, const char *name) {
+static void cmd_shared_key(redis_state_t *rs, const char *name) {
         rs->cmd_global = true;
         redis_args_addf(&rs->cmd, "%s:%s", rs->conf->redis.key_prefix, name);
 }
@@ -454,7 +460,7 @@ static void cmd_zset_key(redis_state_t *rs, const char *name) {
 static void append_schedule(redis_state_t *rs, const char *zset,
                             const char *incident_id, int64_t at) {
         cmd_begin(rs, "schedule", 1);
-        cmd_zset_key(rs, zset);
+        cmd_shared_key(rs, zset);
         cmd_str(rs, incident_id);
         redis_args_addf(&rs->cmd, "%lld", (long long)at);
         cmd_end(rs);
@@ -468,7 +474,7 @@ void redis_state_append_schedule(redis_state_t *rs, const char *incident_id,
 static void append_due(redis_state_t *rs, const char *zset, int64_t now,
                        int limit) {
         cmd_begin(rs, "due", 1);
-        cmd_zset_key(rs, zset);
+        cmd_shared_key(rs, zset);
         redis_args_addf(&rs->cmd, "%lld", (long long)now);
         redis_args_addf(&rs->cmd, "%lld",
                         (long long)rs->conf->lifecycle.deadline_lease_ms);
@@ -592,9 +598,7 @@ void redis_state_append_apply(redis_state_t *rs, const char *incident_id,
         redis_args_addf(&rs->cmd, "%lld", (long long)rs->generation);
         redis_args_addf(&rs->cmd, "%lld",
                         (long long)(rs->generation * REDIS_GENERATION_REVISIONS));
-        for (size_t i = 0; i < events->argc; i++)
-                redis_args_add(&rs->cmd, events->argv[i], events->argvlen[i]);
-        rs->cmd.failed |= events->failed;
+        cmd_args(rs, events);
         cmd_end(rs);
 }
 
@@ -636,24 +640,20 @@ void redis_state_append_state_check(redis_state_t *rs, const char *cluster,
                                     int64_t now_s, const char *others,
                                     const redis_args_t *offsets) {
         cmd_begin(rs, "state_check", 1);
-        cmd_zset_key(rs, "state");
+        cmd_shared_key(rs, "state");
         cmd_str(rs, cluster);
         redis_args_addf(&rs->cmd, "%lld", (long long)now_s);
         cmd_str(rs, others);
-        for (size_t i = 0; i < offsets->argc; i++)
-                redis_args_add(&rs->cmd, offsets->argv[i], offsets->argvlen[i]);
-        rs->cmd.failed |= offsets->failed;
+        cmd_args(rs, offsets);
         cmd_end(rs);
 }
 
 void redis_state_append_state_mark(redis_state_t *rs, const char *cluster,
                                    const redis_args_t *offsets) {
         cmd_begin(rs, "state_mark", 1);
-        cmd_zset_key(rs, "state");
+        cmd_shared_key(rs, "state");
         cmd_str(rs, cluster);
-        for (size_t i = 0; i < offsets->argc; i++)
-                redis_args_add(&rs->cmd, offsets->argv[i], offsets->argvlen[i]);
-        rs->cmd.failed |= offsets->failed;
+        cmd_args(rs, offsets);
         cmd_end(rs);
 }
 

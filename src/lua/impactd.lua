@@ -360,14 +360,22 @@ end
 -- for none), {gen, 'lost', why}, or {gen, 'ask'}: a batch's check found no marker, a
 -- marker of another Kafka cluster, or a mark behind; the worker asks again
 -- with every partition, which settles them all at once.
+-- Sets field `f` of the marker to `v` unless its value `cur` (nil when
+-- none) is already as high: marks only rise.  Whether it did.
+local function raise_mark(key, f, v, cur)
+    if cur ~= nil and tonumber(cur) >= tonumber(v) then return false end
+    redis.call('HSET', key, f, v)
+    return true
+end
+
 local function state_check(keys, args)
     local h = hash_table(keys[1])
     local cluster, now, mode = args[1], tonumber(args[2]), args[3]
     local fresh = h.gen == nil or h.cluster ~= cluster
     local lost = nil
-    if h.gen == nil then
+    if h.gen == nil and mode == '0' then
         for i = 4, #args, 2 do
-            if mode == '0' and tonumber(args[i + 1]) > 0 then
+            if tonumber(args[i + 1]) > 0 then
                 lost = 'no marker, no state, but offset ' .. args[i + 1] ..
                        ' of ' .. args[i] .. ' committed'
                 break
@@ -405,10 +413,8 @@ local function state_check(keys, args)
     -- raised: another worker may have marked a batch it has not committed
     -- yet since these offsets were read.
     for i = 4, #args, 2 do
-        local mark = not fresh and h['o' .. args[i]]
-        if not mark or tonumber(mark) < tonumber(args[i + 1]) then
-            redis.call('HSET', keys[1], 'o' .. args[i], args[i + 1])
-        end
+        local f = 'o' .. args[i]
+        raise_mark(keys[1], f, args[i + 1], not fresh and h[f] or nil)
     end
     if lost then return {gen, 'lost', lost} end
     if h.gen == nil then return {gen, 'created'} end
@@ -437,8 +443,8 @@ local function state_mark(keys, args)
     local n = 0
     for i = 2, #args, 2 do
         local f = 'o' .. args[i]
-        if tonumber(args[i + 1]) > num(redis.call('HGET', keys[1], f), -1) then
-            redis.call('HSET', keys[1], f, args[i + 1])
+        if raise_mark(keys[1], f, args[i + 1],
+                      redis.call('HGET', keys[1], f) or nil) then
             n = n + 1
         end
     end
