@@ -3,12 +3,11 @@
 #include "batch.h"
 
 #include <inttypes.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "batch_internal.h"
+#include "failpoint.h"
 #include "log.h"
 
 const char batch_kind_char[EVENT_KIND_COUNT] = {'a', 't', 's'};
@@ -64,18 +63,7 @@ batch_t *batch_new(const config_t *conf, codec_t *codec, redis_state_t *rs,
                 b->catalog_users += graph_users(b->graph, i);
         if (batch_decide_init(b, errstr, errstr_size))
                 goto fail;
-        /* Test hook: widens the window between an apply and its decision,
-         * so tests can make two workers race on one incident for real. */
-        const char *delay = getenv("IMPACTD_TEST_DECIDE_DELAY_MS");
-        b->decide_delay_ms = delay ? atoi(delay) : 0;
-        /* Test hook: dies like kill -9 at the worst moment for outputs,
-         * a decision stored and nothing produced yet. */
-        b->crash_after_decide = getenv("IMPACTD_TEST_CRASH_AFTER_DECIDE") != NULL;
-        b->crash_after_apply = getenv("IMPACTD_TEST_CRASH_AFTER_APPLY") != NULL;
-        /* Test hook: slices small enough for a test's few incidents. */
-        const char *slice = getenv("IMPACTD_TEST_SLICE_GROUPS");
-        b->slice_groups = slice && atoi(slice) > 0 ? (size_t)atoi(slice)
-                                                  : SLICE_GROUPS;
+        b->slice_groups = (size_t)FAILPOINT_VALUE("slice.groups", SLICE_GROUPS);
         return b;
 fail:
         batch_destroy(b);
@@ -726,11 +714,7 @@ static impactd_err_t run_slice(batch_t *b, size_t lo, size_t hi,
         for (size_t g = lo; g < hi; g++)
                 if ((err = read_group(b, &b->groups[g], errstr, errstr_size)))
                         return err;
-        if (b->crash_after_apply) {
-                log_warn("test hook: dying after an apply, before its "
-                         "follow-ups");
-                raise(SIGKILL);
-        }
+        FAILPOINT("apply.kill");
         for (size_t g = lo; g < hi; g++) {
                 group_t *grp = &b->groups[g];
                 grp->added_cnt = 0;
@@ -741,11 +725,7 @@ static impactd_err_t run_slice(batch_t *b, size_t lo, size_t hi,
         }
         if (!follow)
                 return IMPACTD_OK;
-        if (b->decide_delay_ms > 0) {
-                struct timespec ts = {b->decide_delay_ms / 1000,
-                                      (b->decide_delay_ms % 1000) * 1000000L};
-                nanosleep(&ts, NULL);
-        }
+        FAILPOINT("decide.delay");
         b->stats.redis_rounds++;
         for (size_t g = lo; g < hi; g++)
                 if ((err = batch_read_after(b, &b->groups[g], errstr, errstr_size)))

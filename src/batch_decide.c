@@ -10,13 +10,13 @@
  * batch, not per group, and only what must survive the round trip (the
  * encoded messages, their ids and log lines, the new states) is kept. */
 #include <inttypes.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "batch_internal.h"
+#include "failpoint.h"
 #include "log.h"
 
 #define DECIDE_RETRIES 8
@@ -488,11 +488,8 @@ impactd_err_t batch_read_decide(batch_t *b, group_t *grp, char *errstr,
             (err = redis_state_read_decide(b->rs, &r, errstr, errstr_size)))
                 return err;
         d->state = DECIDE_NONE;
-        if (r.stored && b->crash_after_decide) {
-                log_warn("incident=%s: test hook: dying after a stored "
-                         "decision", grp->st->inc.id);
-                raise(SIGKILL);
-        }
+        if (r.stored)
+                FAILPOINT("decide.kill");
         if (r.stored)
                 return produce(b, grp, errstr, errstr_size);
         if (r.superseded) {

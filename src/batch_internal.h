@@ -172,10 +172,7 @@ struct batch {
         redis_args_t args;
         buf_t out, raw;
         batch_decide_scratch_t dec;
-        size_t slice_groups; /* SLICE_GROUPS, or IMPACTD_TEST_SLICE_GROUPS */
-        int decide_delay_ms; /* IMPACTD_TEST_DECIDE_DELAY_MS */
-        bool crash_after_decide; /* IMPACTD_TEST_CRASH_AFTER_DECIDE */
-        bool crash_after_apply;  /* IMPACTD_TEST_CRASH_AFTER_APPLY */
+        size_t slice_groups; /* SLICE_GROUPS, or failpoint slice.groups */
         /* Silences in force: the config's, then those read from Redis. */
         silence_t *silences;
         size_t silences_cnt, silences_cap;

@@ -8,6 +8,7 @@
 
 #include "cli_tools.h"
 #include "config.h"
+#include "failpoint.h"
 #include "impactd.h"
 #include "log.h"
 #include "worker.h"
@@ -104,6 +105,12 @@ static int cmd_run(int argc, char **argv) {
                 return IMPACTD_EXIT_CONFIG;
         apply_log_level(conf->log_level);
         apply_log_level(level);
+        char errstr[1024];
+        if (failpoint_init(getenv("IMPACTD_FAILPOINTS"), errstr, sizeof(errstr))) {
+                fprintf(stderr, "impactd: %s\n", errstr);
+                config_destroy(conf);
+                return IMPACTD_EXIT_CONFIG;
+        }
 
         struct sigaction sa;
         memset(&sa, 0, sizeof(sa));
@@ -115,7 +122,6 @@ static int cmd_run(int argc, char **argv) {
         sa.sa_handler = SIG_IGN;
         sigaction(SIGPIPE, &sa, NULL);
 
-        char errstr[1024];
         int rc;
         worker_t *w = worker_new(conf, &run, errstr, sizeof(errstr));
         if (!w) {

@@ -40,9 +40,9 @@ static void test_kill_9_ends_as_an_uninterrupted_run(void **state) {
         stream_outcome_free(&small);
         /* Nor do the slices a batch's incidents are applied in: 24
          * incidents in slices of 5. */
-        setenv("IMPACTD_TEST_SLICE_GROUPS", "5", 1);
+        setenv("IMPACTD_FAILPOINTS", "slice.groups=5", 1);
         stream_reference("crash-ref5", 18, "1000", &small);
-        unsetenv("IMPACTD_TEST_SLICE_GROUPS");
+        unsetenv("IMPACTD_FAILPOINTS");
         stream_expect_same("crash-sliced-state", want.state, small.state);
         stream_expect_same("crash-sliced-escalations", want.escalations,
                            small.escalations);

@@ -214,7 +214,7 @@ static void test_two_workers_decide_each_output_once(void **state) {
         /* Each worker pauses 20 ms between applying a batch and deciding
          * on it, so the other applies and decides in between: the lost
          * compare and set, and deciding again, happen in every round. */
-        setenv("IMPACTD_TEST_DECIDE_DELAY_MS", "20", 1);
+        setenv("IMPACTD_FAILPOINTS", "decide.delay=20", 1);
         harness_start(&h, "exactly-once", 14, 4, TEST_CATALOG);
         harness_worker_start(&h, 0);
         harness_worker_start(&h, 1);
