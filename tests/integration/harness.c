@@ -258,6 +258,44 @@ static int file_has_line(const char *path, const char *needle) {
         return found;
 }
 
+size_t harness_log_count(const harness_t *h, int idx, const char *needle,
+                         const char *also) {
+        char path[320], line[2048];
+        size_t n = 0;
+        snprintf(path, sizeof(path), "%s/worker%d.log", h->dir, idx);
+        FILE *fp = fopen(path, "r");
+        if (!fp)
+                return 0;
+        while (fgets(line, sizeof(line), fp))
+                n += strstr(line, needle) && (!also || strstr(line, also));
+        fclose(fp);
+        return n;
+}
+
+/* Each failpoint IMPACTD_FAILPOINTS names, as the worker's log says it
+ * enabled it since `before` (its count of "failpoint ... enabled" lines
+ * then): a test of a crash that never came must not pass, as it would
+ * against a build without failpoints. */
+static void expect_failpoints(harness_t *h, int idx, size_t before) {
+        const char *spec = getenv("IMPACTD_FAILPOINTS");
+        char name[128];
+        size_t want = 0;
+        for (const char *p = spec; p && *p;) {
+                size_t len = strcspn(p, "=,");
+                snprintf(name, sizeof(name), "failpoint %.*s enabled", (int)len, p);
+                if (len && !harness_log_count(h, idx, name, NULL)) {
+                        harness_print_logs(h);
+                        die("worker %d: no \"%s\" in its log", idx, name);
+                }
+                want += len > 0;
+                p += strcspn(p, ",");
+                p += *p == ',';
+        }
+        if (harness_log_count(h, idx, "failpoint ", " enabled") != before + want)
+                die("worker %d did not enable exactly the failpoints of "
+                    "IMPACTD_FAILPOINTS=%s", idx, spec ? spec : "");
+}
+
 void harness_worker_start(harness_t *h, int idx) {
         char out[320], log[320], clock_var[360];
         const char *bin = env_or("IMPACTD_BIN", "./impactd");
@@ -267,6 +305,7 @@ void harness_worker_start(harness_t *h, int idx) {
         snprintf(out, sizeof(out), "%s/worker%d.out", h->dir, idx);
         snprintf(log, sizeof(log), "%s/worker%d.log", h->dir, idx);
         unlink(out);
+        size_t failpoints = harness_log_count(h, idx, "failpoint ", " enabled");
         pid_t pid = fork();
         if (pid < 0)
                 die("fork: %s", strerror(errno));
@@ -296,6 +335,7 @@ void harness_worker_start(harness_t *h, int idx) {
                         die("worker %d did not start within 20 s", idx);
                 impactd_sleep_ms(20);
         }
+        expect_failpoints(h, idx, failpoints);
 }
 
 /* Input partitions worker `idx` holds, from its log's last assign or
@@ -576,6 +616,20 @@ static bool all_committed(rd_kafka_t *rk) {
         return done;
 }
 
+/* The input messages the group has committed, over every partition; -1
+ * when the offsets cannot be read. */
+static int64_t committed_count(rd_kafka_t *rk) {
+        rd_kafka_topic_partition_list_t *parts = input_partitions(rk);
+        int64_t n = 0;
+        if (rd_kafka_committed(rk, parts, 5000))
+                n = -1;
+        for (int i = 0; n >= 0 && i < parts->cnt; i++)
+                if (parts->elems[i].offset > 0)
+                        n += parts->elems[i].offset;
+        rd_kafka_topic_partition_list_destroy(parts);
+        return n;
+}
+
 /* A consumer in the workers' group that never subscribes: it only reads
  * and writes the group's committed offsets. */
 static rd_kafka_t *group_handle(harness_t *h) {
@@ -640,6 +694,30 @@ bool harness_wait_consumed(harness_t *h, int timeout_ms) {
         }
         rd_kafka_destroy(rk);
         if (!done) /* the workers' side of the story, before teardown */
+                harness_print_logs(h);
+        return done;
+}
+
+int64_t harness_committed(harness_t *h) {
+        rd_kafka_t *rk = group_handle(h);
+        int64_t n = committed_count(rk);
+        rd_kafka_destroy(rk);
+        if (n < 0)
+                die("cannot read the committed offsets of %s", h->name);
+        return n;
+}
+
+bool harness_wait_committed(harness_t *h, int64_t count, int timeout_ms) {
+        rd_kafka_t *rk = group_handle(h);
+        int64_t deadline = impactd_mono_ms() + timeout_ms;
+        bool done;
+        while (!(done = committed_count(rk) >= count) &&
+               impactd_mono_ms() < deadline) {
+                check_workers(h);
+                impactd_sleep_ms(50);
+        }
+        rd_kafka_destroy(rk);
+        if (!done)
                 harness_print_logs(h);
         return done;
 }

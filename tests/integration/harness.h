@@ -59,8 +59,13 @@ int harness_teardown(void **state);
  * number; workers pick the new time up on their next poll. */
 void harness_set_clock(harness_t *h, int64_t ms);
 
-/* Spawns worker `idx` and waits for its "kafka bootstrap" line. */
+/* Spawns worker `idx` and waits for its "kafka bootstrap" line.  With
+ * IMPACTD_FAILPOINTS set, dies unless the worker enabled exactly those. */
 void harness_worker_start(harness_t *h, int idx);
+/* Lines of worker `idx`'s log (all its runs) holding `needle`, and `also`
+ * too unless NULL. */
+size_t harness_log_count(const harness_t *h, int idx, const char *needle,
+                         const char *also);
 /* Sends `sig` and waits; returns the exit status (or 128+signal). */
 int harness_worker_stop(harness_t *h, int idx, int sig);
 /* Waits until workers 0..n-1 each hold input partitions and together
@@ -98,6 +103,14 @@ json_t *harness_wait_for(harness_t *h, const char *topic, size_t count,
 /* Waits until the workers' group has committed every input message
  * produced so far; false on timeout. */
 bool harness_wait_consumed(harness_t *h, int timeout_ms);
+
+/* How many input messages the workers' group has committed (the sum of
+ * its committed offsets): the messages a worker had applied when it
+ * stopped.  Dies when the offsets cannot be read. */
+int64_t harness_committed(harness_t *h);
+/* Waits until the group has committed at least `count` input messages;
+ * false on timeout. */
+bool harness_wait_committed(harness_t *h, int64_t count, int timeout_ms);
 
 /* Commits offset 0 for every input partition in the workers' group, as an
  * operator resetting it would: the next worker reads everything again.

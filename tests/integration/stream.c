@@ -133,18 +133,6 @@ void stream_reference(const char *name, int db, const char *batch_max,
         unsetenv("IMPACTD_TEST_BATCH_MAX");
 }
 
-size_t stream_log_count(const char *path, const char *needle) {
-        char line[2048];
-        size_t n = 0;
-        FILE *fp = fopen(path, "r");
-        if (!fp)
-                return 0;
-        while (fgets(line, sizeof(line), fp))
-                n += strstr(line, needle) != NULL;
-        fclose(fp);
-        return n;
-}
-
 void stream_expect_same(const char *what, const char *expected,
                         const char *actual) {
         char a[64], b[64];

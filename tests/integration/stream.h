@@ -42,7 +42,5 @@ void stream_reference(const char *name, int db, const char *batch_max,
 /* Fails the test, leaving both texts in files for diff(1), unless equal. */
 void stream_expect_same(const char *what, const char *expected,
                         const char *actual);
-/* Lines of a worker log that contain `needle`. */
-size_t stream_log_count(const char *path, const char *needle);
 
 #endif

@@ -71,12 +71,22 @@ static void test_sigterm_restart_ends_in_same_state(void **state) {
         assert_int_equal(harness_worker_stop(&a, 0, SIGTERM), 0);
         harness_stop(&a);
 
-        /* Stopped half-way through a paced stream, then restarted. */
+        /* Stopped half-way through a paced stream, then restarted.  The
+         * first worker must have applied some of it before the stop:
+         * harness_worker_start returns when it has connected, not when it
+         * has joined its group, so wait for its first commit before the
+         * rest of the first half. */
         setenv("IMPACTD_TEST_BATCH_MAX", "7", 1);
         harness_start(&b, "restarted", 9, 3, TEST_CATALOG);
         harness_worker_start(&b, 0);
-        produce_range(&b, 0, EVENTS / 2, 3);
+        produce_range(&b, 0, EVENTS / 8, 3);
+        assert_true(harness_wait_committed(&b, 1, 60000));
+        produce_range(&b, EVENTS / 8, EVENTS / 2, 3);
         assert_int_equal(harness_worker_stop(&b, 0, SIGTERM), 0);
+        int64_t applied = harness_committed(&b);
+        fprintf(stderr, "restart: the first worker applied %lld of %d events\n",
+                (long long)applied, EVENTS);
+        assert_true(applied > 0 && applied <= EVENTS / 2);
         produce_range(&b, EVENTS / 2, EVENTS, 0);
         harness_worker_start(&b, 0);
         assert_true(harness_wait_consumed(&b, 60000));
