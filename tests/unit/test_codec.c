@@ -871,33 +871,103 @@ static void check_scored_json(const json_t *j) {
         assert_true(json_is_true(json_object_get(j, "personal_data_at_risk")));
 }
 
+/* A record with more of everything than sample_scored(): more services,
+ * more values of every segment kind (some shared with the sample, so
+ * that a left-over count would add up), more regions, more tiers. */
+static const char *const more_services[] = {"payments", "checkout", "web",
+                                            "search", "auth"};
+static const segment_count_t more_segments[] = {
+        {SEGMENT_REGION, "eu-central", 30},
+        {SEGMENT_REGION, "us-east", 20},
+        {SEGMENT_REGION, "ap-south", 10},
+        {SEGMENT_PLATFORM, "ios", 40},
+        {SEGMENT_PLATFORM, "android", 10},
+        {SEGMENT_PRODUCT_VERSION, "4.2", 50},
+        {SEGMENT_PRODUCT_VERSION, "4.1", 10},
+        {SEGMENT_FEATURE, "payments", 10},
+        {SEGMENT_FEATURE, "search", 10},
+        {SEGMENT_ACCOUNT_PREFIX, "eu1", 60},
+        {SEGMENT_ACCOUNT_PREFIX, "us2", 10},
+};
+static const region_users_t more_region_users[] = {
+        {"eu-central", 90000}, {"us-east", 12000}, {"ap-south", 500}};
+
+static const char *const segment_kinds[] = {
+        "region", "platform", "product_version", "feature", "account_prefix"};
+
+/* The sizes of a scored document's arrays and maps, in the order
+ * impacted_services, segments.<segment_kinds>, users_by_region,
+ * sla_at_risk, sla_breached. */
+#define SCORED_SIZES 9
+static void assert_scored_sizes(const json_t *j, const size_t *want) {
+        const json_t *segs = json_object_get(j, "segments");
+
+        assert_int_equal(
+                json_array_size(json_object_get(j, "impacted_services")),
+                want[0]);
+        for (int k = 0; k < 5; k++)
+                assert_int_equal(json_object_size(json_object_get(
+                                         segs, segment_kinds[k])),
+                                 want[1 + k]);
+        assert_int_equal(
+                json_object_size(json_object_get(j, "users_by_region")),
+                want[6]);
+        assert_int_equal(json_array_size(json_object_get(j, "sla_at_risk")),
+                         want[7]);
+        assert_int_equal(json_array_size(json_object_get(j, "sla_breached")),
+                         want[8]);
+}
+
+/* Encodes `s` in `fmt` and parses the result back as JSON. */
+static json_t *scored_as_json(fixture_t *f, wire_format_t fmt,
+                              const scored_t *s) {
+        assert_int_equal(codec_encode_scored(f->codec, fmt, s, &f->buf,
+                                             f->errstr, sizeof(f->errstr)),
+                         IMPACTD_OK);
+        if (fmt == FORMAT_AVRO) {
+                assert_memory_equal(f->buf.data, "\0\0\0\0\4", 5);
+                return avro_as_json(f);
+        }
+        assert_int_equal(f->buf.data[0], '{');
+        return parse_buf(&f->buf);
+}
+
 static void test_scored_avro_encodes_contract_fields(void **state) {
+        static const size_t big_sizes[SCORED_SIZES] = {5, 3, 2, 2, 2,
+                                                       2, 3, 3, 2};
+        static const size_t sample_sizes[SCORED_SIZES] = {3, 2, 1, 1, 1,
+                                                          1, 2, 2, 1};
+        static const wire_format_t fmts[] = {FORMAT_AVRO, FORMAT_JSON};
         fixture_t *f = *state;
         score_result_t r;
-        scored_t s;
+        scored_t big, s;
         json_t *j;
 
         sample_result(&r);
         sample_scored(&s, &r);
-        /* Twice: the cached value must not keep the first one's array
-         * items or map entries. */
-        for (int i = 0; i < 2; i++)
-                assert_int_equal(codec_encode_scored(f->codec, FORMAT_AVRO, &s,
-                                                     &f->buf, f->errstr,
-                                                     sizeof(f->errstr)),
-                                 IMPACTD_OK);
-        assert_memory_equal(f->buf.data, "\0\0\0\0\4", 5);
-        j = avro_as_json(f);
-        check_scored_json(j);
-        json_decref(j);
-        /* The JSON format carries exactly the same document. */
-        assert_int_equal(codec_encode_scored(f->codec, FORMAT_JSON, &s, &f->buf,
-                                             f->errstr, sizeof(f->errstr)),
-                         IMPACTD_OK);
-        assert_int_equal(f->buf.data[0], '{');
-        j = parse_buf(&f->buf);
-        check_scored_json(j);
-        json_decref(j);
+        sample_scored(&big, &r);
+        big.impacted_services = more_services;
+        big.impacted_services_cnt = 5;
+        big.segments = more_segments;
+        big.segments_cnt = sizeof(more_segments) / sizeof(more_segments[0]);
+        big.region_users = more_region_users;
+        big.region_users_cnt = 3;
+        big.sla_at_risk =
+                1u << TIER_FREE | 1u << TIER_PRO | 1u << TIER_BUSINESS;
+        big.sla_breached = 1u << TIER_BUSINESS | 1u << TIER_ENTERPRISE;
+        /* The larger record first: the cached value must not keep its
+         * array items or map entries (nor add its counts) into the
+         * smaller one.  The JSON format goes through the same value and
+         * carries exactly the same document. */
+        for (size_t i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+                j = scored_as_json(f, fmts[i], &big);
+                assert_scored_sizes(j, big_sizes);
+                json_decref(j);
+                j = scored_as_json(f, fmts[i], &s);
+                assert_scored_sizes(j, sample_sizes);
+                check_scored_json(j);
+                json_decref(j);
+        }
 }
 
 static void test_scored_json_null_optionals(void **state) {

@@ -478,6 +478,9 @@ static void test_two_workers_decide_the_same_ids(void **state) {
         (void)state;
         assert_int_equal(run(&in), 1);
         assert_true(policy_state_format(&st, stored, sizeof(stored)) > 0);
+        assert_string_equal(
+                stored,
+                "v1|1|2|2|level,2,incident_commander,1,1795341630000,a");
         in.level = 1;
         in.sentiment_surge = true;
         in.now += MIN;
@@ -487,11 +490,29 @@ static void test_two_workers_decide_the_same_ids(void **state) {
                          IMPACTD_OK);
         assert_int_equal(policy_evaluate(&pc, &in, &a, da, 8, &na), 2);
         assert_int_equal(policy_evaluate(&pc, &in, &b, db, 8, &nb), 2);
-        for (int i = 0; i < 2; i++)
-                assert_string_equal(esc_id(&da[i]), esc_id(&db[i]));
+        /* The literal ids, not only a's equal to b's: a worker that
+         * derived them from anything but the state and the input (a
+         * clock, a counter in the process) would agree with itself here
+         * and disagree with another process. */
+        for (int i = 0; i < 2; i++) {
+                const policy_decision_t *d = i ? db : da;
+
+                assert_string_equal(esc_id(&d[0]),
+                                    "inc-1:level:1:incident_commander:1");
+                assert_string_equal(
+                        esc_id(&d[1]),
+                        "inc-1:sentiment_surge:-:senior_support_lead:1");
+        }
         assert_true(policy_state_format(&a, a_str, sizeof(a_str)) > 0);
         assert_true(policy_state_format(&b, b_str, sizeof(b_str)) > 0);
-        assert_string_equal(a_str, b_str);
+        /* Level 2 no longer holds (inactive, its cooldown kept); level 1
+         * and the surge are new entries at the second call's time. */
+        assert_string_equal(
+                a_str, "v1|1|1|1|level,2,incident_commander,1,1795341630000,|"
+                       "level,1,incident_commander,1,1795341690000,a|"
+                       "sentiment_surge,-,senior_support_lead,1,"
+                       "1795341690000,a");
+        assert_string_equal(b_str, a_str);
 }
 
 /* With room for one decision, the rest wait for the next call (now):
@@ -608,17 +629,31 @@ static void test_state_garbage_is_rejected(void **state) {
                 "v1|0|6|6|level,2,incident_commander,1,5,ma",
                 "v1|0|6|6|level,2,incident_commander,1,5,a|"
                 "level,2,incident_commander,2,6,",
+                /* a good header and entry, then a bad one: neither stays */
+                "v1|1|3|3|level,3,on_call_engineer,1,5,a|nope,3,x,1,5,a",
         };
         char err[256];
 
         (void)state;
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                /* A state that is not fresh in any field, so that "left
+                 * fresh" cannot hold by st never having been touched. */
+                assert_int_equal(
+                        policy_state_parse(
+                                "v1|1|2|2|level,2,incident_commander,1,5,a",
+                                &st, err, sizeof(err)),
+                        IMPACTD_OK);
+                assert_int_equal(st.cnt, 1);
                 err[0] = '\0';
                 if (policy_state_parse(bad[i], &st, err, sizeof(err)) !=
                     IMPACTD_ERR_INVALID)
                         fail_msg("accepted '%s'", bad[i]);
                 assert_non_null(strstr(err, "bad policy state"));
-                assert_int_equal(st.cnt, 0); /* left fresh */
+                /* left fresh */
+                assert_int_equal(st.cnt, 0);
+                assert_false(st.debounced);
+                assert_int_equal(st.last_level, POLICY_NO_LEVEL);
+                assert_int_equal(st.max_paged, POLICY_NO_LEVEL);
         }
         policy_state_parse("v1|0|6|6|level,2,x,1,5,a|level,2,x,2,6,", &st, err,
                            sizeof(err));
