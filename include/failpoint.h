@@ -26,6 +26,11 @@
  *                    on the same incident in between.
  *   decide.kill      batch_decide.c, decide_read: a decision stored in
  *                    Redis (outbox written), none of its outputs produced.
+ *   rescore.note     worker.c, rescore_due: after each pass over the due
+ *                    deadlines, its outputs delivered, logs "failpoint
+ *                    rescore.note: clock=MS claimed=N" (MS the incident
+ *                    clock it claimed by): how a test knows the worker has
+ *                    seen a time and found nothing more due.
  *
  * A failpoint that kills logs "failpoint NAME: dying" first, then raises
  * SIGKILL: no handler, no flush, no commit, as kill -9. */
@@ -43,15 +48,24 @@ int failpoint_init(const char *spec, char *errstr, size_t errstr_size);
 void failpoint_hit(const char *name);
 /* The failpoint's numeric argument, or `dflt` when it is not enabled. */
 long failpoint_value(const char *name, long dflt);
+/* Whether the failpoint `name` is enabled. */
+int failpoint_on(const char *name);
 
 #define FAILPOINT(name) failpoint_hit(name)
 #define FAILPOINT_VALUE(name, dflt) failpoint_value(name, dflt)
+/* Logs "failpoint NAME: ..." (WARN) when NAME is enabled. */
+#define FAILPOINT_NOTE(name, ...)                                              \
+        do {                                                                   \
+                if (failpoint_on(name))                                        \
+                        log_warn("failpoint " name ": " __VA_ARGS__);          \
+        } while (0)
 
 #else
 
 int failpoint_init(const char *spec, char *errstr, size_t errstr_size);
 #define FAILPOINT(name) ((void)0)
 #define FAILPOINT_VALUE(name, dflt) (dflt)
+#define FAILPOINT_NOTE(name, ...) ((void)0)
 
 #endif
 

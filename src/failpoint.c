@@ -13,7 +13,7 @@
 
 #ifdef IMPACTD_FAILPOINTS
 
-typedef enum { FP_KILL, FP_DELAY, FP_VALUE } fp_kind_t;
+typedef enum { FP_KILL, FP_DELAY, FP_VALUE, FP_NOTE } fp_kind_t;
 
 /* Every failpoint there is; the header says where each strikes. */
 static struct failpoint {
@@ -26,6 +26,7 @@ static struct failpoint {
         {"apply.kill", FP_KILL, false, 0},
         {"decide.delay", FP_DELAY, false, 0},
         {"decide.kill", FP_KILL, false, 0},
+        {"rescore.note", FP_NOTE, false, 0},
 };
 #define N_FAILPOINTS (sizeof(failpoints) / sizeof(failpoints[0]))
 
@@ -49,11 +50,11 @@ static int enable(const char *s, const char *end, char *errstr,
                          "include/failpoint.h)", (int)(len > 64 ? 64 : len), s);
                 return -1;
         }
-        if ((fp->kind == FP_KILL) != !eq) {
+        bool takes_arg = fp->kind == FP_DELAY || fp->kind == FP_VALUE;
+        if (takes_arg != !!eq) {
                 snprintf(errstr, errstr_size,
                          "IMPACTD_FAILPOINTS: %s %s", fp->name,
-                         fp->kind == FP_KILL ? "takes no argument"
-                                             : "needs =NUMBER");
+                         takes_arg ? "needs =NUMBER" : "takes no argument");
                 return -1;
         }
         if (eq) {
@@ -111,6 +112,11 @@ void failpoint_hit(const char *name) {
                 while (nanosleep(&ts, &ts) && errno == EINTR)
                         ;
         }
+}
+
+int failpoint_on(const char *name) {
+        struct failpoint *fp = find(name, strlen(name));
+        return fp && fp->on;
 }
 
 long failpoint_value(const char *name, long dflt) {

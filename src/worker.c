@@ -7,6 +7,7 @@
 
 #include "batch.h"
 #include "codec.h"
+#include "failpoint.h"
 #include "kafka_io.h"
 #include "log.h"
 #include "outbox.h"
@@ -260,12 +261,15 @@ static impactd_err_t rescore_due(worker_t *w, char *errstr, size_t errstr_size) 
                 return err;
         bool full = w->rescored >= (size_t)w->conf->lifecycle.deadline_batch;
         w->next_rescore_ms = full ? now : now + RESCORE_EVERY_MS;
-        if (!w->rescored)
-                return IMPACTD_OK;
-        if ((err = kafka_io_flush(w->kio, errstr, errstr_size)))
+        if (w->rescored &&
+            ((err = kafka_io_flush(w->kio, errstr, errstr_size)) ||
+             (err = unless_refused(until_done(w, confirm_step, errstr,
+                                              errstr_size),
+                                   "the outbox confirmation", errstr))))
                 return err;
-        return unless_refused(until_done(w, confirm_step, errstr, errstr_size),
-                              "the outbox confirmation", errstr);
+        FAILPOINT_NOTE("rescore.note", "clock=%" PRId64 " claimed=%zu",
+                       impactd_clock_ms(), w->rescored);
+        return IMPACTD_OK;
 }
 
 /* Redis refused a call of the batch for what it was given (a script error,
