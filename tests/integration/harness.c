@@ -306,6 +306,8 @@ void harness_worker_start(harness_t *h, int idx) {
         snprintf(log, sizeof(log), "%s/worker%d.log", h->dir, idx);
         unlink(out);
         size_t failpoints = harness_log_count(h, idx, "failpoint ", " enabled");
+        struct stat sb;
+        h->log_start[idx] = stat(log, &sb) ? 0 : sb.st_size;
         pid_t pid = fork();
         if (pid < 0)
                 die("fork: %s", strerror(errno));
@@ -347,6 +349,8 @@ static int worker_partitions(const harness_t *h, int idx) {
         FILE *fp = fopen(path, "r");
         if (!fp)
                 return 0;
+        /* This run's lines only: a killed run's last assign is stale. */
+        fseek(fp, h->log_start[idx], SEEK_SET);
         while (fgets(line, sizeof(line), fp)) {
                 const char *p = strstr(line, "kafka: assigned ");
                 if (p && sscanf(p, "kafka: assigned %d", &cnt) == 1)
@@ -381,7 +385,22 @@ int harness_worker_stop(harness_t *h, int idx, int sig) {
         if (pid <= 0)
                 return -1;
         kill(pid, sig);
-        waitpid(pid, &status, 0);
+        /* Long enough for a SIGTERM'd worker under the sanitizers on a
+         * loaded machine to deliver and commit; a worker that takes
+         * longer hangs, and a hang must fail with the logs, not at the
+         * CTest timeout without them. */
+        int64_t deadline = impactd_mono_ms() + 120000;
+        while (waitpid(pid, &status, WNOHANG) != pid) {
+                if (impactd_mono_ms() > deadline) {
+                        kill(pid, SIGKILL);
+                        waitpid(pid, &status, 0);
+                        h->workers[idx] = 0;
+                        harness_print_logs(h);
+                        die("worker %d did not exit within 120 s of signal %d",
+                            idx, sig);
+                }
+                impactd_sleep_ms(10);
+        }
         h->workers[idx] = 0;
         if (WIFEXITED(status))
                 return WEXITSTATUS(status);
@@ -538,24 +557,20 @@ static json_t *decode_message(harness_t *h, const rd_kafka_message_t *m) {
         return v;
 }
 
-/* Reads until `count` messages, or (stop_at_end) the end of every
- * partition, or the deadline. */
+/* Reads until `count` messages, or the deadline. */
 static json_t *read_topic(harness_t *h, const char *topic, size_t count,
-                          bool stop_at_end, int timeout_ms) {
-        int nparts, at_end = 0;
+                          int timeout_ms) {
+        int nparts;
         rd_kafka_t *rk = reader_new(h, topic, &nparts);
         json_t *all = json_array();
         int64_t deadline = impactd_mono_ms() + timeout_ms;
-        while (json_array_size(all) < count && impactd_mono_ms() < deadline &&
-               !(stop_at_end && at_end == nparts)) {
+        while (json_array_size(all) < count && impactd_mono_ms() < deadline) {
                 check_workers(h);
                 rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
                 if (!m)
                         continue;
                 if (!m->err)
                         json_array_append_new(all, decode_message(h, m));
-                else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
-                        at_end++;
                 rd_kafka_message_destroy(m);
         }
         rd_kafka_consumer_close(rk);
@@ -565,11 +580,44 @@ static json_t *read_topic(harness_t *h, const char *topic, size_t count,
 
 json_t *harness_consume(harness_t *h, const char *topic, size_t count,
                         int timeout_ms) {
-        return read_topic(h, topic, count, false, timeout_ms);
+        return read_topic(h, topic, count, timeout_ms);
 }
 
+/* Up to each partition's high watermark as it was when called: an EOF
+ * says little when a partition can reach its end, get more and reach it
+ * again while another is still being read. */
 json_t *harness_read_all(harness_t *h, const char *topic) {
-        return read_topic(h, topic, (size_t)-1, true, 30000);
+        int nparts, left = 0;
+        rd_kafka_t *rk = reader_new(h, topic, &nparts);
+        int64_t *end = calloc((size_t)nparts + 1, sizeof(*end));
+        json_t *all = json_array();
+        for (int p = 0; p < nparts; p++) {
+                int64_t lo;
+                if (rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &end[p],
+                                                     10000))
+                        die("watermarks of %s [%d]", topic, p);
+                left += end[p] > lo;
+        }
+        int64_t deadline = impactd_mono_ms() + 30000;
+        while (left > 0) {
+                if (impactd_mono_ms() > deadline) {
+                        harness_print_logs(h);
+                        die("%s: not read to its end within 30 s", topic);
+                }
+                check_workers(h);
+                rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+                if (!m)
+                        continue;
+                if (!m->err && m->offset < end[m->partition]) {
+                        json_array_append_new(all, decode_message(h, m));
+                        left -= m->offset + 1 == end[m->partition];
+                }
+                rd_kafka_message_destroy(m);
+        }
+        free(end);
+        rd_kafka_consumer_close(rk);
+        rd_kafka_destroy(rk);
+        return all;
 }
 
 json_t *harness_wait_for(harness_t *h, const char *topic, size_t count,
@@ -690,7 +738,7 @@ bool harness_wait_consumed(harness_t *h, int timeout_ms) {
         bool done;
         while (!(done = all_committed(rk)) && impactd_mono_ms() < deadline) {
                 check_workers(h);
-                impactd_sleep_ms(100);
+                impactd_sleep_ms(25);
         }
         rd_kafka_destroy(rk);
         if (!done) /* the workers' side of the story, before teardown */
@@ -720,6 +768,25 @@ bool harness_wait_committed(harness_t *h, int64_t count, int timeout_ms) {
         if (!done)
                 harness_print_logs(h);
         return done;
+}
+
+bool harness_wait_rescored(harness_t *h, int idx, int64_t clock_ms,
+                           int timeout_ms) {
+        char needle[96];
+        snprintf(needle, sizeof(needle),
+                 "failpoint rescore.note: clock=%lld claimed=0",
+                 (long long)clock_ms);
+        size_t before = harness_log_count(h, idx, needle, NULL);
+        int64_t deadline = impactd_mono_ms() + timeout_ms;
+        while (harness_log_count(h, idx, needle, NULL) <= before) {
+                if (impactd_mono_ms() > deadline) {
+                        harness_print_logs(h);
+                        return false;
+                }
+                check_workers(h);
+                impactd_sleep_ms(20);
+        }
+        return true;
 }
 
 /* ---- Redis -------------------------------------------------------------- */
@@ -782,6 +849,10 @@ char *harness_redis_dump(harness_t *h, const char *key_pattern) {
                 } else if (!strcmp(t->str, "set")) {
                         v = harness_redis(h, "SMEMBERS %s", names[i]);
                         dump_sorted(fp, v, 1);
+                } else if (!strcmp(t->str, "zset")) {
+                        v = harness_redis(h, "ZRANGE %s 0 -1 WITHSCORES",
+                                          names[i]);
+                        dump_sorted(fp, v, 2);
                 } else if (!strcmp(t->str, "list")) {
                         v = harness_redis(h, "LRANGE %s 0 -1", names[i]);
                         for (size_t k = 0; k < v->elements; k++)

@@ -32,6 +32,7 @@ typedef struct harness {
         rd_kafka_t *producer;
         redisContext *redis;
         pid_t workers[HARNESS_MAX_WORKERS];
+        long log_start[HARNESS_MAX_WORKERS]; /* its log's size at its start */
         void *codec, *conf;    /* codec_t, config_t for Avro encoding */
 } harness_t;
 
@@ -92,8 +93,8 @@ void harness_flush(harness_t *h);
 json_t *harness_consume(harness_t *h, const char *topic, size_t count,
                         int timeout_ms);
 
-/* Reads `topic` up to the end of every partition: exactly what it holds
- * now. */
+/* Reads `topic` up to the end of every partition as it was when called:
+ * exactly what it holds now.  Dies if that cannot be read in 30 s. */
 json_t *harness_read_all(harness_t *h, const char *topic);
 
 /* Waits until `topic` holds at least `count` messages; returns them. */
@@ -111,6 +112,15 @@ int64_t harness_committed(harness_t *h);
 /* Waits until the group has committed at least `count` input messages;
  * false on timeout. */
 bool harness_wait_committed(harness_t *h, int64_t count, int timeout_ms);
+
+/* With the failpoint rescore.note on: waits until worker `idx` logs a
+ * pass over the due deadlines at incident clock `clock_ms` that found
+ * nothing due, begun after this call (its outputs are delivered by then).
+ * After harness_wait_consumed, nothing more comes of what came before,
+ * until the clock moves: what a test asserting "nothing more" waits for.
+ * false after `timeout_ms`. */
+bool harness_wait_rescored(harness_t *h, int idx, int64_t clock_ms,
+                           int timeout_ms);
 
 /* Commits offset 0 for every input partition in the workers' group, as an
  * operator resetting it would: the next worker reads everything again.

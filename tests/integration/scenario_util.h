@@ -147,7 +147,10 @@ static inline json_t *decided_ids(harness_t *h) {
 static inline bool latest_revisions_scored(harness_t *h) {
         json_t *scored = harness_read_all(h, "impact.scored");
         redisReply *keys = harness_redis(h, "KEYS impact:{*}");
-        bool ok = true;
+        /* No incident at all is no evidence: say so. */
+        bool ok = keys->elements > 0;
+        if (!ok)
+                print_message("no incident in Redis\n");
         for (size_t k = 0; k < keys->elements && ok; k++) {
                 /* impact:{<incident>} */
                 char inc[256];

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define INCIDENTS 6
 #define ROUNDS 10
@@ -19,8 +20,13 @@ static void test_two_workers_rescore_each_deadline_once(void **state) {
         (void)state;
         harness_start(&h, "deadlines", 12, 4,
                       TEST_CATALOG "  rescore_interval_s: 60\n");
+        /* rescore.note: each worker says when it found nothing more due
+         * at a time, so "nothing more" is known, not waited for. */
+        setenv("IMPACTD_FAILPOINTS", "rescore.note", 1);
         harness_worker_start(&h, 0);
         harness_worker_start(&h, 1);
+        unsetenv("IMPACTD_FAILPOINTS");
+        assert_true(harness_wait_assigned(&h, 2, 4 * 3, 30000));
         for (int i = 0; i < INCIDENTS; i++) {
                 snprintf(json, sizeof(json),
                          "{\"event_id\":\"b%d\",\"incident_key\":\"BLIND-%d\","
@@ -35,11 +41,15 @@ static void test_two_workers_rescore_each_deadline_once(void **state) {
         /* Round r moves the clock past every incident's r-th deadline:
          * T0 + 60 s (triage), then 60 s after each re-score. */
         for (int r = 1; r <= ROUNDS; r++) {
-                harness_set_clock(&h, T0 + r * 60 * 1000LL);
+                int64_t now = T0 + r * 60 * 1000LL;
+                harness_set_clock(&h, now);
                 size_t want = (size_t)INCIDENTS * (r + 1);
-                json_t *all = harness_wait_for(&h, "impact.scored", want, 20000);
+                json_t *all = harness_wait_for(&h, "impact.scored", want, 30000);
                 json_decref(all);
-                /* Time for a duplicate to show up, were there one. */
+                /* Both workers have found nothing more due at this time:
+                 * a duplicate re-score would be on Kafka by now. */
+                assert_true(harness_wait_rescored(&h, 0, now, 30000));
+                assert_true(harness_wait_rescored(&h, 1, now, 30000));
                 all = expect_exactly(&h, "impact.scored", want);
                 size_t this_round = 0;
                 for (size_t m = 0; m < want; m++) {
@@ -56,6 +66,25 @@ static void test_two_workers_rescore_each_deadline_once(void **state) {
         /* Two pages each at triage: level 4 (its service owner) and the
          * triage timeout (the on-call engineer); level 5 pages nobody. */
         json_t *esc = expect_exactly(&h, "impact.escalations", 2 * INCIDENTS);
+        for (int i = 0; i < INCIDENTS; i++) {
+                char inc[32];
+                int level = 0, triage = 0;
+                snprintf(inc, sizeof(inc), "BLIND-%d", i);
+                for (size_t m = 0; m < json_array_size(esc); m++) {
+                        json_t *e = json_array_get(esc, m);
+                        if (strcmp(jstr(e, "incident_id"), inc) != 0)
+                                continue;
+                        level += !strcmp(jstr(e, "reason"), "level") &&
+                                 jint(e, "to_level") == 4 &&
+                                 !strcmp(jstr(e, "target"), "service_owner");
+                        triage += !strcmp(jstr(e, "reason"), "triage_timeout") &&
+                                  !strcmp(jstr(e, "target"), "on_call_engineer");
+                }
+                if (level != 1 || triage != 1)
+                        fail_msg("%s: %d level-4 pages of its service owner, %d "
+                                 "triage timeouts to the on-call engineer; "
+                                 "expected one each", inc, level, triage);
+        }
         json_decref(esc);
         assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
         assert_int_equal(harness_worker_stop(&h, 1, SIGTERM), 0);
