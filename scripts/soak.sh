@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Runs the whole suite, both builds, RUNS times in a row, on a machine
+# kept busy, and counts the runs that failed: a test that fails one run in
+# twenty is a defect (docs/testing.md).
+#
+#   scripts/soak.sh [--load N] RUNS
+#
+# --load N keeps N CPU hogs (stress-ng --cpu N) running for the whole soak;
+# without it, bring your own load (a second soak from another checkout
+# with another IMPACTD_TEST_REDIS_PORT, say).  Builds build-soak and
+# build-soak-asan once, then runs their CTest entries with the settings of
+# scripts/test.sh.  Prints one line per run and a summary; the logs of a
+# failed run are kept in soak-logs/.  Exits 1 if any run failed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+usage() {
+        sed -n '2,13p' "$0" >&2
+        exit 2
+}
+
+load=0
+while (($# > 1)); do
+        case $1 in
+        --load) load=$2; shift 2 ;;
+        *) usage ;;
+        esac
+done
+(($# == 1)) && [[ $1 =~ ^[0-9]+$ ]] && [[ $load =~ ^[0-9]+$ ]] || usage
+runs=$1
+port=${IMPACTD_TEST_REDIS_PORT:-6479}
+jobs=${IMPACTD_BUILD_JOBS:-2}
+
+scripts/install-deps.sh >/dev/null
+if ((load > 0)) && ! command -v stress-ng >/dev/null; then
+        apt-get install -y stress-ng >/dev/null
+fi
+cmake -S . -B build-soak -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIMPACTD_TESTS=ON \
+        -DIMPACTD_BENCH=OFF -DIMPACTD_TEST_REDIS_PORT="$port" >/dev/null
+cmake --build build-soak -j "$jobs" >/dev/null
+cmake -S . -B build-soak-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIMPACTD_TESTS=ON \
+        -DIMPACTD_BENCH=OFF -DIMPACTD_SANITIZE=ON \
+        -DIMPACTD_TEST_REDIS_PORT="$port" >/dev/null
+cmake --build build-soak-asan -j "$jobs" >/dev/null
+
+TMPDIR=$(mktemp -d /tmp/impactd-soak.XXXXXX)
+export TMPDIR
+hog=""
+cleanup() {
+        [[ -z $hog ]] || kill "$hog" 2>/dev/null || true
+        rm -rf "$TMPDIR"
+}
+trap cleanup EXIT
+if ((load > 0)); then
+        stress-ng --cpu "$load" --quiet &
+        hog=$!
+fi
+mkdir -p soak-logs
+
+# As scripts/test.sh runs them.
+export IMPACTD_TEST_REDIS_OUTAGE_S=${IMPACTD_TEST_REDIS_OUTAGE_S:-10}
+failed=0 t_all=$SECONDS
+for ((r = 1; r <= runs; r++)); do
+        t0=$SECONDS verdict=ok
+        if ! ctest --test-dir build-soak -j2 --output-on-failure \
+                >"$TMPDIR/rel.log" 2>&1; then
+                verdict=FAILED
+                cp "$TMPDIR/rel.log" "soak-logs/run$r-relwithdebinfo.log"
+        fi
+        t1=$SECONDS
+        if ! env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+                IMPACTD_MEMORY_INCIDENTS=40000 IMPACTD_CRASH_KILLS=2 \
+                ctest --test-dir build-soak-asan -j2 --output-on-failure \
+                >"$TMPDIR/asan.log" 2>&1; then
+                verdict=FAILED
+                cp "$TMPDIR/asan.log" "soak-logs/run$r-sanitizers.log"
+        fi
+        [[ $verdict == ok ]] || failed=$((failed + 1))
+        fails=$(cat "$TMPDIR/rel.log" "$TMPDIR/asan.log" |
+                grep -oE '[0-9]+ - [a-z0-9_.]+ \((Failed|Timeout)\)' |
+                sed -E 's/^[0-9]+ - //' | paste -sd, - || true)
+        printf 'run %2d/%d: %-6s relwithdebinfo %4d s, sanitizers %4d s %s\n' \
+                "$r" "$runs" "$verdict" $((t1 - t0)) $((SECONDS - t1)) "$fails"
+done
+echo "soak: $runs runs of both builds (load: ${load} CPU hogs), $failed failed," \
+        "$((SECONDS - t_all)) s"
+((failed == 0))
