@@ -350,6 +350,10 @@ int worker_run(worker_t *w) {
                 size_t n = kafka_io_poll_batch(w->kio, w->msgs,
                                                (size_t)conf->kafka.batch_max_messages,
                                                conf->kafka.batch_max_wait_ms, &fatal);
+                /* The poll waited: events produced after a test moved the
+                 * clock must be applied at the new time, not the old. */
+                if (n)
+                        impactd_clock_refresh();
                 if (fatal) {
                         log_error("kafka: fatal error, stopping");
                         rc = IMPACTD_EXIT_FAILURE;
