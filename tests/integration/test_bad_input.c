@@ -116,54 +116,63 @@ static void test_bad_messages_go_to_dlq_with_reason(void **state) {
         alert_scored(&h, "good");
         assert_true(harness_wait_consumed(&h, 20000));
         json_t *dlq = expect_exactly(&h, "impact.dlq", NALL + 1);
-        size_t seen = 0;
+        /* What went in: the table, then the tombstone.  One partition per
+         * topic, so an input's offset is the number of inputs of its topic
+         * before it. */
+        bad_t in[NALL + 1];
+        size_t offset[NALL + 1];
+        bool matched[NALL + 1] = {false};
+        memcpy(in, all, sizeof(all));
+        in[NALL] = (bad_t){"impact.alerts", NULL, 0, "tombstone (null value)"};
+        for (size_t k = 0; k < NALL + 1; k++) {
+                offset[k] = 0;
+                for (size_t j = 0; j < k; j++)
+                        offset[k] += !strcmp(in[j].topic, in[k].topic);
+        }
         for (size_t i = 0; i < NALL + 1; i++) {
                 json_t *hdrs = json_object_get(json_array_get(dlq, i), "headers");
                 const char *topic = jstr(hdrs, "dlq.source.topic");
                 const char *reason = jstr(hdrs, "dlq.reason");
+                const char *off = jstr(hdrs, "dlq.source.offset");
                 json_t *v = json_object_get(json_array_get(dlq, i), "value");
-                /* Which entry this is: its topic and its bytes.  One
-                 * partition per topic, so its offset is the number of
-                 * entries of that topic before it. */
-                size_t expect_offset = 0;
-                const bad_t *b = NULL;
-                for (size_t k = 0; k < NALL && !b; k++) {
-                        if (strcmp(all[k].topic, topic))
+                /* Which input this is: the first not matched yet with its
+                 * topic and bytes (values over 512 KiB are cut there); of
+                 * inputs alike in those (the empty message and the
+                 * tombstone: no bytes), the one at its offset. */
+                size_t k;
+                for (k = 0; k < NALL + 1; k++) {
+                        size_t len = in[k].len > 524288 ? 524288 : in[k].len;
+                        if (matched[k] || strcmp(in[k].topic, topic) ||
+                            json_string_length(v) != len ||
+                            memcmp(json_string_value(v), in[k].bytes ? in[k].bytes : "",
+                                   len))
                                 continue;
-                        /* Values over 512 KiB are cut there. */
-                        size_t len = all[k].len > 524288 ? 524288 : all[k].len;
-                        if (json_string_length(v) == len &&
-                            !memcmp(json_string_value(v), all[k].bytes, len) &&
-                            len)
-                                b = &all[k];
-                        else
-                                expect_offset++;
+                        if (len || (size_t)atoll(off) == offset[k])
+                                break;
                 }
-                if (!b && json_string_length(v) == 0 &&
-                    !strcmp(reason, "empty message")) {
-                        assert_string_equal(topic, "impact.alerts");
-                        continue;
-                }
-                if (!b) {
-                        assert_string_equal(topic, "impact.alerts");
-                        assert_string_equal(reason, "tombstone (null value)");
-                        continue;
-                }
-                if (!strstr(reason, b->reason))
+                if (k == NALL + 1)
+                        fail_msg("DLQ entry %zu (%s offset %s: %s) matches no "
+                                 "input, or one matched already", i, topic, off,
+                                 reason);
+                matched[k] = true;
+                if (!strstr(reason, in[k].reason))
                         fprintf(stderr, "reason '%s', expected '%s'\n", reason,
-                                b->reason);
-                assert_non_null(strstr(reason, b->reason));
-                char off[24];
-                snprintf(off, sizeof(off), "%zu", expect_offset);
-                assert_string_equal(jstr(hdrs, "dlq.source.offset"), off);
+                                in[k].reason);
+                assert_non_null(strstr(reason, in[k].reason));
+                char want[24];
+                snprintf(want, sizeof(want), "%zu", offset[k]);
+                assert_string_equal(off, want);
                 assert_string_equal(jstr(hdrs, "dlq.source.partition"), "0");
-                if (b->len > 524288)
+                if (in[k].len > 524288)
                         assert_int_equal(atoi(jstr(hdrs, "dlq.value.truncated_from")),
-                                         b->len);
-                seen++;
+                                         in[k].len);
         }
-        /* Every entry was turned away, the good one was not. */
-        assert_int_equal(seen, NALL - 1); /* the empty one is checked above */
+        /* Every input was turned away, each once (the good one was not:
+         * the count above). */
+        for (size_t k = 0; k < NALL + 1; k++)
+                if (!matched[k])
+                        fail_msg("input %zu (%s) never reached the DLQ", k,
+                                 in[k].reason);
         json_decref(dlq);
         assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
         /* The last stats line counts them by kind of reason. */
@@ -171,11 +180,14 @@ static void test_bad_messages_go_to_dlq_with_reason(void **state) {
         snprintf(cmd, sizeof(cmd), "grep -o 'dlq=[^ ]* .*} ' %s/worker0.log | tail -1",
                  h.dir);
         FILE *fp = popen(cmd, "r");
+        assert_non_null(fp);
         char line[2048] = "";
         assert_non_null(fgets(line, sizeof(line), fp));
         pclose(fp);
         fprintf(stderr, "%s", line);
-        assert_non_null(strstr(line, "dlq=41{"));
+        char total[32];
+        snprintf(total, sizeof(total), "dlq=%zu{", NALL + 1);
+        assert_non_null(strstr(line, total));
         static const char *const kinds[] = {
                 "invalid JSON: 8", "field 'occurred_at': 3",
                 "field 'affected_users': 4", "field 'service': 2",

@@ -108,7 +108,10 @@ static void test_incident_key_groups_services(void **state) {
                         false);
         harness_flush(&h);
         assert_true(harness_wait_consumed(&h, 20000));
-        json_t *all = harness_consume(&h, "impact.scored", 10, 2000);
+        /* k1 made one revision; k2 and k3 one or two, as they are
+         * batched: all of them are there once the input is consumed. */
+        json_t *all = harness_read_all(&h, "impact.scored");
+        assert_true(json_array_size(all) >= 2);
         json_t *last = json_array_get(all, json_array_size(all) - 1);
         assert_string_equal(jstr(last, "incident_id"), "INC-42");
         assert_string_equal(jstr(last, "root_service"), "payments-db");
@@ -118,6 +121,15 @@ static void test_incident_key_groups_services(void **state) {
                 assert_string_equal(jstr(json_array_get(all, i), "incident_id"),
                                     "INC-42");
         json_decref(all);
+        /* payments is impacted through its dependency on payments-db
+         * anyway: that its own alert joined the incident by the key shows
+         * in the incident's alerts, kept per service. */
+        redisReply *r = harness_redis(&h, "HEXISTS impact:{INC-42}:alerts payments");
+        assert_int_equal(r->integer, 1);
+        freeReplyObject(r);
+        r = harness_redis(&h, "HLEN impact:{INC-42}:alerts");
+        assert_int_equal(r->integer, 2);
+        freeReplyObject(r);
         assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
         harness_stop(&h);
 }
@@ -189,8 +201,10 @@ static void test_decide_is_compare_and_set(void **state) {
         assert_string_equal(r->element[2]->str, "n1");
         assert_string_equal(r->element[3]->str, "1");
         freeReplyObject(r);
+        /* the first worker's states are kept, not the second's */
         r = harness_redis(&h, "HMGET impact:{I} p n dv tri");
         assert_string_equal(r->element[0]->str, "p1");
+        assert_string_equal(r->element[1]->str, "n1");
         assert_string_equal(r->element[2]->str, "1");
         assert_string_equal(r->element[3]->str, "1795000000000");
         freeReplyObject(r);
@@ -492,7 +506,17 @@ static void test_held_backlog_is_released_in_slices(void **state) {
 
         harness_produce(&h, "alerts", search_alert, false);
         harness_flush(&h);
-        json_t *all = expect_exactly(&h, "impact.scored", 3);
+        /* The alert is committed with the first slice; the rest come in
+         * batches of no message, which nothing commits.  So: the last
+         * slice on Kafka, then a message the worker turns away: consumed
+         * after any slice still left would have been released. */
+        json_t *all = harness_wait_for(&h, "impact.scored", 3, 30000);
+        assert_int_equal(json_array_size(all), 3);
+        json_decref(all);
+        harness_produce_raw(&h, "impact.alerts", "not an event", 12);
+        harness_flush(&h);
+        assert_true(harness_wait_consumed(&h, 20000));
+        all = expect_exactly(&h, "impact.scored", 3);
         const long long accounts[] = {16, 32, 40};
         for (size_t i = 0; i < 3; i++) {
                 json_t *rev = json_array_get(all, i);

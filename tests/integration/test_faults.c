@@ -24,6 +24,29 @@ static outcome_t want;
 static void reference(void) {
         if (!want.state)
                 stream_reference("faults-ref", 19, "1000", &want);
+        /* Two runs that page nothing compare equal too: unless the
+         * reference pages and notifies, the comparisons prove nothing. */
+        assert_true(want.escs > 0);
+        assert_true(want.notes > 0);
+}
+
+/* Waits until worker `idx`'s log holds at least `n` lines with `needle`
+ * (and `also`): INFO and WARN lines are written after the loop iteration
+ * that made them, so a line may come a little after what it reports. */
+static bool wait_log(harness_t *h, int idx, const char *needle,
+                     const char *also, size_t n, int timeout_ms) {
+        int64_t deadline = impactd_mono_ms() + timeout_ms;
+        while (harness_log_count(h, idx, needle, also) < n) {
+                if (impactd_mono_ms() > deadline) {
+                        harness_print_logs(h);
+                        fprintf(stderr, "worker %d: no \"%s\"%s%s%s in its log\n",
+                                idx, needle, also ? " with \"" : "",
+                                also ? also : "", also ? "\"" : "");
+                        return false;
+                }
+                impactd_sleep_ms(50);
+        }
+        return true;
 }
 
 static void expect_reference(harness_t *h, const char *what) {
@@ -45,7 +68,9 @@ static void first_half(harness_t *h, int workers) {
                 harness_worker_start(h, i);
         stream_produce_range(h, 0, STREAM_EVENTS / 2);
         harness_flush(h);
-        json_decref(harness_wait_for(h, "impact.scored", 1, 30000));
+        json_t *scored = harness_wait_for(h, "impact.scored", 1, 30000);
+        assert_int_equal(json_array_size(scored), 1);
+        json_decref(scored);
 }
 
 /* ---- Redis -------------------------------------------------------------- */
@@ -129,11 +154,16 @@ static void test_redis_outage_mid_stream(void **state) {
         first_half(&h, 1);
 
         redis_down(port);
+        int64_t up_at = impactd_mono_ms() + outage_s * 1000LL;
         stream_produce_range(&h, STREAM_EVENTS / 2, STREAM_EVENTS);
         harness_flush(&h);
-        impactd_sleep_ms(2000); /* the worker notices */
+        /* The worker notices (an ERROR line: written at once). */
+        assert_true(wait_log(&h, 0, "redis unavailable", NULL, 1, 30000));
         double cpu = cpu_seconds(h.workers[0]);
-        impactd_sleep_ms(outage_s * 1000 - 2000);
+        /* The rest of the outage: its length is what is tested, not a
+         * condition to wait for. */
+        int64_t left = up_at - impactd_mono_ms();
+        impactd_sleep_ms(left > 1000 ? left : 1000);
         cpu = cpu_seconds(h.workers[0]) - cpu;
         redis_up(port, dir);
         harness_redis_reconnect(&h);
@@ -144,6 +174,7 @@ static void test_redis_outage_mid_stream(void **state) {
                 outage_s, cpu);
         assert_true(cpu < 0.05 * outage_s);
         assert_int_equal(harness_log_count(&h, 0, "redis unavailable", NULL), 1);
+        assert_true(wait_log(&h, 0, "redis: connected again", NULL, 1, 30000));
         assert_int_equal(harness_log_count(&h, 0, "redis: connected again", NULL), 1);
         assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
         harness_stop(&h);
@@ -165,13 +196,24 @@ static void test_broker_down_and_up_mid_stream(void **state) {
         harness_start(&h, "broker-down", 20, 3, TEST_CATALOG);
         unsetenv("IMPACTD_TEST_MOCK_BROKERS");
         first_half(&h, 1);
-        /* Its partitions (inputs and outputs) have no leader meanwhile. */
+        /* Its partitions (inputs and outputs) have no leader meanwhile:
+         * for 5 s, the length of the fault, not a condition to wait for. */
+        int64_t up_at = impactd_mono_ms() + 5000;
         rd_kafka_mock_broker_set_down(h.mock, 2);
         stream_produce_range(&h, STREAM_EVENTS / 2, STREAM_EVENTS);
-        impactd_sleep_ms(5000);
+        /* The worker met the fault: it tried broker 2 again and was
+         * refused.  librdkafka's own log line says so at once; impactd's
+         * (from the error callback) comes after the loop iteration, which
+         * may wait on broker 2 until it is up. */
+        assert_true(wait_log(&h, 0, "/2: Connect to ", "Connection refused", 1,
+                             60000));
+        int64_t left = up_at - impactd_mono_ms();
+        if (left > 0)
+                impactd_sleep_ms(left);
         rd_kafka_mock_broker_set_up(h.mock, 2);
-        /* The test producer reconnects with backoff too (up to 10 s). */
-        assert_int_equal(rd_kafka_flush(h.producer, 60000), 0);
+        /* The test producer reconnects with backoff too (up to 10 s); in
+         * some runs it waits out its 60 s socket timeout first. */
+        assert_int_equal(rd_kafka_flush(h.producer, 120000), 0);
         expect_reference(&h, "broker-down");
         assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
         harness_stop(&h);
@@ -185,22 +227,48 @@ static void test_request_errors(void **state) {
         harness_set_clock(&h, T0 + MIN);
         stream_produce(&h);
         /* API keys: Produce 0, Fetch 1, OffsetCommit 8.  Only the worker
-         * talks to the cluster from here on. */
-        rd_kafka_mock_push_request_errors(
-                h.mock, 1, 4, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
-                RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
-                RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART,
-                RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION);
-        rd_kafka_mock_push_request_errors(
-                h.mock, 0, 4, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
-                RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
-                RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
-                RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE);
-        rd_kafka_mock_push_request_errors(
-                h.mock, 8, 3, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
-                RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE,
-                RD_KAFKA_RESP_ERR_NOT_COORDINATOR);
+         * sends those from here on.  On the stacks of broker 1 (the only
+         * one) rather than the cluster's: a broker's can be counted. */
+        assert_int_equal(rd_kafka_mock_broker_push_request_error_rtts(
+                                 h.mock, 1, 1, 4,
+                                 RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, 0,
+                                 RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, 0,
+                                 RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, 0,
+                                 RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, 0),
+                         0);
+        assert_int_equal(rd_kafka_mock_broker_push_request_error_rtts(
+                                 h.mock, 1, 0, 4,
+                                 RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION, 0,
+                                 RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, 0,
+                                 RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, 0,
+                                 RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE, 0),
+                         0);
+        assert_int_equal(rd_kafka_mock_broker_push_request_error_rtts(
+                                 h.mock, 1, 8, 3,
+                                 RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, 0,
+                                 RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE, 0,
+                                 RD_KAFKA_RESP_ERR_NOT_COORDINATOR, 0),
+                         0);
         harness_worker_start(&h, 0);
+        assert_true(harness_wait_consumed(&h, 60000));
+        /* The worker met every error: a request of a kind succeeds only
+         * once its stack is empty, and it fetched, produced its outputs
+         * and committed them.  Fetch errors other than a moved leader
+         * reach the application, which logs them. */
+        static const int16_t api_keys[] = {0, 1, 8};
+        for (size_t i = 0; i < sizeof(api_keys) / sizeof(*api_keys); i++) {
+                size_t left = SIZE_MAX; /* left so when it has no stack */
+                assert_int_equal(rd_kafka_mock_broker_error_stack_cnt(
+                                         h.mock, 1, api_keys[i], &left),
+                                 0);
+                if (left == SIZE_MAX)
+                        fail_msg("API key %d: no errors pushed", api_keys[i]);
+                if (left)
+                        fail_msg("API key %d: %zu errors never returned",
+                                 api_keys[i], left);
+        }
+        assert_true(wait_log(&h, 0, "kafka consume: Fetch from broker 1 failed",
+                             "Request timed out", 1, 30000));
         expect_reference(&h, "request-errors");
         assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
         harness_stop(&h);
@@ -225,12 +293,37 @@ static void test_failed_commit_is_made_when_idle(void **state) {
                         RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
                         RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT);
         alert_scored(&h, "a-1");
+        /* The batch's commit failed every attempt... */
+        assert_true(wait_log(&h, 0, "kafka: commit failed 4 times", NULL, 1, 30000));
+        /* ...and was made later, while no message came, for the one
+         * partition the alert went to. */
+        assert_true(wait_log(&h, 0, "kafka: committed the offsets of 1 "
+                             "partitions owed since a failed commit", NULL, 1,
+                             30000));
         assert_true(harness_wait_consumed(&h, 30000));
+        assert_int_equal(harness_log_count(&h, 0, "kafka: commit failed", NULL), 1);
+        assert_int_equal(harness_log_count(&h, 0, "owed since a failed commit",
+                                           NULL), 1);
         assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
         harness_stop(&h);
 }
 
 /* ---- rebalance ---------------------------------------------------------- */
+
+/* Waits until worker `idx`'s log says it was assigned partitions: a line
+ * "kafka: assigned N partitions" with N > 0. */
+static bool wait_holds(harness_t *h, int idx, int timeout_ms) {
+        int64_t deadline = impactd_mono_ms() + timeout_ms;
+        while (harness_log_count(h, idx, "kafka: assigned ", NULL) <=
+               harness_log_count(h, idx, "kafka: assigned 0 ", NULL)) {
+                if (impactd_mono_ms() > deadline) {
+                        harness_print_logs(h);
+                        return false;
+                }
+                impactd_sleep_ms(50);
+        }
+        return true;
+}
 
 static void test_rebalance_mid_stream(void **state) {
         static harness_t h;
@@ -238,12 +331,16 @@ static void test_rebalance_mid_stream(void **state) {
         reference();
         harness_start(&h, "rebalance", 20, 3, TEST_CATALOG);
         first_half(&h, 3);
-        /* One leaves (its partitions revoked mid-stream), one joins. */
+        /* One leaves (its partitions revoked mid-stream), one joins.  It
+         * leaves holding partitions, or nothing is revoked. */
+        assert_true(harness_wait_assigned(&h, 3, 9, 60000));
         assert_int_equal(harness_worker_stop(&h, 1, SIGTERM), 0);
         stream_produce_range(&h, STREAM_EVENTS / 2, STREAM_EVENTS);
         harness_flush(&h);
         harness_worker_start(&h, 3);
         expect_reference(&h, "rebalance");
+        /* The one that joined took partitions over. */
+        assert_true(wait_holds(&h, 3, 60000));
         for (int i = 0; i < 4; i++)
                 if (i != 1)
                         assert_int_equal(harness_worker_stop(&h, i, SIGTERM), 0);

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "impactd.h"
+
 /* Runs `impactd silence ARGS -c CONFIG`; returns its exit code and its
  * standard output in `out` (if given). */
 static int silence_cmd(harness_t *h, const char *args, char *out, size_t size) {
@@ -91,11 +93,9 @@ static void test_silence_command(void **state) {
                                     "active\tredis\talice\tdb upgrade\n"));
         assert_null(strstr(out, "junk"));
         assert_null(strstr(out, "eu-freeze"));
+        /* the refused window, by the id it would have had */
+        assert_null(strstr(out, "mw-1795000100000-x"));
         harness_stop(&h);
-}
-
-static json_t *topic_now(harness_t *h, const char *topic) {
-        return harness_read_all(h, topic);
 }
 
 static void alert(harness_t *h, const char *id, const char *service,
@@ -118,6 +118,39 @@ static size_t count(json_t *msgs, const char *k, const char *v) {
         return n;
 }
 
+/* Checks that `notes` announce `incident` as opened exactly once to each
+ * audience a new incident of level 4 is announced to. */
+static void opened_once_each(json_t *notes, const char *incident) {
+        static const char *const audiences[] = {"EXECUTIVE", "ENGINEERING",
+                                                "CUSTOMER", "CUSTOMER_LIAISON"};
+        for (size_t a = 0; a < sizeof(audiences) / sizeof(*audiences); a++) {
+                size_t n = 0, i;
+                json_t *m;
+                json_array_foreach(notes, i, m) {
+                        n += !strcmp(jstr(m, "incident_id"), incident) &&
+                             !strcmp(jstr(m, "kind"), "OPENED") &&
+                             !strcmp(jstr(m, "audience"), audiences[a]);
+                }
+                if (n != 1)
+                        fail_msg("%s: %zu OPENED to %s", incident, n, audiences[a]);
+        }
+}
+
+/* Waits until no incident's outbox holds outputs: what was decided with
+ * them is on Kafka, all of it (the outbox is cleared only once Kafka
+ * acknowledged every output of the decision). */
+static bool outboxes_emptied(harness_t *h, int timeout_ms) {
+        int64_t deadline = impactd_mono_ms() + timeout_ms;
+        while (outboxes_left(h)) {
+                if (impactd_mono_ms() > deadline) {
+                        harness_print_logs(h);
+                        return false;
+                }
+                impactd_sleep_ms(50);
+        }
+        return true;
+}
+
 static void test_worker_obeys_silence_set_at_run_time(void **state) {
         static harness_t h;
         char args[256];
@@ -137,6 +170,9 @@ static void test_worker_obeys_silence_set_at_run_time(void **state) {
         json_t *scored = expect_exactly(&h, "impact.scored", 1);
         assert_near(jnum(json_array_get(scored, 0), "score"), 37.5);
         assert_int_equal(jint(json_array_get(scored, 0), "level"), 4);
+        char pay[128];
+        snprintf(pay, sizeof(pay), "%s", jstr(json_array_get(scored, 0), "incident_id"));
+        assert_memory_equal(pay, "payments-", 9);
         json_decref(scored);
         json_decref(expect_exactly(&h, "impact.escalations", 0));
         json_decref(expect_exactly(&h, "impact.notifications", 0));
@@ -146,56 +182,73 @@ static void test_worker_obeys_silence_set_at_run_time(void **state) {
         harness_set_clock(&h, T0 + 2 * MIN);
         alert(&h, "p2", "payments", "RESOLVED", T0 + 2 * MIN);
         scored = expect_exactly(&h, "impact.scored", 2);
+        assert_string_equal(jstr(json_array_get(scored, 1), "incident_id"), pay);
         assert_string_equal(jstr(json_array_get(scored, 1), "status"), "RESOLVED");
         json_decref(scored);
         json_decref(expect_exactly(&h, "impact.escalations", 0));
         json_decref(expect_exactly(&h, "impact.notifications", 0));
 
-        /* Another service is not silenced: it pages and is announced. */
+        /* Another service is not silenced: it pages and is announced, once
+         * to each of the four audiences (executive, engineering, customer,
+         * customer liaison). */
         harness_set_clock(&h, T0 + 3 * MIN);
         alert(&h, "s1", "search", "FIRING", T0 + 3 * MIN);
         json_t *esc = expect_exactly(&h, "impact.escalations", 1);
         assert_string_equal(jstr(json_array_get(esc, 0), "target"), "service_owner");
         assert_int_equal(jint(json_array_get(esc, 0), "to_level"), 4);
-        assert_non_null(strstr(jstr(json_array_get(esc, 0), "escalation_id"),
-                               "search-"));
+        char search[128];
+        snprintf(search, sizeof(search), "%s",
+                 jstr(json_array_get(esc, 0), "incident_id"));
+        assert_memory_equal(search, "search-", 7);
         json_decref(esc);
-        json_t *notes = topic_now(&h, "impact.notifications");
-        assert_true(count(notes, "kind", "OPENED") >= 3);
-        size_t notes_before = json_array_size(notes);
+        json_t *notes = expect_exactly(&h, "impact.notifications", 4);
+        opened_once_each(notes, search);
         json_decref(notes);
 
         /* payments fails again inside its reopen window: the same incident
          * reopens, still silenced. */
         harness_set_clock(&h, T0 + 4 * MIN);
         alert(&h, "p3", "payments", "FIRING", T0 + 4 * MIN);
+        scored = expect_exactly(&h, "impact.scored", 4);
+        assert_string_equal(jstr(json_array_get(scored, 3), "incident_id"), pay);
+        assert_string_equal(jstr(json_array_get(scored, 3), "status"), "OPEN");
+        assert_int_equal(jint(json_array_get(scored, 3), "revision"), 3);
+        json_decref(scored);
         json_decref(expect_exactly(&h, "impact.escalations", 1));
-        json_decref(expect_exactly(&h, "impact.notifications", notes_before));
+        json_decref(expect_exactly(&h, "impact.notifications", 4));
 
         /* The window ends with the condition still true: the re-score due
-         * then pages at once, and the held-back notifications go out. */
+         * then pages at once, and the held-back notifications go out.  No
+         * input marks the end of that, so: the page on Kafka, then every
+         * output decided with it. */
         harness_set_clock(&h, T0 + 10 * MIN + 1000);
         esc = harness_wait_for(&h, "impact.escalations", 2, 20000);
         assert_int_equal(json_array_size(esc), 2);
+        json_decref(esc);
+        assert_true(outboxes_emptied(&h, 20000));
+        esc = expect_exactly(&h, "impact.escalations", 2);
+        assert_int_equal(count(esc, "incident_id", search), 1);
+        assert_int_equal(count(esc, "incident_id", pay), 1);
         json_t *late = NULL, *m;
         size_t i;
         json_array_foreach(esc, i, m) {
-                if (strstr(jstr(m, "escalation_id"), "payments-"))
+                if (!strcmp(jstr(m, "incident_id"), pay))
                         late = m;
         }
-        assert_non_null(late);
         assert_string_equal(jstr(late, "target"), "service_owner");
         assert_int_equal(jint(late, "created_at"), T0 + 10 * MIN + 1000);
         json_decref(esc);
-        notes = harness_wait_for(&h, "impact.notifications", notes_before + 3, 20000);
-        size_t pay_opened = 0;
-        json_array_foreach(notes, i, m) {
-                if (!strcmp(jstr(m, "kind"), "OPENED") &&
-                    strstr(jstr(m, "incident_id"), "payments-"))
-                        pay_opened++;
-        }
-        assert_true(pay_opened >= 3);
+        /* The same incident's OPENED, once per audience; search's are not
+         * sent again. */
+        notes = expect_exactly(&h, "impact.notifications", 8);
+        opened_once_each(notes, search);
+        opened_once_each(notes, pay);
         json_decref(notes);
+        /* The re-score's revision, of the same incident. */
+        scored = expect_exactly(&h, "impact.scored", 5);
+        assert_string_equal(jstr(json_array_get(scored, 4), "incident_id"), pay);
+        assert_int_equal(jint(json_array_get(scored, 4), "revision"), 4);
+        json_decref(scored);
         assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
         harness_stop(&h);
 }
