@@ -502,6 +502,37 @@ static void test_large_event_spills_whole(void **state) {
         free(json);
 }
 
+/* limits.max_string_bytes is the longest string taken, not the first one
+ * refused: a service name of exactly 256 bytes (the fixture's limit)
+ * decodes whole, and one byte more goes to the DLQ.  Both encodings. */
+static void test_string_at_the_limit_accepted(void **state) {
+        fixture_t *f = *state;
+        char json[1024], svc[258];
+
+        memset(svc, 's', 256);
+        svc[256] = '\0';
+        snprintf(json, sizeof(json),
+                 "{\"event_id\":\"a\",\"service\":\"%s\",\"status\":\"FIRING\","
+                 "\"occurred_at\":1714000000000}",
+                 svc);
+        assert_int_equal(decode_json(f, EVENT_ALERT, json), IMPACTD_OK);
+        assert_int_equal(strlen(f->ev.service), 256);
+        to_avro(f, 1, json);
+        assert_int_equal(decode(f, EVENT_ALERT, f->buf.data, f->buf.len),
+                         IMPACTD_OK);
+        assert_int_equal(strlen(f->ev.service), 256);
+
+        svc[256] = 's';
+        svc[257] = '\0';
+        snprintf(json, sizeof(json),
+                 "{\"event_id\":\"a\",\"service\":\"%s\",\"status\":\"FIRING\","
+                 "\"occurred_at\":1714000000000}",
+                 svc);
+        expect_json_reject(f, EVENT_ALERT, json, IMPACTD_ERR_INVALID,
+                           "field 'service': string of 257 bytes exceeds "
+                           "limits.max_string_bytes (256)");
+}
+
 static void test_long_string_rejected(void **state) {
         fixture_t *f = *state;
         char json[1024], svc[300];
@@ -1244,6 +1275,7 @@ int main(void) {
                 T(test_wrong_record_type_rejected),
                 T(test_bad_magic_byte_rejected),
                 T(test_seconds_timestamp_rejected),
+                T(test_string_at_the_limit_accepted),
                 T(test_long_string_rejected),
                 T(test_invalid_utf8_rejected),
                 T(test_absent_disruption_defaults_to_degraded),
