@@ -325,7 +325,7 @@ void harness_worker_start(harness_t *h, int idx) {
         }
         free(envp);
         h->workers[idx] = pid;
-        int64_t deadline = impactd_mono_ms() + 20000;
+        int64_t deadline = impactd_mono_ms() + HARNESS_MIN_WAIT_MS;
         while (!file_has_line(out, "kafka bootstrap:")) {
                 int status;
                 if (waitpid(pid, &status, WNOHANG) == pid) {
@@ -334,7 +334,8 @@ void harness_worker_start(harness_t *h, int idx) {
                         die("worker %d exited at start (status %d)", idx, status);
                 }
                 if (impactd_mono_ms() > deadline)
-                        die("worker %d did not start within 20 s", idx);
+                        die("worker %d did not start within %d s", idx,
+                            HARNESS_MIN_WAIT_MS / 1000);
                 impactd_sleep_ms(20);
         }
         expect_failpoints(h, idx, failpoints);
@@ -363,6 +364,8 @@ static int worker_partitions(const harness_t *h, int idx) {
 }
 
 bool harness_wait_assigned(harness_t *h, int n, int total, int timeout_ms) {
+        if (timeout_ms < HARNESS_MIN_WAIT_MS)
+                timeout_ms = HARNESS_MIN_WAIT_MS;
         int64_t deadline = impactd_mono_ms() + timeout_ms;
         for (;;) {
                 int sum = 0, idle = 0;
@@ -408,8 +411,13 @@ int harness_worker_stop(harness_t *h, int idx, int sig) {
 }
 
 void harness_print_logs(harness_t *h) {
-        char cmd[400];
-        snprintf(cmd, sizeof(cmd), "tail -n 60 %s/worker*.log 1>&2", h->dir);
+        char cmd[600];
+        /* Without the failpoint rescore.note's line every 200 ms, which
+         * would leave nothing else in view. */
+        snprintf(cmd, sizeof(cmd),
+                 "for f in %s/worker*.log; do echo \"==> $f\"; grep -v "
+                 "'failpoint rescore.note: ' \"$f\" | tail -n 60; done 1>&2",
+                 h->dir);
         if (system(cmd) != 0)
                 fprintf(stderr, "harness: no worker logs in %s\n", h->dir);
 }
@@ -733,6 +741,8 @@ void harness_rewind(harness_t *h) {
 }
 
 bool harness_wait_consumed(harness_t *h, int timeout_ms) {
+        if (timeout_ms < HARNESS_MIN_WAIT_MS)
+                timeout_ms = HARNESS_MIN_WAIT_MS;
         rd_kafka_t *rk = group_handle(h);
         int64_t deadline = impactd_mono_ms() + timeout_ms;
         bool done;
@@ -756,6 +766,8 @@ int64_t harness_committed(harness_t *h) {
 }
 
 bool harness_wait_committed(harness_t *h, int64_t count, int timeout_ms) {
+        if (timeout_ms < HARNESS_MIN_WAIT_MS)
+                timeout_ms = HARNESS_MIN_WAIT_MS;
         rd_kafka_t *rk = group_handle(h);
         int64_t deadline = impactd_mono_ms() + timeout_ms;
         bool done;
@@ -773,6 +785,8 @@ bool harness_wait_committed(harness_t *h, int64_t count, int timeout_ms) {
 bool harness_wait_rescored(harness_t *h, int idx, int64_t clock_ms,
                            int timeout_ms) {
         char needle[96];
+        if (timeout_ms < HARNESS_MIN_WAIT_MS)
+                timeout_ms = HARNESS_MIN_WAIT_MS;
         snprintf(needle, sizeof(needle),
                  "failpoint rescore.note: clock=%lld claimed=0",
                  (long long)clock_ms);

@@ -19,6 +19,11 @@
 #include <sys/types.h>
 
 #define HARNESS_MAX_WORKERS 4
+/* The waits for a condition that must come (consumed, assigned,
+ * committed, re-scored, started) never give up sooner: a deadline only
+ * decides how long a failure takes to show, and a 2-core machine running
+ * the sanitizer build beside other suites is slow. */
+#define HARNESS_MIN_WAIT_MS 60000
 
 typedef struct harness {
         char name[64];

@@ -14,12 +14,12 @@
 #include "impactd.h"
 
 #define GOLDEN_DB          11
-#define CONSUME_TIMEOUT_MS 20000
-#define OUTPUT_TIMEOUT_MS  10000
+#define CONSUME_TIMEOUT_MS 60000
+#define OUTPUT_TIMEOUT_MS  30000
 /* A step is over when the worker has consumed its event and then found
  * nothing more due at the step's time (failpoint rescore.note): every
  * output of the step, time-driven ones included, is on Kafka then. */
-#define SETTLE_TIMEOUT_MS 30000
+#define SETTLE_TIMEOUT_MS 60000
 #define TOLERANCE     0.05
 
 typedef struct run {
