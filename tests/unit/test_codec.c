@@ -502,19 +502,27 @@ static void test_large_event_spills_whole(void **state) {
         free(json);
 }
 
+/* A FIRING alert whose service is `n` bytes of 's', into json. */
+static void alert_of_service_len(char *json, size_t size, size_t n) {
+        char svc[512];
+
+        assert_true(n < sizeof(svc));
+        memset(svc, 's', n);
+        svc[n] = '\0';
+        snprintf(json, size,
+                 "{\"event_id\":\"a\",\"service\":\"%s\",\"status\":\"FIRING\","
+                 "\"occurred_at\":1714000000000}",
+                 svc);
+}
+
 /* limits.max_string_bytes is the longest string taken, not the first one
  * refused: a service name of exactly 256 bytes (the fixture's limit)
  * decodes whole, and one byte more goes to the DLQ.  Both encodings. */
 static void test_string_at_the_limit_accepted(void **state) {
         fixture_t *f = *state;
-        char json[1024], svc[258];
+        char json[1024];
 
-        memset(svc, 's', 256);
-        svc[256] = '\0';
-        snprintf(json, sizeof(json),
-                 "{\"event_id\":\"a\",\"service\":\"%s\",\"status\":\"FIRING\","
-                 "\"occurred_at\":1714000000000}",
-                 svc);
+        alert_of_service_len(json, sizeof(json), 256);
         assert_int_equal(decode_json(f, EVENT_ALERT, json), IMPACTD_OK);
         assert_int_equal(strlen(f->ev.service), 256);
         to_avro(f, 1, json);
@@ -522,12 +530,7 @@ static void test_string_at_the_limit_accepted(void **state) {
                          IMPACTD_OK);
         assert_int_equal(strlen(f->ev.service), 256);
 
-        svc[256] = 's';
-        svc[257] = '\0';
-        snprintf(json, sizeof(json),
-                 "{\"event_id\":\"a\",\"service\":\"%s\",\"status\":\"FIRING\","
-                 "\"occurred_at\":1714000000000}",
-                 svc);
+        alert_of_service_len(json, sizeof(json), 257);
         expect_json_reject(f, EVENT_ALERT, json, IMPACTD_ERR_INVALID,
                            "field 'service': string of 257 bytes exceeds "
                            "limits.max_string_bytes (256)");
@@ -535,14 +538,9 @@ static void test_string_at_the_limit_accepted(void **state) {
 
 static void test_long_string_rejected(void **state) {
         fixture_t *f = *state;
-        char json[1024], svc[300];
+        char json[1024];
 
-        memset(svc, 's', sizeof(svc) - 1);
-        svc[sizeof(svc) - 1] = '\0';
-        snprintf(json, sizeof(json),
-                 "{\"event_id\":\"a\",\"service\":\"%s\",\"status\":\"FIRING\","
-                 "\"occurred_at\":1714000000000}",
-                 svc);
+        alert_of_service_len(json, sizeof(json), 299);
         expect_json_reject(f, EVENT_ALERT, json, IMPACTD_ERR_INVALID,
                            "field 'service': string of 299 bytes exceeds "
                            "limits.max_string_bytes (256)");
