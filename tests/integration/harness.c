@@ -246,23 +246,12 @@ static char **worker_environ(const harness_t *h, char *clock_var,
         return envp;
 }
 
-static int file_has_line(const char *path, const char *needle) {
-        char line[1024];
-        FILE *fp = fopen(path, "r");
-        int found = 0;
-        if (!fp)
-                return 0;
-        while (!found && fgets(line, sizeof(line), fp))
-                found = strstr(line, needle) != NULL;
-        fclose(fp);
-        return found;
-}
-
-size_t harness_log_count(const harness_t *h, int idx, const char *needle,
-                         const char *also) {
-        char path[320], line[2048];
+/* Lines of the file at `path` holding `needle`, and `also` too unless
+ * NULL; 0 when there is no such file yet. */
+static size_t count_lines(const char *path, const char *needle,
+                          const char *also) {
+        char line[2048];
         size_t n = 0;
-        snprintf(path, sizeof(path), "%s/worker%d.log", h->dir, idx);
         FILE *fp = fopen(path, "r");
         if (!fp)
                 return 0;
@@ -270,6 +259,13 @@ size_t harness_log_count(const harness_t *h, int idx, const char *needle,
                 n += strstr(line, needle) && (!also || strstr(line, also));
         fclose(fp);
         return n;
+}
+
+size_t harness_log_count(const harness_t *h, int idx, const char *needle,
+                         const char *also) {
+        char path[320];
+        snprintf(path, sizeof(path), "%s/worker%d.log", h->dir, idx);
+        return count_lines(path, needle, also);
 }
 
 /* Each failpoint IMPACTD_FAILPOINTS names, as the worker's log says it
@@ -326,7 +322,7 @@ void harness_worker_start(harness_t *h, int idx) {
         free(envp);
         h->workers[idx] = pid;
         int64_t deadline = impactd_mono_ms() + HARNESS_MIN_WAIT_MS;
-        while (!file_has_line(out, "kafka bootstrap:")) {
+        while (!count_lines(out, "kafka bootstrap:", NULL)) {
                 int status;
                 if (waitpid(pid, &status, WNOHANG) == pid) {
                         h->workers[idx] = 0;
@@ -339,6 +335,12 @@ void harness_worker_start(harness_t *h, int idx) {
                 impactd_sleep_ms(20);
         }
         expect_failpoints(h, idx, failpoints);
+}
+
+void harness_worker_start_with(harness_t *h, int idx, const char *failpoints) {
+        setenv("IMPACTD_FAILPOINTS", failpoints, 1);
+        harness_worker_start(h, idx);
+        unsetenv("IMPACTD_FAILPOINTS");
 }
 
 /* Input partitions worker `idx` holds, from its log's last assign or
@@ -363,23 +365,20 @@ static int worker_partitions(const harness_t *h, int idx) {
         return n;
 }
 
-bool harness_wait_assigned(harness_t *h, int n, int total, int timeout_ms) {
-        if (timeout_ms < HARNESS_MIN_WAIT_MS)
-                timeout_ms = HARNESS_MIN_WAIT_MS;
-        int64_t deadline = impactd_mono_ms() + timeout_ms;
-        for (;;) {
-                int sum = 0, idle = 0;
-                for (int i = 0; i < n; i++) {
-                        int p = worker_partitions(h, i);
-                        sum += p;
-                        idle += p == 0;
-                }
-                if (!idle && sum == total)
-                        return true;
-                if (impactd_mono_ms() > deadline)
-                        return false;
-                impactd_sleep_ms(50);
+static bool all_assigned(harness_t *h, const void *arg) {
+        const int *want = arg; /* {workers, partitions} */
+        int sum = 0, idle = 0;
+        for (int i = 0; i < want[0]; i++) {
+                int p = worker_partitions(h, i);
+                sum += p;
+                idle += p == 0;
         }
+        return !idle && sum == want[1];
+}
+
+bool harness_wait_assigned(harness_t *h, int n, int total, int timeout_ms) {
+        const int want[2] = {n, total};
+        return harness_until(h, all_assigned, want, timeout_ms);
 }
 
 int harness_worker_stop(harness_t *h, int idx, int sig) {
@@ -436,6 +435,44 @@ static void check_workers(harness_t *h) {
                     WIFSIGNALED(status) ? "signal" : "exit status",
                     WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
         }
+}
+
+bool harness_until(harness_t *h, bool (*cond)(harness_t *, const void *),
+                   const void *arg, int timeout_ms) {
+        if (timeout_ms < HARNESS_MIN_WAIT_MS)
+                timeout_ms = HARNESS_MIN_WAIT_MS;
+        int64_t deadline = impactd_mono_ms() + timeout_ms;
+        while (!cond(h, arg)) {
+                if (impactd_mono_ms() > deadline) {
+                        /* the workers' side of the story, before teardown */
+                        harness_print_logs(h);
+                        return false;
+                }
+                check_workers(h);
+                impactd_sleep_ms(25);
+        }
+        return true;
+}
+
+typedef struct log_wait {
+        int idx;
+        const char *needle, *also;
+        size_t n;
+} log_wait_t;
+
+static bool log_has(harness_t *h, const void *arg) {
+        const log_wait_t *w = arg;
+        return harness_log_count(h, w->idx, w->needle, w->also) >= w->n;
+}
+
+bool harness_wait_log(harness_t *h, int idx, const char *needle,
+                      const char *also, size_t n, int timeout_ms) {
+        const log_wait_t w = {idx, needle, also, n};
+        if (harness_until(h, log_has, &w, timeout_ms))
+                return true;
+        fprintf(stderr, "worker %d: no \"%s\"%s%s%s in its log\n", idx, needle,
+                also ? " with \"" : "", also ? also : "", also ? "\"" : "");
+        return false;
 }
 
 /* ---- producing ---------------------------------------------------------- */
@@ -740,20 +777,28 @@ void harness_rewind(harness_t *h) {
         rd_kafka_destroy(rk);
 }
 
-bool harness_wait_consumed(harness_t *h, int timeout_ms) {
-        if (timeout_ms < HARNESS_MIN_WAIT_MS)
-                timeout_ms = HARNESS_MIN_WAIT_MS;
-        rd_kafka_t *rk = group_handle(h);
-        int64_t deadline = impactd_mono_ms() + timeout_ms;
-        bool done;
-        while (!(done = all_committed(rk)) && impactd_mono_ms() < deadline) {
-                check_workers(h);
-                impactd_sleep_ms(25);
-        }
-        rd_kafka_destroy(rk);
-        if (!done) /* the workers' side of the story, before teardown */
-                harness_print_logs(h);
+/* A condition on the group's committed offsets, read with `rk`. */
+typedef struct offsets_wait {
+        rd_kafka_t *rk;
+        int64_t count; /* < 0: every input message */
+} offsets_wait_t;
+
+static bool offsets_reached(harness_t *h, const void *arg) {
+        const offsets_wait_t *w = arg;
+        (void)h;
+        return w->count < 0 ? all_committed(w->rk)
+                            : committed_count(w->rk) >= w->count;
+}
+
+static bool wait_offsets(harness_t *h, int64_t count, int timeout_ms) {
+        offsets_wait_t w = {group_handle(h), count};
+        bool done = harness_until(h, offsets_reached, &w, timeout_ms);
+        rd_kafka_destroy(w.rk);
         return done;
+}
+
+bool harness_wait_consumed(harness_t *h, int timeout_ms) {
+        return wait_offsets(h, -1, timeout_ms);
 }
 
 int64_t harness_committed(harness_t *h) {
@@ -766,41 +811,18 @@ int64_t harness_committed(harness_t *h) {
 }
 
 bool harness_wait_committed(harness_t *h, int64_t count, int timeout_ms) {
-        if (timeout_ms < HARNESS_MIN_WAIT_MS)
-                timeout_ms = HARNESS_MIN_WAIT_MS;
-        rd_kafka_t *rk = group_handle(h);
-        int64_t deadline = impactd_mono_ms() + timeout_ms;
-        bool done;
-        while (!(done = committed_count(rk) >= count) &&
-               impactd_mono_ms() < deadline) {
-                check_workers(h);
-                impactd_sleep_ms(50);
-        }
-        rd_kafka_destroy(rk);
-        if (!done)
-                harness_print_logs(h);
-        return done;
+        return wait_offsets(h, count, timeout_ms);
 }
 
 bool harness_wait_rescored(harness_t *h, int idx, int64_t clock_ms,
                            int timeout_ms) {
         char needle[96];
-        if (timeout_ms < HARNESS_MIN_WAIT_MS)
-                timeout_ms = HARNESS_MIN_WAIT_MS;
         snprintf(needle, sizeof(needle),
                  "failpoint rescore.note: clock=%lld claimed=0",
                  (long long)clock_ms);
-        size_t before = harness_log_count(h, idx, needle, NULL);
-        int64_t deadline = impactd_mono_ms() + timeout_ms;
-        while (harness_log_count(h, idx, needle, NULL) <= before) {
-                if (impactd_mono_ms() > deadline) {
-                        harness_print_logs(h);
-                        return false;
-                }
-                check_workers(h);
-                impactd_sleep_ms(20);
-        }
-        return true;
+        return harness_wait_log(h, idx, needle, NULL,
+                                harness_log_count(h, idx, needle, NULL) + 1,
+                                timeout_ms);
 }
 
 /* ---- Redis -------------------------------------------------------------- */

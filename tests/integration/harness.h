@@ -68,10 +68,24 @@ void harness_set_clock(harness_t *h, int64_t ms);
 /* Spawns worker `idx` and waits for its "kafka bootstrap" line.  With
  * IMPACTD_FAILPOINTS set, dies unless the worker enabled exactly those. */
 void harness_worker_start(harness_t *h, int idx);
+/* The same with IMPACTD_FAILPOINTS=`failpoints` (include/failpoint.h) for
+ * this worker only. */
+void harness_worker_start_with(harness_t *h, int idx, const char *failpoints);
 /* Lines of worker `idx`'s log (all its runs) holding `needle`, and `also`
  * too unless NULL. */
 size_t harness_log_count(const harness_t *h, int idx, const char *needle,
                          const char *also);
+/* Waits until `cond(h, arg)` holds, at least HARNESS_MIN_WAIT_MS or
+ * `timeout_ms`; dies if a worker died meanwhile, prints the workers' logs
+ * and returns false when the time is up.  Every harness_wait_* is one. */
+bool harness_until(harness_t *h, bool (*cond)(harness_t *, const void *),
+                   const void *arg, int timeout_ms);
+/* Waits until worker `idx`'s log holds `n` lines with `needle` (and
+ * `also` unless NULL); false, saying which, after `timeout_ms`.  INFO and
+ * WARN lines are written after the loop iteration that made them, so a
+ * line may come a little after what it reports. */
+bool harness_wait_log(harness_t *h, int idx, const char *needle,
+                      const char *also, size_t n, int timeout_ms);
 /* Sends `sig` and waits; returns the exit status (or 128+signal). */
 int harness_worker_stop(harness_t *h, int idx, int sig);
 /* Waits until workers 0..n-1 each hold input partitions and together

@@ -22,10 +22,8 @@ static void test_two_workers_rescore_each_deadline_once(void **state) {
                       TEST_CATALOG "  rescore_interval_s: 60\n");
         /* rescore.note: each worker says when it found nothing more due
          * at a time, so "nothing more" is known, not waited for. */
-        setenv("IMPACTD_FAILPOINTS", "rescore.note", 1);
-        harness_worker_start(&h, 0);
-        harness_worker_start(&h, 1);
-        unsetenv("IMPACTD_FAILPOINTS");
+        harness_worker_start_with(&h, 0, "rescore.note");
+        harness_worker_start_with(&h, 1, "rescore.note");
         assert_true(harness_wait_assigned(&h, 2, 4 * 3, 30000));
         for (int i = 0; i < INCIDENTS; i++) {
                 snprintf(json, sizeof(json),

@@ -208,10 +208,9 @@ static void test_two_workers_decide_each_output_once(void **state) {
          * on it (failpoint decide.delay), so the other applies and decides
          * in between: the lost compare and set, and deciding again, happen
          * in nearly every round. */
-        setenv("IMPACTD_FAILPOINTS", "decide.delay=20", 1);
         harness_start(&h, "exactly-once", 14, 4, TEST_CATALOG);
-        harness_worker_start(&h, 0);
-        harness_worker_start(&h, 1);
+        harness_worker_start_with(&h, 0, "decide.delay=20");
+        harness_worker_start_with(&h, 1, "decide.delay=20");
         /* A race, not a rebalance: when the second worker joins after the
          * first has started consuming, partitions move mid-burst, and a
          * replay may publish a revision again (at least once, by design). */

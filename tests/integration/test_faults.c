@@ -30,25 +30,6 @@ static void reference(void) {
         assert_true(want.notes > 0);
 }
 
-/* Waits until worker `idx`'s log holds at least `n` lines with `needle`
- * (and `also`): INFO and WARN lines are written after the loop iteration
- * that made them, so a line may come a little after what it reports. */
-static bool wait_log(harness_t *h, int idx, const char *needle,
-                     const char *also, size_t n, int timeout_ms) {
-        int64_t deadline = impactd_mono_ms() + timeout_ms;
-        while (harness_log_count(h, idx, needle, also) < n) {
-                if (impactd_mono_ms() > deadline) {
-                        harness_print_logs(h);
-                        fprintf(stderr, "worker %d: no \"%s\"%s%s%s in its log\n",
-                                idx, needle, also ? " with \"" : "",
-                                also ? also : "", also ? "\"" : "");
-                        return false;
-                }
-                impactd_sleep_ms(50);
-        }
-        return true;
-}
-
 static void expect_reference(harness_t *h, const char *what) {
         outcome_t got;
         char name[64];
@@ -158,7 +139,7 @@ static void test_redis_outage_mid_stream(void **state) {
         stream_produce_range(&h, STREAM_EVENTS / 2, STREAM_EVENTS);
         harness_flush(&h);
         /* The worker notices (an ERROR line: written at once). */
-        assert_true(wait_log(&h, 0, "redis unavailable", NULL, 1, 30000));
+        assert_true(harness_wait_log(&h, 0, "redis unavailable", NULL, 1, 30000));
         double cpu = cpu_seconds(h.workers[0]);
         /* The rest of the outage: its length is what is tested, not a
          * condition to wait for. */
@@ -174,7 +155,7 @@ static void test_redis_outage_mid_stream(void **state) {
                 outage_s, cpu);
         assert_true(cpu < 0.05 * outage_s);
         assert_int_equal(harness_log_count(&h, 0, "redis unavailable", NULL), 1);
-        assert_true(wait_log(&h, 0, "redis: connected again", NULL, 1, 30000));
+        assert_true(harness_wait_log(&h, 0, "redis: connected again", NULL, 1, 30000));
         assert_int_equal(harness_log_count(&h, 0, "redis: connected again", NULL), 1);
         assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
         harness_stop(&h);
@@ -205,7 +186,7 @@ static void test_broker_down_and_up_mid_stream(void **state) {
          * refused.  librdkafka's own log line says so at once; impactd's
          * (from the error callback) comes after the loop iteration, which
          * may wait on broker 2 until it is up. */
-        assert_true(wait_log(&h, 0, "/2: Connect to ", "Connection refused", 1,
+        assert_true(harness_wait_log(&h, 0, "/2: Connect to ", "Connection refused", 1,
                              60000));
         int64_t left = up_at - impactd_mono_ms();
         if (left > 0)
@@ -267,7 +248,7 @@ static void test_request_errors(void **state) {
                         fail_msg("API key %d: %zu errors never returned",
                                  api_keys[i], left);
         }
-        assert_true(wait_log(&h, 0, "kafka consume: Fetch from broker 1 failed",
+        assert_true(harness_wait_log(&h, 0, "kafka consume: Fetch from broker 1 failed",
                              "Request timed out", 1, 30000));
         expect_reference(&h, "request-errors");
         assert_int_equal(harness_worker_stop(&h, 0, SIGTERM), 0);
@@ -294,10 +275,10 @@ static void test_failed_commit_is_made_when_idle(void **state) {
                         RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT);
         alert_scored(&h, "a-1");
         /* The batch's commit failed every attempt... */
-        assert_true(wait_log(&h, 0, "kafka: commit failed 4 times", NULL, 1, 30000));
+        assert_true(harness_wait_log(&h, 0, "kafka: commit failed 4 times", NULL, 1, 30000));
         /* ...and was made later, while no message came, for the one
          * partition the alert went to. */
-        assert_true(wait_log(&h, 0, "kafka: committed the offsets of 1 "
+        assert_true(harness_wait_log(&h, 0, "kafka: committed the offsets of 1 "
                              "partitions owed since a failed commit", NULL, 1,
                              30000));
         assert_true(harness_wait_consumed(&h, 30000));
@@ -310,19 +291,12 @@ static void test_failed_commit_is_made_when_idle(void **state) {
 
 /* ---- rebalance ---------------------------------------------------------- */
 
-/* Waits until worker `idx`'s log says it was assigned partitions: a line
- * "kafka: assigned N partitions" with N > 0. */
-static bool wait_holds(harness_t *h, int idx, int timeout_ms) {
-        int64_t deadline = impactd_mono_ms() + timeout_ms;
-        while (harness_log_count(h, idx, "kafka: assigned ", NULL) <=
-               harness_log_count(h, idx, "kafka: assigned 0 ", NULL)) {
-                if (impactd_mono_ms() > deadline) {
-                        harness_print_logs(h);
-                        return false;
-                }
-                impactd_sleep_ms(50);
-        }
-        return true;
+/* Worker `*idx`'s log says it was assigned partitions: a line "kafka:
+ * assigned N partitions" with N > 0. */
+static bool holds(harness_t *h, const void *idx) {
+        int i = *(const int *)idx;
+        return harness_log_count(h, i, "kafka: assigned ", NULL) >
+               harness_log_count(h, i, "kafka: assigned 0 ", NULL);
 }
 
 static void test_rebalance_mid_stream(void **state) {
@@ -340,7 +314,8 @@ static void test_rebalance_mid_stream(void **state) {
         harness_worker_start(&h, 3);
         expect_reference(&h, "rebalance");
         /* The one that joined took partitions over. */
-        assert_true(wait_holds(&h, 3, 60000));
+        const int joined = 3;
+        assert_true(harness_until(&h, holds, &joined, 60000));
         for (int i = 0; i < 4; i++)
                 if (i != 1)
                         assert_int_equal(harness_worker_stop(&h, i, SIGTERM), 0);

@@ -269,9 +269,7 @@ static void test_golden_scenario(void **state) {
         /* One partition: outputs come back in the order produced. */
         harness_start(&r->h, name, GOLDEN_DB, 1, r->scn->config);
         harness_set_clock(&r->h, T0);
-        setenv("IMPACTD_FAILPOINTS", "rescore.note", 1);
-        harness_worker_start(&r->h, 0);
-        unsetenv("IMPACTD_FAILPOINTS");
+        harness_worker_start_with(&r->h, 0, "rescore.note");
         for (size_t i = 0; i < r->scn->steps_cnt; i++)
                 run_step(r, &r->scn->steps[i]);
         check_end(r);

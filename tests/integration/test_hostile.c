@@ -960,9 +960,7 @@ static void test_a_rescore_after_a_loss_repeats_no_revision(void **state) {
         (void)state;
         harness_start(&h, "rescore-behind", 31, 1, TEST_CATALOG);
         harness_set_clock(&h, T0 + MIN);
-        setenv("IMPACTD_FAILPOINTS", "rescore.note", 1);
-        harness_worker_start(&h, 0);
-        unsetenv("IMPACTD_FAILPOINTS");
+        harness_worker_start_with(&h, 0, "rescore.note");
         alert(&h, "r-a1", "payments", "INC-r", NULL);
         ticket(&h, "r-t1", "T-r1", "acme", "INC-r", NULL);
         harness_flush(&h);

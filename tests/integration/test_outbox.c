@@ -54,9 +54,7 @@ static void test_outputs_of_a_killed_worker_are_produced_again(void **state) {
         (void)state;
         setenv("IMPACTD_TEST_DELIVERY_TIMEOUT_MS", "2000", 1);
         harness_start(&h, "outbox", 4, 3, TEST_CATALOG);
-        setenv("IMPACTD_FAILPOINTS", "decide.kill", 1);
-        harness_worker_start(&h, 0);
-        unsetenv("IMPACTD_FAILPOINTS");
+        harness_worker_start_with(&h, 0, "decide.kill");
         for (size_t i = 0; i < NEVENTS; i++)
                 harness_produce(&h, events[i][0], events[i][1], false);
         harness_flush(&h);
@@ -166,9 +164,7 @@ static void test_follow_ups_of_a_killed_worker_are_run_again(void **state) {
         static harness_t h;
         (void)state;
         harness_start(&h, "redo", 5, 3, TEST_CATALOG);
-        setenv("IMPACTD_FAILPOINTS", "apply.kill", 1);
-        harness_worker_start(&h, 0);
-        unsetenv("IMPACTD_FAILPOINTS");
+        harness_worker_start_with(&h, 0, "apply.kill");
         for (size_t i = 0; i < NEVENTS; i++)
                 harness_produce(&h, events[i][0], events[i][1], false);
         harness_flush(&h);
@@ -187,9 +183,7 @@ static void test_binds_of_released_tickets_are_run_again(void **state) {
         static harness_t h;
         (void)state;
         harness_start(&h, "redo_held", 6, 3, TEST_CATALOG);
-        setenv("IMPACTD_FAILPOINTS", "apply.kill", 1);
-        harness_worker_start(&h, 0);
-        unsetenv("IMPACTD_FAILPOINTS");
+        harness_worker_start_with(&h, 0, "apply.kill");
         for (size_t i = 1; i < NEVENTS; i++)
                 harness_produce(&h, events[i][0], events[i][1], false);
         harness_flush(&h);
