@@ -18,6 +18,7 @@
 # test Redis's port (default 6479), so that it can run beside the suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/suite.sh
 
 usage() {
         sed -n '2,18p' "$0" >&2
@@ -134,9 +135,7 @@ for i in "${!names[@]}"; do
                 verdict=KILLED
         fi
         if [[ $verdict == KILLED ]]; then
-                by+=$(grep -oE '[0-9]+ - [a-z0-9_.]+ \((Failed|Timeout)\)' \
-                        "$TMPDIR/ctest.log" | sed -E 's/^[0-9]+ - //; s/ \(.*//' |
-                        sort -u | paste -sd, -)
+                by+=$(suite_failed "$TMPDIR/ctest.log")
         fi
         restore
         line=$(printf '%-9s %-48s %4ss %s' "$verdict" "$name" $((SECONDS - t0)) "$by")

@@ -58,27 +58,21 @@ fi
 mkdir -p soak-logs
 
 # As scripts/test.sh runs them.
-export IMPACTD_TEST_REDIS_OUTAGE_S=${IMPACTD_TEST_REDIS_OUTAGE_S:-10}
+. scripts/suite.sh
 failed=0 t_all=$SECONDS
 for ((r = 1; r <= runs; r++)); do
         t0=$SECONDS verdict=ok
-        if ! ctest --test-dir build-soak -j2 --output-on-failure \
-                >"$TMPDIR/rel.log" 2>&1; then
+        if ! suite_ctest build-soak >"$TMPDIR/rel.log" 2>&1; then
                 verdict=FAILED
                 cp "$TMPDIR/rel.log" "soak-logs/run$r-relwithdebinfo.log"
         fi
         t1=$SECONDS
-        if ! env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-                IMPACTD_MEMORY_INCIDENTS=40000 IMPACTD_CRASH_KILLS=2 \
-                ctest --test-dir build-soak-asan -j2 --output-on-failure \
-                >"$TMPDIR/asan.log" 2>&1; then
+        if ! suite_ctest_sanitized build-soak-asan >"$TMPDIR/asan.log" 2>&1; then
                 verdict=FAILED
                 cp "$TMPDIR/asan.log" "soak-logs/run$r-sanitizers.log"
         fi
         [[ $verdict == ok ]] || failed=$((failed + 1))
-        fails=$(cat "$TMPDIR/rel.log" "$TMPDIR/asan.log" |
-                grep -oE '[0-9]+ - [a-z0-9_.]+ \((Failed|Timeout)\)' |
-                sed -E 's/^[0-9]+ - //' | paste -sd, - || true)
+        fails=$(suite_failed "$TMPDIR/rel.log" "$TMPDIR/asan.log")
         printf 'run %2d/%d: %-6s relwithdebinfo %4d s, sanitizers %4d s %s\n' \
                 "$r" "$runs" "$verdict" $((t1 - t0)) $((SECONDS - t1)) "$fails"
 done
