@@ -32,6 +32,9 @@ size_t graph_size(const graph_t *g);
 long graph_index(const graph_t *g, const char *name);
 const char *graph_name(const graph_t *g, size_t idx);
 int64_t graph_users(const graph_t *g, size_t idx);
+/* The services that depend directly on `idx`: `*cnt` indexes, valid for
+ * the graph's life. */
+const size_t *graph_dependents(const graph_t *g, size_t idx, size_t *cnt);
 
 /* Marks `root` and every service downstream of it that is not marked yet
  * in `impacted` (one byte per service), and appends the newly marked

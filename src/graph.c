@@ -120,6 +120,11 @@ int64_t graph_users(const graph_t *g, size_t idx) {
         return g->users[idx];
 }
 
+const size_t *graph_dependents(const graph_t *g, size_t idx, size_t *cnt) {
+        *cnt = g->off[idx + 1] - g->off[idx];
+        return g->dep + g->off[idx];
+}
+
 size_t graph_blast_add(const graph_t *g, uint8_t *impacted, size_t root,
                        size_t *added) {
         size_t top = 0, cnt = 0;
