@@ -9,7 +9,7 @@
 
 #include "config.h"
 #include "output.h"
-#include "redis_state.h"
+#include "incident.h"
 #include "score.h"
 
 /* What an incident is scored with besides its own facts: the clock, the

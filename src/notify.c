@@ -15,7 +15,6 @@
 #include "config.h"
 #include "emit.h"
 #include "ident.h"
-#include "redis_state.h"
 
 /* Storage of a result, kept across evaluations. */
 struct notify_scratch {
