@@ -19,6 +19,7 @@
 
 #include "event.h"
 #include "incident.h"
+#include "record.h"
 
 typedef struct aggregate aggregate_t;
 
@@ -99,5 +100,50 @@ int aggregate_decided(aggregate_t *a, int64_t revision, const char *policy,
  * lists.  Returns -1 when out of memory (`out` cleared). */
 int aggregate_facts(const aggregate_t *a, int64_t now, int trend_min,
                     int sentiment_min, incident_t *out);
+
+/* Drops the per-minute buckets no window can reach again: windows end at
+ * the later of the clock and the last event, so a bucket more than
+ * `keep_min` minutes before the last event's is never read.  Keeps a long
+ * incident's record the size of its windows. */
+void aggregate_prune_minutes(aggregate_t *a, int keep_min);
+
+/* ---- the store of record -----------------------------------------------
+ *
+ * An incident is stored as its core record (aggregate_encode: everything
+ * but the sets that grow with its events) and, per set, one entry per
+ * member, written as they change: a storm incident's write stays the size
+ * of what the batch added. */
+typedef enum aggregate_set {
+        AGG_SET_SEEN = 0, /* event ids applied (values empty) */
+        AGG_SET_ACCOUNTS,
+        AGG_SET_TICKETS,
+        AGG_SET_SEGMENTS,
+        AGG_SET_COUNT,
+} aggregate_set_t;
+
+/* Appends the core record to `out` (check out->failed). */
+void aggregate_encode(const aggregate_t *a, record_buf_t *out);
+
+/* Calls `fn` for each entry of set `s` added or changed since the last
+ * aggregate_saved() (every entry of a new incident), its value encoded in
+ * `scratch`.  Stops at, and returns, the first non-zero `fn` returns; -1
+ * when out of memory. */
+typedef int (*aggregate_entry_fn)(void *arg, const char *field,
+                                  size_t field_len, const char *value,
+                                  size_t value_len);
+int aggregate_changes(const aggregate_t *a, aggregate_set_t s,
+                      record_buf_t *scratch, aggregate_entry_fn fn, void *arg);
+/* Everything changed so far is stored. */
+void aggregate_saved(aggregate_t *a);
+
+/* Loading: the core record, then every entry of every set in any order,
+ * then aggregate_load_done().  NULL/-1 with errstr on a record this
+ * version cannot read, entries that do not match it, or out of memory. */
+aggregate_t *aggregate_decode(const char *id, const void *core, size_t len,
+                              char *errstr, size_t errstr_size);
+int aggregate_load_entry(aggregate_t *a, aggregate_set_t s, const char *field,
+                         size_t field_len, const char *value, size_t value_len,
+                         char *errstr, size_t errstr_size);
+int aggregate_load_done(aggregate_t *a, char *errstr, size_t errstr_size);
 
 #endif

@@ -1,6 +1,7 @@
 /* One incident's aggregates in memory: apply, settle, facts. */
 #include "aggregate.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,18 +31,21 @@ typedef struct agg_account {
         customer_tier_t tier;
         double arr;
         bool strategic;
-        bool key; /* listed in key_accounts */
+        bool dirty;     /* changed since last stored */
+        size_t key_seq; /* its place among the key accounts, from 1; 0: not key */
         int64_t tickets;
 } agg_account_t;
 
 typedef struct agg_ticket {
         char *id;
         ticket_status_t status;
+        bool dirty;
 } agg_ticket_t;
 
 typedef struct agg_segment {
         char *name; /* the kind's letter, then the value */
         int64_t count;
+        bool dirty;
 } agg_segment_t;
 
 /* Per minute of event time: sentiment count, negatives and sum (surge and
@@ -94,6 +98,13 @@ struct aggregate {
         minutes_t minutes; /* sorted by minute */
         strset_t impacted;
         strset_t seen; /* event ids applied */
+
+        /* Changed since last stored: entries of the sets, by index. */
+        indexes_t dirty[AGG_SET_COUNT];
+        size_t seen_saved; /* seen ids below this index are stored */
+        /* While loading: how many entries of each set the core record
+         * says there are. */
+        size_t expect[AGG_SET_COUNT];
 
         /* The change under way (aggregate_begin .. aggregate_end), then
          * what it did, for aggregate_facts. */
@@ -182,11 +193,24 @@ void aggregate_destroy(aggregate_t *a) {
         free(a->minutes.v);
         strset_free(&a->impacted);
         strset_free(&a->seen);
+        for (size_t k = 0; k < AGG_SET_COUNT; k++)
+                free(a->dirty[k].v);
         free(a->policy);
         free(a->notify);
         free(a->root);
         free(a->id);
         free(a);
+}
+
+/* Notes entry `idx` of set `s` as changed since last stored. */
+static int mark(aggregate_t *a, aggregate_set_t s, bool *dirty, size_t idx) {
+        if (*dirty)
+                return 0;
+        if (GROW(a->dirty[s]))
+                return -1;
+        a->dirty[s].v[a->dirty[s].cnt++] = idx;
+        *dirty = true;
+        return 0;
 }
 
 const char *aggregate_id(const aggregate_t *a) {
@@ -387,16 +411,17 @@ static int segment_add(aggregate_t *a, char kind, const char *value, size_t len)
         if (i != (size_t)-1) {
                 free(name);
                 a->segments.v[i].count++;
-                return 0;
+                return mark(a, AGG_SET_SEGMENTS, &a->segments.v[i].dirty, i);
         }
         if (GROW(a->segments) ||
             strmap_get_or_put(&a->segments.idx, name, a->segments.cnt) == (size_t)-1) {
                 free(name);
                 return -1;
         }
-        a->segments.v[a->segments.cnt++] = (agg_segment_t){name, 1};
+        i = a->segments.cnt++;
+        a->segments.v[i] = (agg_segment_t){.name = name, .count = 1};
         a->bytes += len + 2;
-        return 0;
+        return mark(a, AGG_SET_SEGMENTS, &a->segments.v[i].dirty, i);
 }
 
 static agg_account_t *account_of(aggregate_t *a, const char *id, bool *fresh) {
@@ -478,12 +503,14 @@ int aggregate_apply_ticket(aggregate_t *a, const event_t *ev,
         if (fresh_ticket)
                 acct->tickets++;
         /* Tiers only rise and strategic is never unset: once key, always. */
-        if (is_key(acct) && !acct->key) {
+        if (is_key(acct) && !acct->key_seq) {
                 if (GROW(a->key_accounts))
                         return AGG_NOMEM;
                 a->key_accounts.v[a->key_accounts.cnt++] = acct_idx;
-                acct->key = true;
+                acct->key_seq = a->key_accounts.cnt;
         }
+        if (mark(a, AGG_SET_ACCOUNTS, &acct->dirty, acct_idx))
+                return AGG_NOMEM;
         if (acct->tier > a->max_tier)
                 a->max_tier = acct->tier;
         /* Tiers whose SLA targets are on the clock, as bits (1 << tier):
@@ -514,6 +541,8 @@ int aggregate_apply_ticket(aggregate_t *a, const event_t *ev,
         if (was_open && !is_open)
                 a->tickets_open--;
         tk->status = t->status;
+        if (mark(a, AGG_SET_TICKETS, &tk->dirty, (size_t)(tk - a->tickets.v)))
+                return AGG_NOMEM;
         return AGG_APPLIED;
 }
 
@@ -759,4 +788,429 @@ int aggregate_facts(const aggregate_t *a, int64_t now, int trend_min,
         for (size_t i = a->new_tickets_from; i < a->new_tickets_to; i++)
                 out->new_tickets[out->new_tickets_cnt++] = a->tickets.v[i].id;
         return 0;
+}
+
+void aggregate_prune_minutes(aggregate_t *a, int keep_min) {
+        if (!a->last_event_at)
+                return;
+        size_t drop = minute_lower(&a->minutes, minute(a->last_event_at) - keep_min);
+        if (!drop)
+                return;
+        memmove(a->minutes.v, a->minutes.v + drop,
+                (a->minutes.cnt - drop) * sizeof(*a->minutes.v));
+        a->minutes.cnt -= drop;
+}
+
+/* ---- the store of record --------------------------------------------------- */
+
+#define RECORD_VERSION 1
+
+void aggregate_encode(const aggregate_t *a, record_buf_t *b) {
+        record_put_u64(b, RECORD_VERSION);
+        record_put_u64(b, a->open);
+        record_put_i64(b, a->revision);
+        record_put_cstr(b, a->root);
+        record_put_i64(b, a->detected_at);
+        record_put_i64(b, a->last_event_at);
+        record_put_i64(b, a->resolved_at);
+        record_put_i64(b, a->triaged_at);
+        record_put_i64(b, a->quiet_since);
+        record_put_i64(b, a->declared_severity);
+        record_put_i64(b, a->accounts_cnt);
+        record_put_f64(b, a->arr);
+        record_put_u64(b, (uint64_t)a->max_tier);
+        record_put_u64(b, a->tiers);
+        record_put_u64(b, a->strategic);
+        record_put_i64(b, a->tickets_total);
+        record_put_i64(b, a->tickets_open);
+        record_put_u64(b, a->personal_data);
+        record_put_i64(b, a->personal_data_at);
+        record_put_i64(b, a->sentiment_count);
+        record_put_i64(b, a->sentiment_negative);
+        record_put_f64(b, a->sentiment_sum);
+        record_put_i64(b, a->last_tick);
+        record_put_cstr(b, a->policy);
+        record_put_cstr(b, a->notify);
+        record_put_i64(b, a->decide_v);
+        record_put_i64(b, a->decided_rev);
+        record_put_u64(b, a->alerts.cnt);
+        for (size_t i = 0; i < a->alerts.cnt; i++) {
+                const agg_alert_t *al = &a->alerts.v[i];
+                record_put_cstr(b, al->service);
+                record_put_u64(b, (uint64_t)al->state);
+                record_put_i64(b, al->disruption);
+                record_put_i64(b, al->users);
+                record_put_f64(b, al->burn);
+                record_put_f64(b, al->loss);
+                record_put_cstr(b, al->region);
+                record_put_u64(b, al->dependent);
+        }
+        record_put_u64(b, a->impacted.cnt);
+        for (size_t i = 0; i < a->impacted.cnt; i++)
+                record_put_cstr(b, a->impacted.v[i]);
+        record_put_u64(b, a->minutes.cnt);
+        for (size_t i = 0; i < a->minutes.cnt; i++) {
+                const agg_minute_t *m = &a->minutes.v[i];
+                record_put_i64(b, m->minute);
+                record_put_i64(b, m->c);
+                record_put_i64(b, m->n);
+                record_put_i64(b, m->t);
+                record_put_f64(b, m->s);
+        }
+        /* How many entries each set has: a load that finds fewer (a key
+         * lost apart from the others) is refused, not half-believed. */
+        record_put_u64(b, a->seen.cnt);
+        record_put_u64(b, a->accounts.cnt);
+        record_put_u64(b, a->tickets.cnt);
+        record_put_u64(b, a->segments.cnt);
+}
+
+/* An entry's value: its place in the set's order first. */
+static void encode_entry(const aggregate_t *a, aggregate_set_t s, size_t i,
+                         record_buf_t *b) {
+        record_buf_reset(b);
+        if (s == AGG_SET_SEEN)
+                return;
+        record_put_u64(b, i);
+        if (s == AGG_SET_ACCOUNTS) {
+                const agg_account_t *acct = &a->accounts.v[i];
+                record_put_u64(b, (uint64_t)acct->tier);
+                record_put_f64(b, acct->arr);
+                record_put_u64(b, acct->strategic);
+                record_put_u64(b, acct->key_seq);
+                record_put_i64(b, acct->tickets);
+        } else if (s == AGG_SET_TICKETS) {
+                record_put_u64(b, (uint64_t)a->tickets.v[i].status);
+        } else {
+                record_put_i64(b, a->segments.v[i].count);
+        }
+}
+
+static const char *entry_name(const aggregate_t *a, aggregate_set_t s, size_t i) {
+        switch (s) {
+        case AGG_SET_SEEN: return a->seen.v[i];
+        case AGG_SET_ACCOUNTS: return a->accounts.v[i].id;
+        case AGG_SET_TICKETS: return a->tickets.v[i].id;
+        default: return a->segments.v[i].name;
+        }
+}
+
+int aggregate_changes(const aggregate_t *a, aggregate_set_t s,
+                      record_buf_t *scratch, aggregate_entry_fn fn, void *arg) {
+        size_t from = 0, n;
+        const size_t *idx = NULL;
+        if (s == AGG_SET_SEEN) {
+                from = a->seen_saved;
+                n = a->seen.cnt - from;
+        } else {
+                idx = a->dirty[s].v;
+                n = a->dirty[s].cnt;
+        }
+        for (size_t k = 0; k < n; k++) {
+                size_t i = idx ? idx[k] : from + k;
+                const char *name = entry_name(a, s, i);
+                encode_entry(a, s, i, scratch);
+                if (scratch->failed)
+                        return -1;
+                int r = fn(arg, name, strlen(name), scratch->p ? scratch->p : "",
+                           scratch->len);
+                if (r)
+                        return r;
+        }
+        return 0;
+}
+
+void aggregate_saved(aggregate_t *a) {
+        for (size_t k = 0; k < a->dirty[AGG_SET_ACCOUNTS].cnt; k++)
+                a->accounts.v[a->dirty[AGG_SET_ACCOUNTS].v[k]].dirty = false;
+        for (size_t k = 0; k < a->dirty[AGG_SET_TICKETS].cnt; k++)
+                a->tickets.v[a->dirty[AGG_SET_TICKETS].v[k]].dirty = false;
+        for (size_t k = 0; k < a->dirty[AGG_SET_SEGMENTS].cnt; k++)
+                a->segments.v[a->dirty[AGG_SET_SEGMENTS].v[k]].dirty = false;
+        for (size_t k = 0; k < AGG_SET_COUNT; k++)
+                a->dirty[k].cnt = 0;
+        a->seen_saved = a->seen.cnt;
+}
+
+/* 0 indexed, 1 the key is there already, -1 out of memory. */
+static int index_put(strmap_t *m, const char *key, size_t i) {
+        size_t got = strmap_get_or_put(m, key, i);
+        return got == (size_t)-1 ? -1 : got != i;
+}
+
+/* index_put for a record being read: a name twice is malformed. */
+static void indexed(strmap_t *m, const char *key, size_t i, record_reader_t *r,
+                    bool *ok) {
+        int got = index_put(m, key, i);
+        if (got < 0)
+                *ok = false;
+        else if (got)
+                r->failed = true;
+}
+
+/* A string of the record, copied; `*ok` false when it is malformed or
+ * memory ran out.  Absent stays NULL. */
+static char *take_str(aggregate_t *a, record_reader_t *r, bool *ok) {
+        size_t len;
+        const char *s = record_get_str(r, &len);
+        if (!s)
+                return NULL;
+        char *d = memchr(s, '\0', len) ? NULL : copy(a, s, len);
+        if (!d)
+                *ok = false;
+        return d;
+}
+
+/* A count of things each at least `min_bytes` long: never more than the
+ * record could hold, so a corrupt count cannot ask for terabytes. */
+static size_t take_count(record_reader_t *r, size_t min_bytes) {
+        uint64_t n = record_get_u64(r);
+        if (n > (uint64_t)(r->end - r->p) / min_bytes) {
+                r->failed = true;
+                return 0;
+        }
+        return (size_t)n;
+}
+
+aggregate_t *aggregate_decode(const char *id, const void *core, size_t len,
+                              char *errstr, size_t errstr_size) {
+        record_reader_t r;
+        bool ok = true;
+        aggregate_t *a = aggregate_new(id);
+        if (!a) {
+                snprintf(errstr, errstr_size, "out of memory loading incident");
+                return NULL;
+        }
+        record_reader_init(&r, core, len);
+        uint64_t version = record_get_u64(&r);
+        if (version != RECORD_VERSION) {
+                snprintf(errstr, errstr_size,
+                         "incident record of version %llu, this worker reads %d",
+                         (unsigned long long)version, RECORD_VERSION);
+                aggregate_destroy(a);
+                return NULL;
+        }
+        a->open = record_get_u64(&r) != 0;
+        a->revision = record_get_i64(&r);
+        a->root = take_str(a, &r, &ok);
+        a->detected_at = record_get_i64(&r);
+        a->last_event_at = record_get_i64(&r);
+        a->resolved_at = record_get_i64(&r);
+        a->triaged_at = record_get_i64(&r);
+        a->quiet_since = record_get_i64(&r);
+        a->declared_severity = (int)record_get_i64(&r);
+        a->accounts_cnt = record_get_i64(&r);
+        a->arr = record_get_f64(&r);
+        uint64_t tier = record_get_u64(&r);
+        a->max_tier = tier < TIER_COUNT ? (customer_tier_t)tier : TIER_NONE;
+        a->tiers = (unsigned)record_get_u64(&r);
+        a->strategic = record_get_u64(&r) != 0;
+        a->tickets_total = record_get_i64(&r);
+        a->tickets_open = record_get_i64(&r);
+        a->personal_data = record_get_u64(&r) != 0;
+        a->personal_data_at = record_get_i64(&r);
+        a->sentiment_count = record_get_i64(&r);
+        a->sentiment_negative = record_get_i64(&r);
+        a->sentiment_sum = record_get_f64(&r);
+        a->last_tick = record_get_i64(&r);
+        a->policy = take_str(a, &r, &ok);
+        a->notify = take_str(a, &r, &ok);
+        a->decide_v = record_get_i64(&r);
+        a->decided_rev = record_get_i64(&r);
+
+        size_t n = take_count(&r, 8);
+        if (n && (reserve(&a->alerts.v, &a->alerts.cap, n, sizeof(*a->alerts.v))))
+                ok = false;
+        for (size_t i = 0; ok && !r.failed && i < n; i++) {
+                agg_alert_t al = {0};
+                al.service = take_str(a, &r, &ok);
+                uint64_t st = record_get_u64(&r);
+                al.state = st <= ALERT_HANDED_OVER ? (alert_state_t)st : ALERT_QUIET;
+                al.disruption = (int)record_get_i64(&r);
+                al.users = record_get_i64(&r);
+                al.burn = record_get_f64(&r);
+                al.loss = record_get_f64(&r);
+                al.region = take_str(a, &r, &ok);
+                al.dependent = record_get_u64(&r) != 0;
+                a->alerts.v[a->alerts.cnt++] = al;
+                if (!al.service)
+                        r.failed = r.failed || ok;
+                else
+                        indexed(&a->alerts.idx, al.service, i, &r, &ok);
+        }
+        n = take_count(&r, 1);
+        if (n && reserve(&a->impacted.v, &a->impacted.cap, n, sizeof(*a->impacted.v)))
+                ok = false;
+        for (size_t i = 0; ok && !r.failed && i < n; i++) {
+                char *s = take_str(a, &r, &ok);
+                if (!s) {
+                        r.failed = r.failed || ok; /* absent: malformed */
+                        break;
+                }
+                a->impacted.v[a->impacted.cnt++] = s;
+                indexed(&a->impacted.idx, s, i, &r, &ok);
+        }
+        n = take_count(&r, 12);
+        if (n && reserve(&a->minutes.v, &a->minutes.cap, n, sizeof(*a->minutes.v)))
+                ok = false;
+        for (size_t i = 0; ok && !r.failed && i < n; i++) {
+                agg_minute_t *m = &a->minutes.v[a->minutes.cnt++];
+                m->minute = record_get_i64(&r);
+                m->c = record_get_i64(&r);
+                m->n = record_get_i64(&r);
+                m->t = record_get_i64(&r);
+                m->s = record_get_f64(&r);
+        }
+        for (size_t k = 0; k < AGG_SET_COUNT; k++)
+                a->expect[k] = (size_t)record_get_u64(&r);
+        if (!ok || !record_reader_done(&r)) {
+                snprintf(errstr, errstr_size, "incident record %s",
+                         ok ? "malformed" : "unreadable (out of memory)");
+                aggregate_destroy(a);
+                return NULL;
+        }
+        return a;
+}
+
+/* Room for the `expect`ed entries of each set, zeroed and counted (so that
+ * destroy frees what a failed load filled in): entries land at their place
+ * in the order, in whatever order they are read. */
+static int load_room(aggregate_t *a, aggregate_set_t s) {
+        size_t n = a->expect[s];
+        void *v;
+        switch (s) {
+        case AGG_SET_ACCOUNTS:
+                if (a->accounts.cap >= n)
+                        return 0;
+                v = calloc(n, sizeof(*a->accounts.v));
+                a->accounts.v = v;
+                a->accounts.cap = a->accounts.cnt = v ? n : 0;
+                break;
+        case AGG_SET_TICKETS:
+                if (a->tickets.cap >= n)
+                        return 0;
+                v = calloc(n, sizeof(*a->tickets.v));
+                a->tickets.v = v;
+                a->tickets.cap = a->tickets.cnt = v ? n : 0;
+                break;
+        default:
+                if (a->segments.cap >= n)
+                        return 0;
+                v = calloc(n, sizeof(*a->segments.v));
+                a->segments.v = v;
+                a->segments.cap = a->segments.cnt = v ? n : 0;
+                break;
+        }
+        return v ? 0 : -1;
+}
+
+int aggregate_load_entry(aggregate_t *a, aggregate_set_t s, const char *field,
+                         size_t field_len, const char *value, size_t value_len,
+                         char *errstr, size_t errstr_size) {
+        record_reader_t r;
+        char **slot;
+        if (memchr(field, '\0', field_len)) {
+                snprintf(errstr, errstr_size, "incident entry holds a NUL byte");
+                return -1;
+        }
+        if (s == AGG_SET_SEEN) {
+                char *name;
+                if (GROW(a->seen) || !(name = copy(a, field, field_len)))
+                        goto nomem;
+                a->seen.v[a->seen.cnt++] = name;
+                return 0;
+        }
+        if (a->expect[s] && load_room(a, s))
+                goto nomem;
+        record_reader_init(&r, value, value_len);
+        uint64_t seq = record_get_u64(&r);
+        if (r.failed || seq >= a->expect[s])
+                goto malformed;
+        if (s == AGG_SET_ACCOUNTS) {
+                agg_account_t *acct = &a->accounts.v[seq];
+                uint64_t tier = record_get_u64(&r);
+                acct->tier = tier < TIER_COUNT ? (customer_tier_t)tier : TIER_NONE;
+                acct->arr = record_get_f64(&r);
+                acct->strategic = record_get_u64(&r) != 0;
+                acct->key_seq = (size_t)record_get_u64(&r);
+                acct->tickets = record_get_i64(&r);
+                slot = &acct->id;
+        } else if (s == AGG_SET_TICKETS) {
+                uint64_t st = record_get_u64(&r);
+                a->tickets.v[seq].status = st <= TICKET_SOLVED ? (ticket_status_t)st
+                                                               : TICKET_SOLVED;
+                slot = &a->tickets.v[seq].id;
+        } else {
+                a->segments.v[seq].count = record_get_i64(&r);
+                slot = &a->segments.v[seq].name;
+        }
+        if (!record_reader_done(&r) || *slot) /* malformed, or a place twice */
+                goto malformed;
+        if (!(*slot = copy(a, field, field_len)))
+                goto nomem;
+        return 0;
+malformed:
+        snprintf(errstr, errstr_size, "incident entry '%.*s' malformed",
+                 (int)(field_len > 200 ? 200 : field_len), field);
+        return -1;
+nomem:
+        snprintf(errstr, errstr_size, "out of memory loading incident");
+        return -1;
+}
+
+int aggregate_load_done(aggregate_t *a, char *errstr, size_t errstr_size) {
+        size_t keys = 0;
+        int r = 0;
+        for (aggregate_set_t s = AGG_SET_ACCOUNTS; s < AGG_SET_COUNT; s++)
+                if (a->expect[s] && load_room(a, s))
+                        goto nomem;
+        if (a->seen.cnt != a->expect[AGG_SET_SEEN])
+                goto missing;
+        /* An entry missing or twice: the sets are not what was stored. */
+        for (size_t i = 0; !r && i < a->seen.cnt; i++)
+                r = index_put(&a->seen.idx, a->seen.v[i], i);
+        for (size_t i = 0; !r && i < a->accounts.cnt; i++) {
+                agg_account_t *acct = &a->accounts.v[i];
+                if (!acct->id || acct->key_seq > a->accounts.cnt)
+                        goto missing;
+                r = index_put(&a->accounts.idx, acct->id, i);
+                keys += acct->key_seq != 0;
+        }
+        for (size_t i = 0; !r && i < a->tickets.cnt; i++)
+                r = a->tickets.v[i].id ? index_put(&a->tickets.idx, a->tickets.v[i].id, i) : 1;
+        for (size_t i = 0; !r && i < a->segments.cnt; i++)
+                r = a->segments.v[i].name
+                            ? index_put(&a->segments.idx, a->segments.v[i].name, i)
+                            : 1;
+        if (r < 0)
+                goto nomem;
+        if (r > 0)
+                goto missing;
+        if (keys && reserve(&a->key_accounts.v, &a->key_accounts.cap, keys,
+                            sizeof(*a->key_accounts.v)))
+                goto nomem;
+        a->key_accounts.cnt = keys;
+        for (size_t i = 0; i < keys; i++)
+                a->key_accounts.v[i] = (size_t)-1;
+        for (size_t i = 0; i < a->accounts.cnt; i++) {
+                size_t k = a->accounts.v[i].key_seq;
+                if (!k)
+                        continue;
+                if (k > keys || a->key_accounts.v[k - 1] != (size_t)-1)
+                        goto missing;
+                a->key_accounts.v[k - 1] = i;
+        }
+        a->seen_saved = a->expect[AGG_SET_SEEN];
+        a->new_tickets_from = a->new_tickets_to = a->tickets.cnt;
+        return 0;
+missing:
+        snprintf(errstr, errstr_size,
+                 "incident entries do not match its record (%zu ids, %zu accounts, "
+                 "%zu tickets, %zu segments expected)",
+                 a->expect[AGG_SET_SEEN], a->expect[AGG_SET_ACCOUNTS],
+                 a->expect[AGG_SET_TICKETS], a->expect[AGG_SET_SEGMENTS]);
+        return -1;
+nomem:
+        snprintf(errstr, errstr_size, "out of memory loading incident");
+        return -1;
 }

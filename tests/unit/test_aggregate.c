@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "aggregate.h"
+#include "record.h"
 
 #define T0 1765000000000LL /* a minute boundary: 29416666 min + 40 s */
 #define MIN 60000LL
@@ -364,6 +365,300 @@ static void test_resolved_lists_every_account_and_decisions_go_forward(void **st
         aggregate_destroy(a);
 }
 
+
+/* ---- the store of record --------------------------------------------------- */
+
+/* What one incident's partition write leaves stored: its core record and,
+ * per set, field -> value, an entry replaced when written again. */
+#define MAX_ENTRIES 64
+typedef struct stored {
+        record_buf_t core;
+        struct {
+                char *field[MAX_ENTRIES], *value[MAX_ENTRIES];
+                size_t vlen[MAX_ENTRIES], n;
+        } set[AGG_SET_COUNT];
+        size_t written[AGG_SET_COUNT]; /* entries written by the last save */
+} stored_t;
+
+static aggregate_set_t writing;
+
+static int store_entry(void *arg, const char *field, size_t flen,
+                       const char *value, size_t vlen) {
+        stored_t *st = arg;
+        size_t i = 0;
+        while (i < st->set[writing].n && strcmp(st->set[writing].field[i], field))
+                i++;
+        assert_true(i < MAX_ENTRIES);
+        if (i == st->set[writing].n) {
+                st->set[writing].field[i] = strndup(field, flen);
+                st->set[writing].n++;
+        }
+        free(st->set[writing].value[i]);
+        st->set[writing].value[i] = malloc(vlen + 1);
+        memcpy(st->set[writing].value[i], value, vlen);
+        st->set[writing].vlen[i] = vlen;
+        st->written[writing]++;
+        return 0;
+}
+
+/* One partition write of `a`: what changed, then its core record. */
+static void save(aggregate_t *a, stored_t *st) {
+        record_buf_t scratch = {0};
+        for (writing = 0; writing < AGG_SET_COUNT; writing++) {
+                st->written[writing] = 0;
+                assert_int_equal(aggregate_changes(a, writing, &scratch, store_entry, st), 0);
+        }
+        record_buf_reset(&st->core);
+        aggregate_encode(a, &st->core);
+        assert_false(st->core.failed);
+        aggregate_saved(a);
+        record_buf_free(&scratch);
+}
+
+/* A new owner's load: the entries in reverse order of writing, to show
+ * that order is the record's, not the store's. */
+static aggregate_t *load(const stored_t *st, const char *id) {
+        char errstr[256];
+        aggregate_t *a = aggregate_decode(id, st->core.p, st->core.len, errstr,
+                                          sizeof(errstr));
+        assert_non_null(a);
+        for (int k = AGG_SET_COUNT - 1; k >= 0; k--)
+                for (size_t i = st->set[k].n; i-- > 0;)
+                        assert_int_equal(aggregate_load_entry(a, (aggregate_set_t)k,
+                                                              st->set[k].field[i],
+                                                              strlen(st->set[k].field[i]),
+                                                              st->set[k].value[i],
+                                                              st->set[k].vlen[i], errstr,
+                                                              sizeof(errstr)), 0);
+        assert_int_equal(aggregate_load_done(a, errstr, sizeof(errstr)), 0);
+        return a;
+}
+
+static void stored_free(stored_t *st) {
+        for (size_t k = 0; k < AGG_SET_COUNT; k++)
+                for (size_t i = 0; i < st->set[k].n; i++) {
+                        free(st->set[k].field[i]);
+                        free(st->set[k].value[i]);
+                }
+        record_buf_free(&st->core);
+}
+
+static void assert_same_facts(const aggregate_t *x, const aggregate_t *y, int64_t now) {
+        incident_t a = {0}, b = {0};
+        facts(x, now, &a);
+        facts(y, now, &b);
+        assert_string_equal(a.id, b.id);
+        assert_int_equal(a.revision, b.revision);
+        assert_int_equal(a.open, b.open);
+        assert_string_equal(a.root_service, b.root_service);
+        assert_int_equal(a.detected_at, b.detected_at);
+        assert_int_equal(a.last_event_at, b.last_event_at);
+        assert_int_equal(a.resolved_at, b.resolved_at);
+        assert_int_equal(a.triaged_at, b.triaged_at);
+        assert_int_equal(a.quiet_since, b.quiet_since);
+        assert_int_equal(a.declared_severity, b.declared_severity);
+        assert_int_equal(a.affected_users, b.affected_users);
+        assert_int_equal(a.disruption, b.disruption);
+        assert_true(a.slo_burn_rate == b.slo_burn_rate);
+        assert_true(a.revenue_loss_per_hour == b.revenue_loss_per_hour);
+        assert_int_equal(a.affected_accounts, b.affected_accounts);
+        assert_true(a.arr_at_risk == b.arr_at_risk);
+        assert_int_equal(a.max_tier, b.max_tier);
+        assert_int_equal(a.tiers, b.tiers);
+        assert_int_equal(a.strategic, b.strategic);
+        assert_int_equal(a.tickets_total, b.tickets_total);
+        assert_int_equal(a.tickets_open, b.tickets_open);
+        assert_int_equal(a.personal_data_at_risk, b.personal_data_at_risk);
+        assert_int_equal(a.personal_data_at, b.personal_data_at);
+        assert_string_equal(a.policy_state, b.policy_state);
+        assert_string_equal(a.notify_state, b.notify_state);
+        assert_int_equal(a.decide_v, b.decide_v);
+        assert_int_equal(a.sentiment_count, b.sentiment_count);
+        assert_int_equal(a.sentiment_negative, b.sentiment_negative);
+        assert_true(a.sentiment_sum == b.sentiment_sum);
+        assert_int_equal(a.sentiment_now_count, b.sentiment_now_count);
+        assert_int_equal(a.sentiment_now_negative, b.sentiment_now_negative);
+        assert_true(a.sentiment_now_sum == b.sentiment_now_sum);
+        assert_int_equal(a.sentiment_prev_count, b.sentiment_prev_count);
+        assert_true(a.sentiment_prev_sum == b.sentiment_prev_sum);
+        assert_int_equal(a.tickets_now, b.tickets_now);
+        assert_int_equal(a.tickets_prev, b.tickets_prev);
+        assert_int_equal(a.services_cnt, b.services_cnt);
+        for (size_t i = 0; i < a.services_cnt; i++)
+                assert_string_equal(a.services[i], b.services[i]);
+        assert_int_equal(a.impacted_cnt, b.impacted_cnt);
+        for (size_t i = 0; i < a.impacted_cnt; i++)
+                assert_string_equal(a.impacted[i], b.impacted[i]);
+        assert_int_equal(a.segments_cnt, b.segments_cnt);
+        for (size_t i = 0; i < a.segments_cnt; i++) {
+                assert_int_equal(a.segments[i].kind, b.segments[i].kind);
+                assert_string_equal(a.segments[i].value, b.segments[i].value);
+                assert_int_equal(a.segments[i].count, b.segments[i].count);
+        }
+        assert_int_equal(a.region_users_cnt, b.region_users_cnt);
+        for (size_t i = 0; i < a.region_users_cnt; i++) {
+                assert_string_equal(a.region_users[i].region, b.region_users[i].region);
+                assert_int_equal(a.region_users[i].users, b.region_users[i].users);
+        }
+        assert_int_equal(a.handovers_cnt, b.handovers_cnt);
+        for (size_t i = 0; i < a.handovers_cnt; i++)
+                assert_string_equal(a.handovers[i].service, b.handovers[i].service);
+        assert_int_equal(a.accounts_cnt, b.accounts_cnt);
+        for (size_t i = 0; i < a.accounts_cnt; i++) {
+                assert_string_equal(a.accounts[i].id, b.accounts[i].id);
+                assert_int_equal(a.accounts[i].tier, b.accounts[i].tier);
+                assert_true(a.accounts[i].arr == b.accounts[i].arr);
+                assert_int_equal(a.accounts[i].strategic, b.accounts[i].strategic);
+                assert_int_equal(a.accounts[i].tickets, b.accounts[i].tickets);
+        }
+        incident_clear(&a);
+        incident_clear(&b);
+}
+
+/* The same events into an incident and into its reloaded copy. */
+static void apply_more(aggregate_t *a, int64_t at) {
+        account_facts_t ent = {TIER_ENTERPRISE, TIER_NONE, 250000, -1, NULL, 0};
+        aggregate_begin(a);
+        assert_int_equal(aggregate_apply_ticket(a, ticket("m1", "T-1", "acme", TICKET_SOLVED, at), &unknown), AGG_APPLIED);
+        assert_int_equal(aggregate_apply_ticket(a, ticket("m2", "T-9", "initech", TICKET_OPEN, at), &ent), AGG_APPLIED);
+        assert_int_equal(aggregate_apply_sentiment(a, sentiment("m3", -0.9, at), true), AGG_APPLIED);
+        assert_int_equal(aggregate_apply_ticket(a, ticket("t1", "T-1", "acme", TICKET_OPEN, at), &unknown), AGG_DUPLICATE);
+        aggregate_end(a, at, 0, QUIET, &(aggregate_change_t){0});
+}
+
+static aggregate_t *busy_incident(void) {
+        aggregate_t *a = aggregate_new("users-db-7f3a");
+        account_facts_t strat = {TIER_PRO, TIER_ENTERPRISE, 120000, 1, "eu1-x", 3};
+        account_facts_t acme = {TIER_BUSINESS, TIER_NONE, 500000, -1, NULL, 0};
+        aggregate_begin(a);
+        event_t *e = (event_t *)alert("a1", "users-db", true, T0);
+        e->u.alert.affected_users = 9000;
+        e->u.alert.declared_severity = 2;
+        e->region = "eu-west";
+        e->has |= HAS_AFFECTED_USERS | HAS_DECLARED_SEVERITY;
+        aggregate_apply_alert(a, e);
+        aggregate_end(a, T0, 0, QUIET, &(aggregate_change_t){0});
+        aggregate_impact_add(a, "web");
+        aggregate_impact_add(a, "accounts-api");
+        aggregate_begin(a);
+        aggregate_apply_alert(a, alert("a2", "web", true, T0 + 1000));
+        e = (event_t *)ticket("t1", "T-1", "acme", TICKET_OPEN, T0 + 2000);
+        e->region = "eu-west";
+        e->u.ticket.personal_data_at_risk = true;
+        aggregate_apply_ticket(a, e, &acme);
+        aggregate_apply_ticket(a, ticket("t2", "T-2", "eu1-x", TICKET_OPEN, T0 + 3000), &strat);
+        aggregate_apply_sentiment(a, sentiment("s1", -0.4, T0 + 4000), true);
+        aggregate_end(a, T0 + 4000, 0, QUIET, &(aggregate_change_t){0});
+        assert_int_equal(aggregate_decided(a, 2, "policy-state", "", true, T0 + 4500), 0);
+        return a;
+}
+
+static void test_a_new_owner_loads_what_the_last_one_stored(void **state) {
+        (void)state;
+        stored_t st = {0};
+        aggregate_t *a = busy_incident();
+        save(a, &st);
+        /* The first write stores every entry. */
+        assert_int_equal(st.written[AGG_SET_SEEN], 5);
+        assert_int_equal(st.written[AGG_SET_ACCOUNTS], 2);
+        assert_int_equal(st.written[AGG_SET_TICKETS], 2);
+        assert_int_equal(st.written[AGG_SET_SEGMENTS], 2); /* eu-west, eu1 */
+        aggregate_t *b = load(&st, "users-db-7f3a");
+        assert_same_facts(a, b, T0 + 5000);
+
+        /* Both go on alike: the loaded one dedups, counts and orders as the
+         * original does. */
+        apply_more(a, T0 + 6000);
+        apply_more(b, T0 + 6000);
+        assert_same_facts(a, b, T0 + 6000);
+
+        /* The next write carries only what changed. */
+        save(a, &st);
+        assert_int_equal(st.written[AGG_SET_SEEN], 3);
+        assert_int_equal(st.written[AGG_SET_ACCOUNTS], 2);  /* acme, initech */
+        assert_int_equal(st.written[AGG_SET_TICKETS], 2);   /* T-1, T-9 */
+        assert_int_equal(st.written[AGG_SET_SEGMENTS], 0);
+        aggregate_t *c = load(&st, "users-db-7f3a");
+        assert_same_facts(a, c, T0 + 7000);
+        /* Nothing changed: nothing to write. */
+        save(a, &st);
+        for (size_t k = 0; k < AGG_SET_COUNT; k++)
+                assert_int_equal(st.written[k], 0);
+        aggregate_destroy(a);
+        aggregate_destroy(b);
+        aggregate_destroy(c);
+        stored_free(&st);
+}
+
+static void test_a_damaged_record_is_refused_not_believed(void **state) {
+        (void)state;
+        char errstr[256];
+        stored_t st = {0};
+        aggregate_t *a = busy_incident();
+        save(a, &st);
+
+        /* Cut short anywhere: refused. */
+        for (size_t len = 0; len < st.core.len; len++) {
+                aggregate_t *b = aggregate_decode("x", st.core.p, len, errstr,
+                                                  sizeof(errstr));
+                assert_null(b);
+        }
+        /* A version this worker does not know. */
+        st.core.p[0] = 9;
+        assert_null(aggregate_decode("x", st.core.p, st.core.len, errstr, sizeof(errstr)));
+        assert_string_equal(errstr, "incident record of version 9, this worker reads 1");
+        st.core.p[0] = 1;
+
+        /* One ticket entry lost. */
+        aggregate_t *b = aggregate_decode("x", st.core.p, st.core.len, errstr,
+                                          sizeof(errstr));
+        assert_non_null(b);
+        for (size_t k = 0; k < AGG_SET_COUNT; k++)
+                for (size_t i = 0; i < st.set[k].n; i++)
+                        if (!(k == AGG_SET_TICKETS && i == 0))
+                                assert_int_equal(aggregate_load_entry(b, (aggregate_set_t)k,
+                                        st.set[k].field[i], strlen(st.set[k].field[i]),
+                                        st.set[k].value[i], st.set[k].vlen[i], errstr,
+                                        sizeof(errstr)), 0);
+        assert_int_equal(aggregate_load_done(b, errstr, sizeof(errstr)), -1);
+        assert_string_equal(errstr, "incident entries do not match its record "
+                                    "(5 ids, 2 accounts, 2 tickets, 2 segments expected)");
+        aggregate_destroy(b);
+        aggregate_destroy(a);
+        stored_free(&st);
+}
+
+static void test_pruned_minutes_change_no_window(void **state) {
+        (void)state;
+        aggregate_t *a = aggregate_new("long-1");
+        record_buf_t before = {0}, after = {0};
+        aggregate_begin(a);
+        for (int m = 0; m < 600; m++) {
+                char id[16];
+                snprintf(id, sizeof(id), "s%d", m);
+                aggregate_apply_sentiment(a, sentiment(id, -0.5, T0 + m * MIN), true);
+        }
+        aggregate_end(a, T0 + 600 * MIN, 0, QUIET, &(aggregate_change_t){0});
+        incident_t x = {0}, y = {0};
+        facts(a, T0 + 600 * MIN, &x);
+        aggregate_encode(a, &before);
+        /* Windows of 5 minutes reach back 10. */
+        aggregate_prune_minutes(a, 10);
+        aggregate_encode(a, &after);
+        facts(a, T0 + 600 * MIN, &y);
+        assert_int_equal(x.sentiment_now_count, y.sentiment_now_count);
+        assert_int_equal(x.sentiment_prev_count, y.sentiment_prev_count);
+        assert_int_equal(y.sentiment_now_count, 4); /* minutes 596..599 */
+        assert_int_equal(y.sentiment_prev_count, 5);
+        assert_int_equal(y.sentiment_count, 600); /* the totals stay */
+        assert_true(after.len < before.len / 20);
+        incident_clear(&x);
+        incident_clear(&y);
+        record_buf_free(&before);
+        record_buf_free(&after);
+        aggregate_destroy(a);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_accounts_count_once_and_a_new_arr_replaces_the_old),
@@ -375,6 +670,9 @@ int main(void) {
                 cmocka_unit_test(test_windows_count_by_event_minute),
                 cmocka_unit_test(test_segments_count_new_tickets),
                 cmocka_unit_test(test_resolved_lists_every_account_and_decisions_go_forward),
+                cmocka_unit_test(test_a_new_owner_loads_what_the_last_one_stored),
+                cmocka_unit_test(test_a_damaged_record_is_refused_not_believed),
+                cmocka_unit_test(test_pruned_minutes_change_no_window),
         };
         int r = cmocka_run_group_tests(tests, NULL, NULL);
         event_free_spill(&ev);
