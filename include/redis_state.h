@@ -36,6 +36,8 @@ void redis_args_reset(redis_args_t *a);
 void redis_args_free(redis_args_t *a);
 /* Both return -1 on allocation failure. */
 int redis_args_add(redis_args_t *a, const char *s, size_t len); /* borrows s */
+/* A copy of `len` bytes, any bytes (records are binary). */
+int redis_args_add_copy(redis_args_t *a, const void *s, size_t len);
 int redis_args_addf(redis_args_t *a, const char *fmt, ...)
         __attribute__((format(printf, 2, 3))); /* copies, any length */
 /* Adds the key <prefix>:<kind>{<id>}<suffix>, `id` encoded as
@@ -160,12 +162,24 @@ void redis_state_append_silence_set(redis_state_t *rs, const char *id,
 void redis_state_append_silence_del(redis_state_t *rs,
                                     const char *id); /* HDEL */
 
+/* Any function of this build's library, `keys` then `args` (the owned
+ * pipeline's calls: persist.c).  A refusal pauses the stream as an outage
+ * does: such a call writes a whole partition, no one message's.  Reply:
+ * redis_state_read_raw(). */
+void redis_state_append_fcall(redis_state_t *rs, const char *function,
+                              const redis_args_t *keys,
+                              const redis_args_t *args);
+
 /* Reply readers, in append order.  IMPACTD_ERR_REDIS when the connection
  * failed or Redis answered with an error of its own state (an outage:
  * reconnect and redo the round); IMPACTD_ERR_REDIS_REPLY when it answered
  * an error to the call itself, or a reply the call never gives (the call's
  * arguments: no retry helps, the messages behind it go to the DLQ). */
 bool redis_error_is_outage(const char *msg);
+/* The reply as hiredis parsed it (a const redisReply *), valid until the
+ * next read. */
+impactd_err_t redis_state_read_raw(redis_state_t *rs, const void **reply,
+                                   char *errstr, size_t errstr_size);
 
 /* Held events (raw bytes) are returned in `held` as views valid until the
  * next read. */

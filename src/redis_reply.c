@@ -66,6 +66,14 @@ static impactd_err_t read_reply(redis_state_t *rs, redisReply **out,
         return IMPACTD_OK;
 }
 
+impactd_err_t redis_state_read_raw(redis_state_t *rs, const void **reply,
+                                   char *errstr, size_t errstr_size) {
+        redisReply *r;
+        impactd_err_t err = read_reply(rs, &r, errstr, errstr_size);
+        *reply = err ? NULL : r;
+        return err;
+}
+
 void redis_state_discard(redis_state_t *rs) {
         char errstr[256];
         redisReply *r;

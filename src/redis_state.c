@@ -93,6 +93,16 @@ static char *scratch_reserve(redis_args_t *a, size_t need) {
         return a->scratch + a->scratch_used;
 }
 
+int redis_args_add_copy(redis_args_t *a, const void *s, size_t len) {
+        char *dst = scratch_reserve(a, len + 1);
+        if (!dst)
+                return -1;
+        memcpy(dst, s, len);
+        dst[len] = '\0';
+        a->scratch_used += len + 1;
+        return redis_args_add(a, dst, len);
+}
+
 int redis_args_addf(redis_args_t *a, const char *fmt, ...) {
         va_list ap;
         size_t room = a->scratch_cap - a->scratch_used;
@@ -359,6 +369,16 @@ static void cmd_end(redis_state_t *rs) {
                         fwrite(resp, 1, (size_t)len, rs->record);
                 redisFreeCommand(resp);
         }
+}
+
+void redis_state_append_fcall(redis_state_t *rs, const char *function,
+                              const redis_args_t *keys,
+                              const redis_args_t *args) {
+        cmd_begin(rs, function, (int)keys->argc);
+        cmd_args(rs, keys);
+        cmd_args(rs, args);
+        rs->cmd_global = true;
+        cmd_end(rs);
 }
 
 static const char *scope_kind(route_scope_t scope) {

@@ -1230,6 +1230,113 @@ redis.register_function('impactd_done', done)
 redis.register_function('impactd_state_check', state_check)
 redis.register_function('impactd_state_mark', state_mark)
 redis.register_function('impactd_state_bump', state_bump)
+-------------------------------------------------------------------------------
+-- Owned incidents (docs/architecture.md, "The partition write"): every key
+-- of routed partition n carries the hash tag {<p>:r<n>}, one slot.
+--   <p>:{<p>:r<n>}            hash: epoch, cluster, off (the last routed
+--                              offset applied), src:<k><partition> (the
+--                              highest input offset applied through it)
+--   <p>:{<p>:r<n>}:deadlines  zset: incident -> next deadline (epoch ms)
+--   <p>:{<p>:r<n>}:outbox     hash: output id -> topic char + bytes
+--   <p>:{<p>:r<n>}:i:<I>      the incident's core record (aggregate.c)
+--   <p>:{<p>:r<n>}:s:<I>      its event ids (hash of empty values)
+--   <p>:{<p>:r<n>}:a:<I>, :t:<I>, :g:<I>
+--                              its accounts, tickets, segments (hashes)
+-- The kind comes before the id, so no id can make one incident's key
+-- another's.  These functions know nothing of the domain: the owner
+-- computes, they store.
+-------------------------------------------------------------------------------
+
+-- HSET of count fields from args[from]: pairs (field, value), or with
+-- `empty` fields alone, their values ''.  A thousand at a time: Lua unpacks
+-- at most some 8,000 values.
+local function hset_from(key, args, from, count, empty)
+    local step = empty and 1 or 2
+    local j = 0
+    while j < count do
+        local batch = {}
+        for k = j, math.min(j + 999, count - 1) do
+            batch[#batch + 1] = args[from + k * step]
+            batch[#batch + 1] = empty and '' or args[from + k * step + 1]
+        end
+        redis.call('HSET', key, unpack(batch))
+        j = j + 1000
+    end
+    return from + count * step
+end
+
+-- own: a worker takes routed partition n over.  KEYS: meta, deadlines,
+-- outbox; ARGV[1] the Kafka cluster of the routed topic.  Raises the
+-- epoch, so that every write of an earlier owner is refused from now on,
+-- and returns {epoch, off, src marks (field, offset ...), deadlines
+-- (incident, ms ...), outbox (id, bytes ...)}.  off is '-1', with no
+-- marks, when nothing was applied from this cluster: the embedded one
+-- starts empty every run.
+local function own(keys, args)
+    local epoch = redis.call('HINCRBY', keys[1], 'epoch', 1)
+    local h = hash_table(keys[1])
+    local off, src = '-1', {}
+    if h.cluster == args[1] and h.off then
+        off = h.off
+        for f, v in pairs(h) do
+            if string.sub(f, 1, 4) == 'src:' then
+                src[#src + 1] = string.sub(f, 5)
+                src[#src + 1] = v
+            end
+        end
+    end
+    return {epoch, off, src,
+            redis.call('ZRANGE', keys[2], 0, -1, 'WITHSCORES'),
+            redis.call('HGETALL', keys[3])}
+end
+
+-- persist: one batch of one routed partition, all of it or nothing.
+-- KEYS: meta, deadlines, outbox, then per incident its core, ids,
+-- accounts, tickets and segments keys.  ARGV: epoch, cluster, routed
+-- offset; n, then n (src field, offset) pairs; n, then n outbox ids to
+-- clear (acknowledged); n, then n (id, topic char + bytes) to add; then
+-- per incident, in KEYS order: id, ttl ms, next deadline (0: none), core
+-- record, and per set a count then its entries (ids alone; the others
+-- field, value).  Returns {1}, or {0, epoch} when the epoch is not the
+-- caller's: another worker owns the partition now, and nothing is written.
+local function persist(keys, args)
+    local epoch = redis.call('HGET', keys[1], 'epoch')
+    if epoch ~= args[1] then return {0, epoch or ''} end
+    local meta = {'cluster', args[2], 'off', args[3]}
+    local i = 5
+    for _ = 1, tonumber(args[4]) do
+        meta[#meta + 1] = 'src:' .. args[i]
+        meta[#meta + 1] = args[i + 1]
+        i = i + 2
+    end
+    redis.call('HSET', keys[1], unpack(meta))
+    local n = tonumber(args[i])
+    for j = i + 1, i + n, 1000 do
+        redis.call('HDEL', keys[3], unpack(args, j, math.min(j + 999, i + n)))
+    end
+    i = i + n + 1
+    n = tonumber(args[i])
+    i = hset_from(keys[3], args, i + 1, n, false)
+    local k = 4
+    while i <= #args do
+        local id, ttl, deadline = args[i], args[i + 1], tonumber(args[i + 2])
+        redis.call('SET', keys[k], args[i + 3], 'PX', ttl)
+        i = i + 4
+        for s = 1, 4 do
+            n = tonumber(args[i])
+            i = hset_from(keys[k + s], args, i + 1, n, s == 1)
+            redis.call('PEXPIRE', keys[k + s], ttl)
+        end
+        if deadline > 0 then
+            redis.call('ZADD', keys[2], deadline, id)
+        else
+            redis.call('ZREM', keys[2], id)
+        end
+        k = k + 5
+    end
+    return {1}
+end
+
 redis.register_function('impactd_route', route)
 redis.register_function('impactd_hold', hold)
 redis.register_function('impactd_unhold', unhold)
@@ -1240,3 +1347,5 @@ redis.register_function('impactd_schedule', schedule)
 redis.register_function('impactd_due', due)
 redis.register_function('impactd_apply', apply)
 redis.register_function('impactd_decide', decide)
+redis.register_function('impactd_own', own)
+redis.register_function('impactd_persist', persist)

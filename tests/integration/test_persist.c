@@ -1,0 +1,313 @@
+/* The partition write and the takeover, against the real redis-server of
+ * the CTest fixture (database 0): one call writes a whole batch or
+ * nothing, a new owner finds what the last one wrote, and an owner that
+ * lost its partition cannot overwrite its successor. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aggregate.h"
+#include "config.h"
+#include "persist.h"
+
+#define T0 1765000000000LL
+#define TTL_MS 3600000LL
+#define PREFIX "impact"
+
+static config_t *conf;
+static redisContext *raw; /* the test's own look at Redis */
+static event_t ev;
+
+static int setup(void **state) {
+        char yaml[512], errstr[512];
+        const char *url = getenv("IMPACTD_TEST_REDIS_URL");
+        (void)state;
+        snprintf(yaml, sizeof(yaml),
+                 "redis: {url: \"%s/0\"}\nschemas: {dir: \"%s/schemas\"}\n",
+                 url ? url : "redis://127.0.0.1:6479",
+                 getenv("IMPACTD_SOURCE_DIR") ? getenv("IMPACTD_SOURCE_DIR") : ".");
+        conf = config_load_string(yaml, strlen(yaml), "test_persist", errstr,
+                                  sizeof(errstr));
+        if (!conf) {
+                fprintf(stderr, "config: %s\n", errstr);
+                return -1;
+        }
+        const char *port = url ? strrchr(url, ':') : NULL;
+        raw = redisConnect("127.0.0.1", port ? atoi(port + 1) : 6479);
+        if (!raw || raw->err)
+                return -1;
+        freeReplyObject(redisCommand(raw, "SELECT 0"));
+        freeReplyObject(redisCommand(raw, "FLUSHDB"));
+        return 0;
+}
+
+static int teardown(void **state) {
+        (void)state;
+        redisFree(raw);
+        config_destroy(conf);
+        event_free_spill(&ev);
+        return 0;
+}
+
+static redis_state_t *worker(void) {
+        char errstr[512];
+        redis_state_t *rs = redis_state_new(conf, errstr, sizeof(errstr));
+        if (!rs)
+                fail_msg("redis: %s", errstr);
+        return rs;
+}
+
+static persist_owned_t take(redis_state_t *rs, int32_t partition,
+                            const char *cluster) {
+        char errstr[512];
+        persist_owned_t o = {0};
+        persist_own_append(rs, PREFIX, partition, cluster);
+        if (persist_own_read(rs, &o, errstr, sizeof(errstr)))
+                fail_msg("own: %s", errstr);
+        return o;
+}
+
+static const event_t *ticket(const char *id, const char *ticket_id,
+                             const char *account, int64_t at) {
+        event_reset(&ev, EVENT_TICKET);
+        ev.event_id = id;
+        ev.service = "checkout";
+        ev.occurred_at = at;
+        ev.u.ticket.ticket_id = ticket_id;
+        ev.u.ticket.account_id = account;
+        ev.u.ticket.status = TICKET_OPEN;
+        ev.has = HAS_STATUS | HAS_OCCURRED_AT;
+        return &ev;
+}
+
+static aggregate_t *incident(const char *id, int tickets) {
+        account_facts_t acct = {TIER_ENTERPRISE, TIER_NONE, 1000, -1, NULL, 0};
+        aggregate_t *a = aggregate_new(id);
+        char eid[32], tid[32];
+        aggregate_begin(a);
+        for (int i = 0; i < tickets; i++) {
+                snprintf(eid, sizeof(eid), "%s-e%d", id, i);
+                snprintf(tid, sizeof(tid), "T-%d", i);
+                assert_int_equal(aggregate_apply_ticket(a, ticket(eid, tid, "acme", T0 + i), &acct),
+                                 AGG_APPLIED);
+        }
+        aggregate_end(a, T0 + tickets, 0, 300000, &(aggregate_change_t){0});
+        return a;
+}
+
+/* Writes `incs` to partition 0 as the owner of `epoch`.  Returns whether
+ * it was fenced. */
+static bool write_batch(redis_state_t *rs, int64_t epoch, int64_t offset,
+                        aggregate_t **incs, size_t n, const char *const *cleared,
+                        size_t n_cleared, const persist_output_t *outs,
+                        size_t n_outs, int64_t *epoch_now) {
+        char errstr[512];
+        persist_call_t pc = {0};
+        persist_mark_t marks[] = {{"a0", 100 + offset}, {"t2", 7}};
+        bool fenced;
+        persist_begin(&pc, PREFIX, 0, epoch, "cluster-A", offset, marks, 2,
+                      cleared, n_cleared, outs, n_outs);
+        for (size_t i = 0; i < n; i++)
+                assert_int_equal(persist_add_incident(&pc, incs[i], TTL_MS,
+                                                      i ? 0 : T0 + 60000), 0);
+        persist_append(&pc, rs);
+        persist_call_free(&pc);
+        if (persist_read(rs, &fenced, epoch_now, errstr, sizeof(errstr)))
+                fail_msg("persist: %s", errstr);
+        if (!fenced)
+                for (size_t i = 0; i < n; i++)
+                        aggregate_saved(incs[i]);
+        return fenced;
+}
+
+/* A new owner's load of incident `id` from partition 0. */
+static aggregate_t *load(const char *id) {
+        static const char *const kinds[AGG_SET_COUNT] = {"s", "a", "t", "g"};
+        char errstr[512];
+        redisReply *core = redisCommand(raw, "GET %s:{%s:r0}:i:%s", PREFIX, PREFIX, id);
+        assert_int_equal(core->type, REDIS_REPLY_STRING);
+        aggregate_t *a = aggregate_decode(id, core->str, core->len, errstr, sizeof(errstr));
+        assert_non_null(a);
+        freeReplyObject(core);
+        for (int k = 0; k < AGG_SET_COUNT; k++) {
+                redisReply *h = redisCommand(raw, "HGETALL %s:{%s:r0}:%s:%s", PREFIX,
+                                             PREFIX, kinds[k], id);
+                for (size_t i = 0; i < h->elements; i += 2)
+                        assert_int_equal(aggregate_load_entry(a, (aggregate_set_t)k,
+                                                              h->element[i]->str,
+                                                              h->element[i]->len,
+                                                              h->element[i + 1]->str,
+                                                              h->element[i + 1]->len,
+                                                              errstr, sizeof(errstr)),
+                                         0);
+                freeReplyObject(h);
+        }
+        if (aggregate_load_done(a, errstr, sizeof(errstr)))
+                fail_msg("load: %s", errstr);
+        return a;
+}
+
+static long long integer(const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        redisReply *r = redisvCommand(raw, fmt, ap);
+        va_end(ap);
+        long long v = r->type == REDIS_REPLY_INTEGER ? r->integer
+                      : r->type == REDIS_REPLY_STRING ? atoll(r->str) : -999;
+        freeReplyObject(r);
+        return v;
+}
+
+static void test_a_new_owner_resumes_where_the_last_write_left(void **state) {
+        (void)state;
+        redis_state_t *rs = worker();
+        int64_t now_epoch;
+        persist_owned_t o = take(rs, 0, "cluster-A");
+        assert_int_equal(o.epoch, 1);
+        assert_int_equal(o.offset, -1); /* nothing applied yet */
+        assert_int_equal(o.marks_cnt, 0);
+
+        /* Two incidents, one with an id built to look like the other's
+         * keys: kinds come before ids, so they stay apart. */
+        aggregate_t *incs[] = {incident("checkout-1", 3), incident("s:checkout-1", 1)};
+        persist_output_t outs[] = {{"checkout-1:level:3:on_call:1", 'e', "\x00\x01page", 6},
+                                   {"checkout-1:OPENED:ENGINEERING:1", 'n', "note", 4}};
+        assert_false(write_batch(rs, o.epoch, 41, incs, 2, NULL, 0, outs, 2, &now_epoch));
+        persist_owned_clear(&o);
+
+        /* Every key of the partition in one hash tag, with the TTL. */
+        redisReply *keys = redisCommand(raw, "KEYS *");
+        /* meta, deadlines, outbox; five keys per incident less their
+         * segments: no ticket named one, and Redis keeps no empty hash. */
+        assert_int_equal(keys->elements, 3 + 2 * 4);
+        for (size_t i = 0; i < keys->elements; i++)
+                assert_non_null(strstr(keys->element[i]->str, ":{" PREFIX ":r0}"));
+        freeReplyObject(keys);
+        long long ttl = integer("PTTL %s:{%s:r0}:i:checkout-1", PREFIX, PREFIX);
+        assert_true(ttl > TTL_MS - 60000 && ttl <= TTL_MS);
+
+        /* The next owner: the offset, the marks, the deadline and the
+         * outbox as written; the incidents as they were. */
+        redis_state_t *rs2 = worker();
+        o = take(rs2, 0, "cluster-A");
+        assert_int_equal(o.epoch, 2);
+        assert_int_equal(o.offset, 41);
+        assert_int_equal(o.marks_cnt, 2);
+        for (size_t i = 0; i < 2; i++)
+                assert_int_equal(o.marks[i].offset, !strcmp(o.marks[i].src, "a0") ? 141 : 7);
+        assert_int_equal(o.deadlines_cnt, 1);
+        assert_string_equal(o.deadlines[0].incident, "checkout-1");
+        assert_int_equal(o.deadlines[0].at, T0 + 60000);
+        assert_int_equal(o.outbox_cnt, 2);
+        for (size_t i = 0; i < 2; i++) {
+                const persist_output_t *out = &o.outbox[i];
+                size_t k = !strcmp(out->id, outs[0].id) ? 0 : 1;
+                assert_string_equal(out->id, outs[k].id);
+                assert_int_equal(out->topic, outs[k].topic);
+                assert_int_equal(out->len, outs[k].len);
+                assert_memory_equal(out->bytes, outs[k].bytes, out->len);
+        }
+        aggregate_t *b = load("checkout-1");
+        incident_t x = {0}, y = {0};
+        assert_int_equal(aggregate_facts(incs[0], T0, 5, 5, &x), 0);
+        assert_int_equal(aggregate_facts(b, T0, 5, 5, &y), 0);
+        assert_int_equal(y.revision, x.revision);
+        assert_int_equal(y.tickets_total, 3);
+        assert_int_equal(y.affected_accounts, 1);
+        assert_true(y.arr_at_risk == 1000.0);
+        assert_int_equal(y.accounts_cnt, 1);
+        assert_int_equal(y.accounts[0].tickets, 3);
+        incident_clear(&x);
+        incident_clear(&y);
+        /* A replay of an event it stored changes nothing. */
+        aggregate_begin(b);
+        account_facts_t none = {TIER_NONE, TIER_NONE, -1, -1, NULL, 0};
+        assert_int_equal(aggregate_apply_ticket(b, ticket("checkout-1-e1", "T-1", "acme", T0), &none),
+                         AGG_DUPLICATE);
+        aggregate_t *c = load("s:checkout-1");
+        assert_int_equal(aggregate_revision(c), 1);
+
+        /* The new owner's write clears what Kafka acknowledged. */
+        const char *acked[] = {outs[0].id, outs[1].id};
+        assert_false(write_batch(rs2, o.epoch, 42, &b, 1, acked, 2, NULL, 0, &now_epoch));
+        assert_int_equal(integer("HLEN %s:{%s:r0}:outbox", PREFIX, PREFIX), 0);
+        persist_owned_clear(&o);
+
+        /* Another cluster's offsets say nothing about this one. */
+        o = take(rs2, 0, "cluster-B");
+        assert_int_equal(o.offset, -1);
+        assert_int_equal(o.marks_cnt, 0);
+        persist_owned_clear(&o);
+
+        aggregate_destroy(incs[0]);
+        aggregate_destroy(incs[1]);
+        aggregate_destroy(b);
+        aggregate_destroy(c);
+        redis_state_destroy(rs);
+        redis_state_destroy(rs2);
+}
+
+static void test_an_owner_that_lost_its_partition_writes_nothing(void **state) {
+        (void)state;
+        redis_state_t *zombie = worker(), *owner = worker();
+        int64_t now_epoch;
+        freeReplyObject(redisCommand(raw, "FLUSHDB"));
+        persist_owned_t oz = take(zombie, 0, "cluster-A");
+        aggregate_t *a = incident("payments-9", 2);
+        assert_false(write_batch(zombie, oz.epoch, 10, &a, 1, NULL, 0, NULL, 0, &now_epoch));
+
+        /* The group gave the partition to another worker while the first
+         * was stalled; the new owner wrote its own batch. */
+        persist_owned_t oo = take(owner, 0, "cluster-A");
+        assert_int_equal(oo.epoch, oz.epoch + 1);
+        assert_int_equal(oo.offset, 10);
+        aggregate_t *b = load("payments-9");
+        aggregate_begin(b);
+        assert_int_equal(aggregate_apply_ticket(b, ticket("p-new", "T-7", "globex", T0 + 50),
+                                                &(account_facts_t){TIER_PRO, TIER_NONE, 10, -1, NULL, 0}),
+                         AGG_APPLIED);
+        aggregate_end(b, T0 + 50, 0, 300000, &(aggregate_change_t){0});
+        assert_false(write_batch(owner, oo.epoch, 11, &b, 1, NULL, 0, NULL, 0, &now_epoch));
+
+        /* The stalled one wakes and writes what it had: refused, whole. */
+        aggregate_begin(a);
+        assert_int_equal(aggregate_apply_ticket(a, ticket("p-late", "T-8", "initech", T0 + 60),
+                                                &(account_facts_t){TIER_FREE, TIER_NONE, 5, -1, NULL, 0}),
+                         AGG_APPLIED);
+        aggregate_end(a, T0 + 60, 0, 300000, &(aggregate_change_t){0});
+        persist_output_t page = {"payments-9:level:2:on_call:1", 'e', "page", 4};
+        redisReply *before = redisCommand(raw, "GET %s:{%s:r0}:i:payments-9", PREFIX, PREFIX);
+        assert_true(write_batch(zombie, oz.epoch, 12, &a, 1, NULL, 0, &page, 1, &now_epoch));
+        assert_int_equal(now_epoch, oo.epoch);
+        redisReply *after = redisCommand(raw, "GET %s:{%s:r0}:i:payments-9", PREFIX, PREFIX);
+        assert_int_equal(before->len, after->len);
+        assert_memory_equal(before->str, after->str, before->len);
+        freeReplyObject(before);
+        freeReplyObject(after);
+        assert_int_equal(integer("HGET %s:{%s:r0} off", PREFIX, PREFIX), 11);
+        assert_int_equal(integer("HEXISTS %s:{%s:r0}:s:payments-9 p-late", PREFIX, PREFIX), 0);
+        assert_int_equal(integer("HEXISTS %s:{%s:r0}:s:payments-9 p-new", PREFIX, PREFIX), 1);
+        assert_int_equal(integer("EXISTS %s:{%s:r0}:outbox", PREFIX, PREFIX), 0);
+        assert_int_equal(integer("HLEN %s:{%s:r0}:t:payments-9", PREFIX, PREFIX), 3);
+
+        persist_owned_clear(&oz);
+        persist_owned_clear(&oo);
+        aggregate_destroy(a);
+        aggregate_destroy(b);
+        redis_state_destroy(zombie);
+        redis_state_destroy(owner);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_a_new_owner_resumes_where_the_last_write_left),
+                cmocka_unit_test(test_an_owner_that_lost_its_partition_writes_nothing),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}
