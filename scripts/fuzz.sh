@@ -4,14 +4,14 @@
 # never modifies: new inputs go to a scratch corpus.  A crash leaves its
 # input in build-fuzz/artifacts and fails the script.
 #
-#   scripts/fuzz.sh [SECONDS] [TARGET...]   targets: json avro config ident
+#   scripts/fuzz.sh [SECONDS] [TARGET...]   targets: json avro config ident records
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 secs=${1:-30}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(json avro config ident)
+((${#targets[@]})) || targets=(json avro config ident records)
 
 scripts/install-deps.sh
 CC=clang cmake -S . -B build-fuzz -DIMPACTD_FUZZ=ON -DIMPACTD_TESTS=OFF \
