@@ -53,6 +53,9 @@ redis_state_t *redis_state_new(const config_t *conf, char *errstr,
                                size_t errstr_size);
 void redis_state_destroy(redis_state_t *rs);
 
+/* redis.key_prefix, the first part of every key. */
+const char *redis_state_key_prefix(const redis_state_t *rs);
+
 /* Drops the connection and connects again; same errors as _new. */
 impactd_err_t redis_state_reconnect(redis_state_t *rs, char *errstr,
                                     size_t errstr_size);
@@ -163,12 +166,13 @@ void redis_state_append_silence_del(redis_state_t *rs,
                                     const char *id); /* HDEL */
 
 /* Any function of this build's library, `keys` then `args` (the owned
- * pipeline's calls: persist.c).  A refusal pauses the stream as an outage
- * does: such a call writes a whole partition, no one message's.  Reply:
- * redis_state_read_raw(). */
+ * pipeline's calls: persist.c, route_store.c).  `global`: a refusal
+ * pauses the stream as an outage does (a call that writes a whole
+ * partition, no one message's); else it is the message's, for the DLQ.
+ * Reply: redis_state_read_raw(). */
 void redis_state_append_fcall(redis_state_t *rs, const char *function,
                               const redis_args_t *keys,
-                              const redis_args_t *args);
+                              const redis_args_t *args, bool global);
 
 /* Reply readers, in append order.  IMPACTD_ERR_REDIS when the connection
  * failed or Redis answered with an error of its own state (an outage:

@@ -110,7 +110,7 @@ int persist_add_incident(persist_call_t *pc, const aggregate_t *a,
 }
 
 void persist_append(persist_call_t *pc, redis_state_t *rs) {
-        redis_state_append_fcall(rs, "persist", &pc->keys, &pc->args);
+        redis_state_append_fcall(rs, "persist", &pc->keys, &pc->args, true);
 }
 
 static impactd_err_t bad_reply(const char *what, char *errstr, size_t errstr_size) {
@@ -154,7 +154,7 @@ void persist_own_append(redis_state_t *rs, const char *prefix,
         add_key(&pc, ":deadlines", NULL);
         add_key(&pc, ":outbox", NULL);
         redis_args_add(&pc.args, cluster, strlen(cluster));
-        redis_state_append_fcall(rs, "own", &pc.keys, &pc.args);
+        redis_state_append_fcall(rs, "own", &pc.keys, &pc.args, true);
         persist_call_free(&pc);
 }
 

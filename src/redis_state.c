@@ -284,6 +284,10 @@ impactd_err_t redis_state_reconnect(redis_state_t *rs, char *errstr,
         return rs_connect(rs, errstr, errstr_size);
 }
 
+const char *redis_state_key_prefix(const redis_state_t *rs) {
+        return rs->conf->redis.key_prefix;
+}
+
 size_t redis_state_pending(const redis_state_t *rs) {
         return rs->pending;
 }
@@ -373,11 +377,11 @@ static void cmd_end(redis_state_t *rs) {
 
 void redis_state_append_fcall(redis_state_t *rs, const char *function,
                               const redis_args_t *keys,
-                              const redis_args_t *args) {
+                              const redis_args_t *args, bool global) {
         cmd_begin(rs, function, (int)keys->argc);
         cmd_args(rs, keys);
         cmd_args(rs, args);
-        rs->cmd_global = true;
+        rs->cmd_global = global;
         cmd_end(rs);
 }
 

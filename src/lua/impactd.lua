@@ -1337,6 +1337,55 @@ local function persist(keys, args)
     return {1}
 end
 
+-------------------------------------------------------------------------------
+-- The router's bindings (docs/architecture.md, "Owner keys"): where the
+-- incident of an incident_key or of a ticket lives, as an owner key.
+--   <p>:rt:k:{K}        string: the owner key incident_key K is bound to
+--   <p>:rt:t:{T}        string: the owner key ticket T is bound to
+--   <p>:rt:t:{T}:held   list: routed sentiment naming only T, held until
+--                        T is bound
+-- A binding lives redis.incident_ttl_s past its last use.
+-------------------------------------------------------------------------------
+
+-- rt_get: KEYS[1] a binding; ARGV[1] ttl seconds.  The binding (kept ttl
+-- more), or false.
+local function rt_get(keys, args)
+    local bound = redis.call('GET', keys[1])
+    if bound then redis.call('EXPIRE', keys[1], tonumber(args[1])) end
+    return bound
+end
+
+-- rt_bind: KEYS binding, held list; ARGV owner key, ttl seconds, held
+-- limit.  Stores the binding unless one exists (the first router wins)
+-- and returns {the binding, how many more are held, held records...}: at
+-- most `limit` of what was held for a ticket, now to be routed there.
+local function rt_bind(keys, args)
+    local ttl, limit = tonumber(args[2]), tonumber(args[3])
+    redis.call('SET', keys[1], args[1], 'NX')
+    redis.call('EXPIRE', keys[1], ttl)
+    local out = {redis.call('GET', keys[1]), 0}
+    local held = redis.call('LRANGE', keys[2], 0, limit - 1)
+    if #held > 0 then redis.call('LTRIM', keys[2], #held, -1) end
+    for _, h in ipairs(held) do out[#out + 1] = h end
+    out[2] = redis.call('LLEN', keys[2])
+    return out
+end
+
+-- rt_hold: KEYS binding, held list; ARGV ttl seconds, records...  If the
+-- ticket is bound by now, returns the binding (route the records there);
+-- else holds them, in order, and returns false.  Atomic with rt_bind, so
+-- a record is either held before the bind, which releases it, or sees the
+-- binding.
+local function rt_hold(keys, args)
+    local bound = redis.call('GET', keys[1])
+    if bound then return bound end
+    for j = 2, #args, 1000 do
+        redis.call('RPUSH', keys[2], unpack(args, j, math.min(j + 999, #args)))
+    end
+    redis.call('EXPIRE', keys[2], tonumber(args[1]))
+    return false
+end
+
 redis.register_function('impactd_route', route)
 redis.register_function('impactd_hold', hold)
 redis.register_function('impactd_unhold', unhold)
@@ -1349,3 +1398,6 @@ redis.register_function('impactd_apply', apply)
 redis.register_function('impactd_decide', decide)
 redis.register_function('impactd_own', own)
 redis.register_function('impactd_persist', persist)
+redis.register_function('impactd_rt_get', rt_get)
+redis.register_function('impactd_rt_bind', rt_bind)
+redis.register_function('impactd_rt_hold', rt_hold)

@@ -5,7 +5,7 @@
  * the CTest fixture started ($IMPACTD_TEST_REDIS_URL); each test uses its
  * own database, flushed at start, and no two test programs share one, since
  * CTest runs them in parallel (the fixture has 32; in use: 0 by
- * test_persist, 1-27, 31 by test_hostile, and 28-30 by bench.smoke).
+ * test_owned_redis, 1-27, 31 by test_hostile, and 28-30 by bench.smoke).
  * Workers: the real impactd binary ($IMPACTD_BIN) run as child processes
  * with a generated config. */
 #ifndef IMPACTD_TEST_HARNESS_H

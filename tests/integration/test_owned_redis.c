@@ -1,7 +1,10 @@
-/* The partition write and the takeover, against the real redis-server of
- * the CTest fixture (database 0): one call writes a whole batch or
- * nothing, a new owner finds what the last one wrote, and an owner that
- * lost its partition cannot overwrite its successor. */
+/* The owned pipeline's Redis functions, against the real redis-server of
+ * the CTest fixture (database 0).  The partition write and the takeover:
+ * one call writes a whole batch or nothing, a new owner finds what the
+ * last one wrote, and an owner that lost its partition cannot overwrite
+ * its successor.  The router's bindings: the first router to bind a name
+ * wins, and sentiment held for a ticket is released exactly once, in
+ * order, whichever router binds it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +18,7 @@
 #include "aggregate.h"
 #include "config.h"
 #include "persist.h"
+#include "route_store.h"
 
 #define T0 1765000000000LL
 #define TTL_MS 3600000LL
@@ -32,7 +36,7 @@ static int setup(void **state) {
                  "redis: {url: \"%s/0\"}\nschemas: {dir: \"%s/schemas\"}\n",
                  url ? url : "redis://127.0.0.1:6479",
                  getenv("IMPACTD_SOURCE_DIR") ? getenv("IMPACTD_SOURCE_DIR") : ".");
-        conf = config_load_string(yaml, strlen(yaml), "test_persist", errstr,
+        conf = config_load_string(yaml, strlen(yaml), "test_owned_redis", errstr,
                                   sizeof(errstr));
         if (!conf) {
                 fprintf(stderr, "config: %s\n", errstr);
@@ -304,10 +308,84 @@ static void test_an_owner_that_lost_its_partition_writes_nothing(void **state) {
         redis_state_destroy(owner);
 }
 
+
+static void test_the_first_binding_wins_and_releases_what_was_held(void **state) {
+        (void)state;
+        char errstr[512];
+        strpool_t pool = {0};
+        const char *owner;
+        route_bound_t bound = {0};
+        redis_state_t *r1 = worker(), *r2 = worker();
+        route_store_t a, b;
+        route_store_init(&a, r1);
+        route_store_init(&b, r2);
+        freeReplyObject(redisCommand(raw, "FLUSHDB"));
+
+        /* Sentiment naming a ticket nobody has bound: held, in order. */
+        const char *recs[] = {"rec-1", "rec-\0-2", "rec-3"};
+        size_t lens[] = {5, 7, 5};
+        route_store_append_hold(&a, "T-{9}", 3600, recs, lens, 2);
+        assert_int_equal(route_store_read_hold(&a, &pool, &owner, errstr, sizeof(errstr)), 0);
+        assert_null(owner);
+        route_store_append_hold(&b, "T-{9}", 3600, recs + 2, lens + 2, 1);
+        assert_int_equal(route_store_read_hold(&b, &pool, &owner, errstr, sizeof(errstr)), 0);
+        assert_null(owner);
+        route_store_append_get(&a, ROUTE_NAME_TICKET, "T-{9}", 3600);
+        assert_int_equal(route_store_read_get(&a, &pool, &owner, errstr, sizeof(errstr)), 0);
+        assert_null(owner);
+
+        /* The ticket comes: the router binding it gets what was held, two
+         * at a time, in the order it was held. */
+        route_store_append_bind(&b, ROUTE_NAME_TICKET, "T-{9}", "g:checkout-web", 3600, 2);
+        assert_int_equal(route_store_read_bind(&b, &pool, &bound, errstr, sizeof(errstr)), 0);
+        assert_string_equal(bound.owner, "g:checkout-web");
+        assert_int_equal(bound.held_cnt, 2);
+        assert_int_equal(bound.held_more, 1);
+        assert_int_equal(bound.held_lens[0], 5);
+        assert_memory_equal(bound.held[0], "rec-1", 5);
+        assert_int_equal(bound.held_lens[1], 7);
+        assert_memory_equal(bound.held[1], "rec-\0-2", 7);
+
+        /* A second router binding the same ticket elsewhere (its event was
+         * routed by another rule) learns the first binding, and the rest. */
+        route_store_append_bind(&a, ROUTE_NAME_TICKET, "T-{9}", "g:search", 3600, 2);
+        assert_int_equal(route_store_read_bind(&a, &pool, &bound, errstr, sizeof(errstr)), 0);
+        assert_string_equal(bound.owner, "g:checkout-web");
+        assert_int_equal(bound.held_cnt, 1);
+        assert_memory_equal(bound.held[0], "rec-3", 5);
+        assert_int_equal(bound.held_more, 0);
+        assert_int_equal(integer("EXISTS impact:rt:t:{T-%%7B9%%7D}"), 1);
+        assert_int_equal(integer("EXISTS impact:rt:t:{T-%%7B9%%7D}:held"), 0);
+
+        /* Bound now: sentiment is not held but sent where the ticket is. */
+        route_store_append_hold(&a, "T-{9}", 3600, recs, lens, 1);
+        assert_int_equal(route_store_read_hold(&a, &pool, &owner, errstr, sizeof(errstr)), 0);
+        assert_string_equal(owner, "g:checkout-web");
+        route_store_append_get(&b, ROUTE_NAME_TICKET, "T-{9}", 3600);
+        assert_int_equal(route_store_read_get(&b, &pool, &owner, errstr, sizeof(errstr)), 0);
+        assert_string_equal(owner, "g:checkout-web");
+
+        /* Keys and tickets of the same name are bound apart, with a TTL. */
+        route_store_append_bind(&a, ROUTE_NAME_KEY, "T-{9}", "k:T-{9}", 60, 16);
+        assert_int_equal(route_store_read_bind(&a, &pool, &bound, errstr, sizeof(errstr)), 0);
+        assert_string_equal(bound.owner, "k:T-{9}");
+        assert_int_equal(bound.held_cnt, 0);
+        long long ttl = integer("TTL impact:rt:k:{T-%%7B9%%7D}");
+        assert_true(ttl > 0 && ttl <= 60);
+
+        route_bound_clear(&bound);
+        route_store_free(&a);
+        route_store_free(&b);
+        strpool_free(&pool);
+        redis_state_destroy(r1);
+        redis_state_destroy(r2);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_a_new_owner_resumes_where_the_last_write_left),
                 cmocka_unit_test(test_an_owner_that_lost_its_partition_writes_nothing),
+                cmocka_unit_test(test_the_first_binding_wins_and_releases_what_was_held),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
