@@ -23,6 +23,9 @@ typedef struct strmap {
 size_t strmap_get_or_put(strmap_t *m, const char *key, size_t value);
 /* The value for key, or (size_t)-1. */
 size_t strmap_get(const strmap_t *m, const char *key);
+/* Removes `key`: returns its value, or (size_t)-1 when it was absent.
+ * Maps that live long (an owner's incidents) forget what they drop. */
+size_t strmap_del(strmap_t *m, const char *key);
 void strmap_clear(strmap_t *m); /* keeps the storage */
 void strmap_free(strmap_t *m);
 

@@ -1,5 +1,6 @@
 #include "strmap.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +58,31 @@ size_t strmap_get(const strmap_t *m, const char *key) {
                 return STRMAP_NONE;
         strmap_slot_t *s = find(m, key, hash_str(key));
         return s->key ? s->value : STRMAP_NONE;
+}
+
+size_t strmap_del(strmap_t *m, const char *key) {
+        if (!m->cap)
+                return STRMAP_NONE;
+        size_t mask = m->cap - 1;
+        strmap_slot_t *s = find(m, key, hash_str(key));
+        if (!s->key)
+                return STRMAP_NONE;
+        size_t value = s->value, i = (size_t)(s - m->slots);
+        /* Backward shift (linear probing has no tombstones): every key
+         * after the hole that could have lived in it moves up, so each
+         * stays reachable from its home slot. */
+        for (size_t j = (i + 1) & mask; m->slots[j].key; j = (j + 1) & mask) {
+                size_t home = m->slots[j].hash & mask;
+                bool between = i <= j ? (home <= i || home > j)
+                                      : (home <= i && home > j);
+                if (between) {
+                        m->slots[i] = m->slots[j];
+                        i = j;
+                }
+        }
+        memset(&m->slots[i], 0, sizeof(m->slots[i]));
+        m->cnt--;
+        return value;
 }
 
 void strmap_clear(strmap_t *m) {
