@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "strmap.h"
+#include "vec.h"
 
 /* An alert's facts per service: a report replaces the service's earlier
  * one, an absent field keeps it. */
@@ -114,25 +115,6 @@ struct aggregate {
         aggregate_change_t ch;
 };
 
-/* Makes room for `need` elements of `size` in the array whose pointer is
- * at `slot` (any T **, read and written through memcpy). */
-static int reserve(void *slot, size_t *cap, size_t need, size_t size) {
-        if (need <= *cap)
-                return 0;
-        size_t n = *cap ? *cap * 2 : 4;
-        while (n < need)
-                n *= 2;
-        void *old;
-        memcpy(&old, slot, sizeof(old));
-        void *p = realloc(old, n * size);
-        if (!p)
-                return -1;
-        memcpy(slot, &p, sizeof(p));
-        *cap = n;
-        return 0;
-}
-
-#define GROW(vec) reserve(&(vec).v, &(vec).cap, (vec).cnt + 1, sizeof(*(vec).v))
 
 static char *copy(aggregate_t *a, const char *s, size_t len) {
         char *d = malloc(len + 1);
@@ -206,7 +188,7 @@ void aggregate_destroy(aggregate_t *a) {
 static int mark(aggregate_t *a, aggregate_set_t s, bool *dirty, size_t idx) {
         if (*dirty)
                 return 0;
-        if (GROW(a->dirty[s]))
+        if (VEC_GROW(a->dirty[s]))
                 return -1;
         a->dirty[s].v[a->dirty[s].cnt++] = idx;
         *dirty = true;
@@ -251,7 +233,7 @@ static int strset_add(aggregate_t *a, strset_t *s, const char *str) {
         if (strmap_get(&s->idx, str) != (size_t)-1)
                 return 0;
         char *d;
-        if (GROW(*s) || !(d = copy_str(a, str)))
+        if (VEC_GROW(*s) || !(d = copy_str(a, str)))
                 return -1;
         s->v[s->cnt] = d;
         if (strmap_get_or_put(&s->idx, d, s->cnt) == (size_t)-1) {
@@ -295,7 +277,7 @@ static agg_alert_t *alert_of(aggregate_t *a, const char *service, bool *fresh) {
                 return &a->alerts.v[i];
         agg_alert_t al = {.state = ALERT_QUIET, .disruption = -1, .users = -1,
                           .burn = -1, .loss = -1};
-        if (GROW(a->alerts) || !(al.service = copy_str(a, service)))
+        if (VEC_GROW(a->alerts) || !(al.service = copy_str(a, service)))
                 return NULL;
         if (strmap_get_or_put(&a->alerts.idx, al.service, a->alerts.cnt) ==
             (size_t)-1) {
@@ -392,7 +374,7 @@ static agg_minute_t *minute_of(aggregate_t *a, int64_t t) {
         size_t at = minute_lower(ms, m);
         if (at < ms->cnt && ms->v[at].minute == m)
                 return &ms->v[at];
-        if (GROW(*ms))
+        if (VEC_GROW(*ms))
                 return NULL;
         memmove(ms->v + at + 1, ms->v + at, (ms->cnt - at) * sizeof(*ms->v));
         ms->cnt++;
@@ -413,7 +395,7 @@ static int segment_add(aggregate_t *a, char kind, const char *value, size_t len)
                 a->segments.v[i].count++;
                 return mark(a, AGG_SET_SEGMENTS, &a->segments.v[i].dirty, i);
         }
-        if (GROW(a->segments) ||
+        if (VEC_GROW(a->segments) ||
             strmap_get_or_put(&a->segments.idx, name, a->segments.cnt) == (size_t)-1) {
                 free(name);
                 return -1;
@@ -430,7 +412,7 @@ static agg_account_t *account_of(aggregate_t *a, const char *id, bool *fresh) {
         if (!*fresh)
                 return &a->accounts.v[i];
         agg_account_t acct = {.tier = TIER_NONE};
-        if (GROW(a->accounts) || !(acct.id = copy_str(a, id)))
+        if (VEC_GROW(a->accounts) || !(acct.id = copy_str(a, id)))
                 return NULL;
         if (strmap_get_or_put(&a->accounts.idx, acct.id, a->accounts.cnt) ==
             (size_t)-1) {
@@ -448,7 +430,7 @@ static agg_ticket_t *ticket_of(aggregate_t *a, const char *id, bool *fresh) {
         if (!*fresh)
                 return &a->tickets.v[i];
         agg_ticket_t t = {.status = TICKET_SOLVED};
-        if (GROW(a->tickets) || !(t.id = copy_str(a, id)))
+        if (VEC_GROW(a->tickets) || !(t.id = copy_str(a, id)))
                 return NULL;
         if (strmap_get_or_put(&a->tickets.idx, t.id, a->tickets.cnt) == (size_t)-1) {
                 free(t.id);
@@ -504,7 +486,7 @@ int aggregate_apply_ticket(aggregate_t *a, const event_t *ev,
                 acct->tickets++;
         /* Tiers only rise and strategic is never unset: once key, always. */
         if (is_key(acct) && !acct->key_seq) {
-                if (GROW(a->key_accounts))
+                if (VEC_GROW(a->key_accounts))
                         return AGG_NOMEM;
                 a->key_accounts.v[a->key_accounts.cnt++] = acct_idx;
                 acct->key_seq = a->key_accounts.cnt;
@@ -1019,7 +1001,7 @@ aggregate_t *aggregate_decode(const char *id, const void *core, size_t len,
         a->decided_rev = record_get_i64(&r);
 
         size_t n = take_count(&r, 8);
-        if (n && (reserve(&a->alerts.v, &a->alerts.cap, n, sizeof(*a->alerts.v))))
+        if (n && (vec_reserve(&a->alerts.v, &a->alerts.cap, n, sizeof(*a->alerts.v))))
                 ok = false;
         for (size_t i = 0; ok && !r.failed && i < n; i++) {
                 agg_alert_t al = {0};
@@ -1039,7 +1021,7 @@ aggregate_t *aggregate_decode(const char *id, const void *core, size_t len,
                         indexed(&a->alerts.idx, al.service, i, &r, &ok);
         }
         n = take_count(&r, 1);
-        if (n && reserve(&a->impacted.v, &a->impacted.cap, n, sizeof(*a->impacted.v)))
+        if (n && vec_reserve(&a->impacted.v, &a->impacted.cap, n, sizeof(*a->impacted.v)))
                 ok = false;
         for (size_t i = 0; ok && !r.failed && i < n; i++) {
                 char *s = take_str(a, &r, &ok);
@@ -1051,7 +1033,7 @@ aggregate_t *aggregate_decode(const char *id, const void *core, size_t len,
                 indexed(&a->impacted.idx, s, i, &r, &ok);
         }
         n = take_count(&r, 12);
-        if (n && reserve(&a->minutes.v, &a->minutes.cap, n, sizeof(*a->minutes.v)))
+        if (n && vec_reserve(&a->minutes.v, &a->minutes.cap, n, sizeof(*a->minutes.v)))
                 ok = false;
         for (size_t i = 0; ok && !r.failed && i < n; i++) {
                 agg_minute_t *m = &a->minutes.v[a->minutes.cnt++];
@@ -1115,7 +1097,7 @@ int aggregate_load_entry(aggregate_t *a, aggregate_set_t s, const char *field,
         }
         if (s == AGG_SET_SEEN) {
                 char *name;
-                if (GROW(a->seen) || !(name = copy(a, field, field_len)))
+                if (VEC_GROW(a->seen) || !(name = copy(a, field, field_len)))
                         goto nomem;
                 a->seen.v[a->seen.cnt++] = name;
                 return 0;
@@ -1186,7 +1168,7 @@ int aggregate_load_done(aggregate_t *a, char *errstr, size_t errstr_size) {
                 goto nomem;
         if (r > 0)
                 goto missing;
-        if (keys && reserve(&a->key_accounts.v, &a->key_accounts.cap, keys,
+        if (keys && vec_reserve(&a->key_accounts.v, &a->key_accounts.cap, keys,
                             sizeof(*a->key_accounts.v)))
                 goto nomem;
         a->key_accounts.cnt = keys;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "strmap.h"
+#include "vec.h"
 
 /* A name (service, ticket, alert event id) pointing at an incident. */
 typedef struct link {
@@ -50,23 +51,6 @@ struct partition {
         strmap_t id_idx;
 };
 
-static int reserve(void *slot, size_t *cap, size_t need, size_t size) {
-        if (need <= *cap)
-                return 0;
-        size_t n = *cap ? *cap * 2 : 8;
-        while (n < need)
-                n *= 2;
-        void *old;
-        memcpy(&old, slot, sizeof(old));
-        void *p = realloc(old, n * size);
-        if (!p)
-                return -1;
-        memcpy(slot, &p, sizeof(p));
-        *cap = n;
-        return 0;
-}
-
-#define GROW(vec) reserve(&(vec).v, &(vec).cap, (vec).cnt + 1, sizeof(*(vec).v))
 
 partition_t *partition_new(int64_t ttl_ms, int64_t held_ttl_ms) {
         partition_t *p = calloc(1, sizeof(*p));
@@ -121,7 +105,7 @@ static const char *intern(partition_t *p, const char *id) {
         if (i != (size_t)-1)
                 return p->ids[i];
         char *d = strdup(id);
-        if (!d || reserve(&p->ids, &p->ids_cap, p->ids_cnt + 1, sizeof(*p->ids)) ||
+        if (!d || vec_reserve(&p->ids, &p->ids_cap, p->ids_cnt + 1, sizeof(*p->ids)) ||
             strmap_get_or_put(&p->id_idx, d, p->ids_cnt) == (size_t)-1) {
                 free(d);
                 return NULL;
@@ -152,7 +136,7 @@ static link_t *link_set(partition_t *p, links_t *l, const char *name,
                 return NULL;
         if (i == (size_t)-1) {
                 char *d = strdup(name);
-                if (!d || GROW(*l) || strmap_get_or_put(&l->idx, d, l->cnt) == (size_t)-1) {
+                if (!d || VEC_GROW(*l) || strmap_get_or_put(&l->idx, d, l->cnt) == (size_t)-1) {
                         free(d);
                         return NULL;
                 }
@@ -261,7 +245,7 @@ static held_t *held_of(helds_t *hs, const char *name, bool create) {
         if (!create)
                 return NULL;
         char *d = strdup(name);
-        if (!d || GROW(*hs) || strmap_get_or_put(&hs->idx, d, hs->cnt) == (size_t)-1) {
+        if (!d || VEC_GROW(*hs) || strmap_get_or_put(&hs->idx, d, hs->cnt) == (size_t)-1) {
                 free(d);
                 return NULL;
         }
@@ -274,7 +258,7 @@ int partition_hold(partition_t *p, const char *service, const char *ticket,
         held_t *h = ticket ? held_of(&p->held_tickets, ticket, true)
                            : held_of(&p->held_services, service, true);
         char *copy = malloc(len ? len : 1);
-        if (!h || !copy || GROW(*h)) {
+        if (!h || !copy || VEC_GROW(*h)) {
                 free(copy);
                 return -1;
         }
