@@ -94,6 +94,11 @@ void aggregate_end(aggregate_t *a, int64_t now, int64_t tick,
 int aggregate_decided(aggregate_t *a, int64_t revision, const char *policy,
                       const char *notify, bool paged, int64_t at);
 
+/* Kafka acknowledged the outputs of `revision`: a new owner publishes
+ * again only what is above it. */
+void aggregate_published(aggregate_t *a, int64_t revision);
+int64_t aggregate_published_revision(const aggregate_t *a);
+
 /* The facts at `now`: the ticket trend over windows of `trend_min`
  * minutes, sentiment over `sentiment_min`.  Strings are views into the
  * aggregate, valid until its next change; incident_clear() frees the

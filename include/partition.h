@@ -51,16 +51,19 @@ int partition_correlate(partition_t *p, const event_t *ev, const char *new_id,
 int partition_hold(partition_t *p, const char *service, const char *ticket,
                    const void *record, size_t len, int64_t now);
 
-/* The records held for a service or ticket, oldest first, taken out of the
- * partition (the caller frees each, then the arrays); expired ones are
- * dropped and counted in *expired. */
+/* At most `limit` records held for a service or ticket, oldest first,
+ * taken out of the partition (the caller frees them: held_list_free);
+ * *more says how many still wait.  Held events expire together,
+ * held_ttl_ms after the last one came: then they are dropped and counted
+ * in *expired. */
 typedef struct held_list {
         char **records;
         size_t *lens;
         size_t cnt;
 } held_list_t;
 int partition_take_held(partition_t *p, const char *service, const char *ticket,
-                        int64_t now, held_list_t *out, size_t *expired);
+                        int64_t now, size_t limit, held_list_t *out,
+                        size_t *expired, size_t *more);
 void held_list_free(held_list_t *l);
 
 /* A ticket counted in `incident`: its later events and sentiment follow. */
@@ -80,5 +83,19 @@ int partition_resolved(partition_t *p, const char *service,
                        const char *incident, int64_t until, int64_t now);
 int partition_reopened(partition_t *p, const char *service,
                        const char *incident, int64_t now);
+
+/* The service no longer points at `incident` (a dependent that never
+ * alerted, once its root resolved; a service handed over): its next
+ * firing alert opens an incident of its own. */
+void partition_forget(partition_t *p, const char *service, const char *incident,
+                      int64_t now);
+
+/* Frees what expired at `now`: links, held events, incident ids no link
+ * names.  Call it now and then (it is linear in what the partition
+ * holds).  Returns how many held events expired unclaimed (to count and
+ * log), -1 when out of memory (nothing freed).  partition_entries() is
+ * how many links, held lists and ids it holds. */
+long partition_sweep(partition_t *p, int64_t now);
+size_t partition_entries(const partition_t *p);
 
 #endif

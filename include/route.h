@@ -53,7 +53,7 @@ typedef struct route_decision {
         /* Bindings to store if absent, both to `owner`.  If another router
          * stored a different one first, decide again with it. */
         bool bind_key;    /* ev->incident_key */
-        bool bind_ticket; /* the ticket's id */
+        bool bind_ticket; /* a ticket's id (never sentiment's) */
 } route_decision_t;
 
 /* Decides where `ev` goes, given the stored bindings of its incident_key

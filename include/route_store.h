@@ -36,9 +36,10 @@ impactd_err_t route_store_read_get(route_store_t *st, strpool_t *pool,
                                    size_t errstr_size);
 
 /* Binds a name to `owner` unless another router bound it first.  Reply:
- * the binding that holds (route by it), and for a ticket up to `limit`
- * routed records held for it (views valid until the next read), with how
- * many more are still held. */
+ * the binding that holds (route by it), and for a ticket the first
+ * `limit` routed records held for it (views valid until the next read),
+ * with how many more are held.  They stay held until
+ * route_store_append_unhold(), after Kafka acknowledged them. */
 typedef struct route_bound {
         const char *owner;
         const char **held;
@@ -55,13 +56,23 @@ impactd_err_t route_store_read_bind(route_store_t *st, strpool_t *pool,
                                     size_t errstr_size);
 void route_bound_clear(route_bound_t *b);
 
-/* Holds routed records for ticket `ticket` unless it is bound by now.
- * Reply: *owner NULL when held, else the binding to route them by. */
+/* Holds routed records for ticket `ticket` (for `held_ttl_s`) unless it
+ * is bound by now (then the binding lives `ttl_s` more).  Reply: *owner
+ * NULL when held, else the binding to route them by. */
 void route_store_append_hold(route_store_t *st, const char *ticket,
-                             int64_t ttl_s, const char *const *records,
-                             const size_t *lens, size_t n);
+                             int64_t held_ttl_s, int64_t ttl_s,
+                             const char *const *records, const size_t *lens,
+                             size_t n);
 impactd_err_t route_store_read_hold(route_store_t *st, strpool_t *pool,
                                     const char **owner, char *errstr,
                                     size_t errstr_size);
+
+/* Released records Kafka has: no longer held.  Reply: how many were
+ * removed (route_store_read_unhold). */
+void route_store_append_unhold(route_store_t *st, const char *ticket,
+                               const char *const *records, const size_t *lens,
+                               size_t n);
+impactd_err_t route_store_read_unhold(route_store_t *st, long long *removed,
+                                      char *errstr, size_t errstr_size);
 
 #endif

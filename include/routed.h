@@ -13,12 +13,17 @@
 #include "impactd.h"
 #include "record.h"
 
-/* Where the router read the event. */
+/* Where the router read the event.  An event released from a hold has
+ * none (topic 0, partition and offset -1): it left its input partition's
+ * order when it was held, so the owner's offset fence, which relies on
+ * that order, must not judge it; its event id does. */
 typedef struct routed_source {
-        char topic; /* 'a' alerts, 't' tickets, 's' sentiment */
+        char topic; /* 'a' alerts, 't' tickets, 's' sentiment; 0 = none */
         int32_t partition;
         int64_t offset;
 } routed_source_t;
+
+#define ROUTED_RELEASED ((routed_source_t){0, -1, -1})
 
 /* Appends the routed record of `ev` to `out` (check out->failed). */
 void routed_encode(const event_t *ev, const routed_source_t *src,

@@ -90,6 +90,9 @@ struct aggregate {
         /* The last decision: states, their version, its revision. */
         char *policy, *notify;
         int64_t decide_v, decided_rev;
+        /* The last revision whose outputs Kafka acknowledged: a newer
+         * owner publishes the revisions above it again. */
+        int64_t published_rev;
 
         alerts_t alerts;
         accounts_t accounts;
@@ -115,7 +118,6 @@ struct aggregate {
         aggregate_change_t ch;
 };
 
-
 static char *copy(aggregate_t *a, const char *s, size_t len) {
         char *d = malloc(len + 1);
         if (!d)
@@ -128,6 +130,14 @@ static char *copy(aggregate_t *a, const char *s, size_t len) {
 
 static char *copy_str(aggregate_t *a, const char *s) {
         return copy(a, s, strlen(s));
+}
+
+/* Frees a string copy() made, and takes it off the count. */
+static void release(aggregate_t *a, char *s) {
+        if (s) {
+                a->bytes -= strlen(s) + 1;
+                free(s);
+        }
 }
 
 aggregate_t *aggregate_new(const char *id) {
@@ -318,7 +328,7 @@ int aggregate_apply_alert(aggregate_t *a, const event_t *ev) {
                 char *region = copy_str(a, ev->region);
                 if (!region)
                         return AGG_NOMEM;
-                free(al->region);
+                release(a, al->region);
                 al->region = region;
         }
         if (ev->has & HAS_DECLARED_SEVERITY) {
@@ -597,6 +607,15 @@ void aggregate_end(aggregate_t *a, int64_t now, int64_t tick, int64_t quiet_ms,
         *ch = a->ch;
 }
 
+void aggregate_published(aggregate_t *a, int64_t revision) {
+        if (revision > a->published_rev)
+                a->published_rev = revision;
+}
+
+int64_t aggregate_published_revision(const aggregate_t *a) {
+        return a->published_rev;
+}
+
 int aggregate_decided(aggregate_t *a, int64_t revision, const char *policy,
                       const char *notify, bool paged, int64_t at) {
         if (revision <= a->decided_rev)
@@ -607,8 +626,8 @@ int aggregate_decided(aggregate_t *a, int64_t revision, const char *policy,
                 free(n);
                 return -1;
         }
-        free(a->policy);
-        free(a->notify);
+        release(a, a->policy);
+        release(a, a->notify);
         a->policy = p;
         a->notify = n;
         a->decide_v++;
@@ -760,6 +779,8 @@ int aggregate_facts(const aggregate_t *a, int64_t now, int trend_min,
         for (size_t i = 0; i < a->segments.cnt; i++) {
                 const char *name = a->segments.v[i].name;
                 const char *at = memchr(letters, name[0], sizeof(letters));
+                if (!at)
+                        continue; /* cannot be: apply and load write known kinds */
                 out->segments[out->segments_cnt++] = (segment_count_t){
                         (segment_kind_t)(at - letters), name + 1,
                         a->segments.v[i].count};
@@ -786,6 +807,8 @@ void aggregate_prune_minutes(aggregate_t *a, int keep_min) {
 /* ---- the store of record --------------------------------------------------- */
 
 #define RECORD_VERSION 1
+/* More entries than any incident holds (a storm's: 10^5 event ids). */
+#define AGG_MAX_ENTRIES (1u << 26)
 
 void aggregate_encode(const aggregate_t *a, record_buf_t *b) {
         record_put_u64(b, RECORD_VERSION);
@@ -815,6 +838,7 @@ void aggregate_encode(const aggregate_t *a, record_buf_t *b) {
         record_put_cstr(b, a->notify);
         record_put_i64(b, a->decide_v);
         record_put_i64(b, a->decided_rev);
+        record_put_i64(b, a->published_rev);
         record_put_u64(b, a->alerts.cnt);
         for (size_t i = 0; i < a->alerts.cnt; i++) {
                 const agg_alert_t *al = &a->alerts.v[i];
@@ -999,6 +1023,7 @@ aggregate_t *aggregate_decode(const char *id, const void *core, size_t len,
         a->notify = take_str(a, &r, &ok);
         a->decide_v = record_get_i64(&r);
         a->decided_rev = record_get_i64(&r);
+        a->published_rev = record_get_i64(&r);
 
         size_t n = take_count(&r, 8);
         if (n && (vec_reserve(&a->alerts.v, &a->alerts.cap, n, sizeof(*a->alerts.v))))
@@ -1038,13 +1063,22 @@ aggregate_t *aggregate_decode(const char *id, const void *core, size_t len,
         for (size_t i = 0; ok && !r.failed && i < n; i++) {
                 agg_minute_t *m = &a->minutes.v[a->minutes.cnt++];
                 m->minute = record_get_i64(&r);
+                /* The windows search them: out of order is damage. */
+                if (i && m->minute <= m[-1].minute)
+                        r.failed = true;
                 m->c = record_get_i64(&r);
                 m->n = record_get_i64(&r);
                 m->t = record_get_i64(&r);
                 m->s = record_get_f64(&r);
         }
-        for (size_t k = 0; k < AGG_SET_COUNT; k++)
-                a->expect[k] = (size_t)record_get_u64(&r);
+        for (size_t k = 0; k < AGG_SET_COUNT; k++) {
+                uint64_t e = record_get_u64(&r);
+                /* A count no incident reaches is damage, not a reason to
+                 * allocate it. */
+                if (e > AGG_MAX_ENTRIES)
+                        r.failed = true;
+                a->expect[k] = (size_t)e;
+        }
         if (!ok || !record_reader_done(&r)) {
                 snprintf(errstr, errstr_size, "incident record %s",
                          ok ? "malformed" : "unreadable (out of memory)");
@@ -1123,6 +1157,8 @@ int aggregate_load_entry(aggregate_t *a, aggregate_set_t s, const char *field,
                                                                : TICKET_SOLVED;
                 slot = &a->tickets.v[seq].id;
         } else {
+                if (!field_len || !memchr("rvpfa", field[0], 5))
+                        goto malformed; /* no segment kind */
                 a->segments.v[seq].count = record_get_i64(&r);
                 slot = &a->segments.v[seq].name;
         }

@@ -26,13 +26,15 @@ typedef struct links {
 typedef struct held_rec {
         char *bytes;
         size_t len;
-        int64_t expires_at;
 } held_rec_t;
 
+/* The events held for one name.  They expire together, held_ttl_ms after
+ * the last one came, as today's Redis list does. */
 typedef struct held {
         char *name;
         held_rec_t *v;
         size_t cnt, cap;
+        int64_t expires_at;
 } held_t;
 
 typedef struct helds {
@@ -175,6 +177,17 @@ static const char *ticket_incident(partition_t *p, const char *ticket,
 static int correlate_alert(partition_t *p, const event_t *ev, const char *new_id,
                            int64_t now, corr_t *out) {
         bool firing = ev->u.alert.status == ALERT_FIRING, resolved;
+        const char *cur = service_incident(p, ev->service, now, &resolved);
+        if (ev->incident_key) {
+                /* Its incident is its key's, whatever came before; a keyed
+                 * firing alert still registers its service's incident, so
+                 * unkeyed events of the service join it. */
+                if (!cur && firing &&
+                    !link_set(p, &p->services, ev->service, ev->incident_key, now))
+                        return -1;
+                out->incident = intern(p, ev->incident_key);
+                return out->incident ? 0 : -1;
+        }
         link_t *seen = link_get(&p->alerts, ev->event_id, now);
         if (seen) {
                 /* A duplicate goes where the alert was applied, whose
@@ -183,15 +196,7 @@ static int correlate_alert(partition_t *p, const event_t *ev, const char *new_id
                 seen->expires_at = now + p->ttl_ms;
                 return 0;
         }
-        const char *cur = service_incident(p, ev->service, now, &resolved);
-        if (ev->incident_key) {
-                /* A keyed firing alert still registers its service's
-                 * incident, so unkeyed events of the service join it. */
-                if (!cur && firing &&
-                    !link_set(p, &p->services, ev->service, ev->incident_key, now))
-                        return -1;
-                out->incident = intern(p, ev->incident_key);
-        } else if (cur) {
+        if (cur) {
                 out->incident = cur;
         } else if (firing) {
                 link_t *k = link_set(p, &p->services, ev->service, new_id, now);
@@ -203,8 +208,7 @@ static int correlate_alert(partition_t *p, const event_t *ev, const char *new_id
                 out->verdict = CORR_NOTHING;
                 return 0;
         }
-        if (!out->incident ||
-            !link_set(p, &p->alerts, ev->event_id, out->incident, now))
+        if (!link_set(p, &p->alerts, ev->event_id, out->incident, now))
                 return -1;
         return 0;
 }
@@ -263,34 +267,41 @@ int partition_hold(partition_t *p, const char *service, const char *ticket,
                 return -1;
         }
         memcpy(copy, record, len);
-        h->v[h->cnt++] = (held_rec_t){copy, len, now + p->held_ttl_ms};
+        h->v[h->cnt++] = (held_rec_t){copy, len};
+        h->expires_at = now + p->held_ttl_ms;
         return 0;
 }
 
 int partition_take_held(partition_t *p, const char *service, const char *ticket,
-                        int64_t now, held_list_t *out, size_t *expired) {
+                        int64_t now, size_t limit, held_list_t *out,
+                        size_t *expired, size_t *more) {
         held_t *h = ticket ? held_of(&p->held_tickets, ticket, false)
                            : held_of(&p->held_services, service, false);
         memset(out, 0, sizeof(*out));
-        *expired = 0;
+        *expired = *more = 0;
         if (!h || !h->cnt)
                 return 0;
-        out->records = calloc(h->cnt, sizeof(*out->records));
-        out->lens = calloc(h->cnt, sizeof(*out->lens));
+        if (h->expires_at <= now) {
+                *expired = h->cnt;
+                held_free_recs(h);
+                return 0;
+        }
+        size_t n = h->cnt < limit ? h->cnt : limit;
+        out->records = calloc(n + 1, sizeof(*out->records));
+        out->lens = calloc(n + 1, sizeof(*out->lens));
         if (!out->records || !out->lens) {
                 held_list_free(out);
                 return -1;
         }
-        for (size_t i = 0; i < h->cnt; i++) {
-                if (h->v[i].expires_at <= now) {
-                        free(h->v[i].bytes);
-                        (*expired)++;
-                        continue;
-                }
-                out->records[out->cnt] = h->v[i].bytes;
-                out->lens[out->cnt++] = h->v[i].len;
+        for (size_t i = 0; i < n; i++) {
+                out->records[i] = h->v[i].bytes;
+                out->lens[i] = h->v[i].len;
         }
-        h->cnt = 0;
+        out->cnt = n;
+        /* The rest waits for the next take, in order. */
+        memmove(h->v, h->v + n, (h->cnt - n) * sizeof(*h->v));
+        h->cnt -= n;
+        *more = h->cnt;
         return 0;
 }
 
@@ -321,11 +332,21 @@ const char *partition_map_dependent(partition_t *p, const char *service,
         return k ? k->incident : NULL;
 }
 
+/* The service's link if it still points at `incident` at `now` (open, or
+ * resolved inside its reopen window), else NULL. */
+static link_t *still_mapped(partition_t *p, const char *service,
+                            const char *incident, int64_t now) {
+        link_t *k = link_get(&p->services, service, now);
+        if (!k || (k->until && now > k->until) || strcmp(k->incident, incident) != 0)
+                return NULL; /* gone, past its window, or another incident's */
+        return k;
+}
+
 int partition_resolved(partition_t *p, const char *service,
                        const char *incident, int64_t until, int64_t now) {
-        link_t *k = link_get(&p->services, service, now);
-        if (!k || strcmp(k->incident, incident) != 0)
-                return 0; /* it went on to another incident meanwhile */
+        link_t *k = still_mapped(p, service, incident, now);
+        if (!k)
+                return 0;
         k->until = until;
         if (k->expires_at < until)
                 k->expires_at = until;
@@ -334,10 +355,89 @@ int partition_resolved(partition_t *p, const char *service,
 
 int partition_reopened(partition_t *p, const char *service,
                        const char *incident, int64_t now) {
-        link_t *k = link_get(&p->services, service, now);
-        if (!k || strcmp(k->incident, incident) != 0)
+        link_t *k = still_mapped(p, service, incident, now);
+        if (!k)
                 return 0;
         k->until = 0;
         k->expires_at = now + p->ttl_ms;
         return 0;
+}
+
+void partition_forget(partition_t *p, const char *service, const char *incident,
+                      int64_t now) {
+        link_t *k = link_get(&p->services, service, now);
+        if (k && strcmp(k->incident, incident) == 0)
+                k->incident = NULL;
+}
+
+/* ---- forgetting what expired ----------------------------------------------- */
+
+/* Keeps the live links of `l`, in order, and their index. */
+static void links_sweep(links_t *l, int64_t now, bool *used_ids, partition_t *p) {
+        size_t keep = 0;
+        strmap_clear(&l->idx);
+        for (size_t i = 0; i < l->cnt; i++) {
+                link_t *k = &l->v[i];
+                if (!k->incident || k->expires_at <= now) {
+                        free(k->name);
+                        continue;
+                }
+                l->v[keep] = *k;
+                /* Cannot fail: the index shrinks, its table stays. */
+                strmap_get_or_put(&l->idx, l->v[keep].name, keep);
+                used_ids[strmap_get(&p->id_idx, k->incident)] = true;
+                keep++;
+        }
+        l->cnt = keep;
+}
+
+static size_t helds_sweep(helds_t *hs, int64_t now) {
+        size_t keep = 0, dropped = 0;
+        strmap_clear(&hs->idx);
+        for (size_t i = 0; i < hs->cnt; i++) {
+                held_t *h = &hs->v[i];
+                if (!h->cnt || h->expires_at <= now) {
+                        dropped += h->cnt;
+                        held_free_recs(h);
+                        free(h->v);
+                        free(h->name);
+                        continue;
+                }
+                hs->v[keep] = *h;
+                strmap_get_or_put(&hs->idx, hs->v[keep].name, keep);
+                keep++;
+        }
+        hs->cnt = keep;
+        return dropped;
+}
+
+long partition_sweep(partition_t *p, int64_t now) {
+        bool *used = calloc(p->ids_cnt + 1, sizeof(*used));
+        if (!used)
+                return -1;
+        links_sweep(&p->services, now, used, p);
+        links_sweep(&p->tickets, now, used, p);
+        links_sweep(&p->alerts, now, used, p);
+        size_t dropped = helds_sweep(&p->held_services, now) +
+                         helds_sweep(&p->held_tickets, now);
+        /* Incident ids no link names any more. */
+        size_t keep = 0;
+        strmap_clear(&p->id_idx);
+        for (size_t i = 0; i < p->ids_cnt; i++) {
+                if (!used[i]) {
+                        free(p->ids[i]);
+                        continue;
+                }
+                p->ids[keep] = p->ids[i];
+                strmap_get_or_put(&p->id_idx, p->ids[keep], keep);
+                keep++;
+        }
+        p->ids_cnt = keep;
+        free(used);
+        return (long)dropped;
+}
+
+size_t partition_entries(const partition_t *p) {
+        return p->services.cnt + p->tickets.cnt + p->alerts.cnt +
+               p->held_services.cnt + p->held_tickets.cnt + p->ids_cnt;
 }

@@ -95,18 +95,25 @@ int persist_add_incident(persist_call_t *pc, const aggregate_t *a,
         record_buf_reset(&pc->scratch);
         aggregate_encode(a, &pc->scratch);
         if (pc->scratch.failed)
-                return -1;
+                goto failed;
         redis_args_add_copy(&pc->args, pc->scratch.p, pc->scratch.len);
         for (aggregate_set_t k = 0; k < AGG_SET_COUNT; k++) {
                 size_t at = pc->args.argc, before;
                 redis_args_add(&pc->args, "", 0); /* the count, once known */
                 before = pc->args.argc;
                 if (aggregate_changes(a, k, &pc->scratch, add_entry, pc))
-                        return -1;
+                        goto failed;
                 set_count(&pc->args, at,
                           (pc->args.argc - before) / (k == AGG_SET_SEEN ? 1 : 2));
         }
-        return pc->keys.failed || pc->args.failed ? -1 : 0;
+        if (!pc->keys.failed && !pc->args.failed)
+                return 0;
+failed:
+        /* Keys and arguments out of step must never reach Redis: a failed
+         * list makes the append send a PING, and its reader fails the
+         * batch. */
+        pc->args.failed = true;
+        return -1;
 }
 
 void persist_append(persist_call_t *pc, redis_state_t *rs) {

@@ -213,7 +213,10 @@ bool route_decide(const route_groups_t *rg, const graph_t *g,
                 out->verdict = ROUTE_HOLD;
                 return true;
         }
-        out->bind_ticket = ticket && !ticket_binding;
+        /* Only a ticket binds itself: sentiment routed by its service
+         * must not pull the ticket's later events to a group where the
+         * ticket may never be counted. */
+        out->bind_ticket = ev->kind == EVENT_TICKET && ticket && !ticket_binding;
         return true;
 nomem:
         snprintf(errstr, errstr_size, "out of memory routing an event");

@@ -98,8 +98,8 @@ impactd_err_t route_store_read_bind(route_store_t *st, strpool_t *pool,
         if ((err = owner_of(r->element[0], pool, &out->owner, "rt_bind", errstr,
                             errstr_size)))
                 return err;
-        out->held_more = r->element[1]->integer;
         size_t n = r->elements - 2;
+        out->held_more = r->element[1]->integer - (long long)n;
         out->held = calloc(n + 1, sizeof(*out->held));
         out->held_lens = calloc(n + 1, sizeof(*out->held_lens));
         if (!out->held || !out->held_lens) {
@@ -120,9 +120,11 @@ impactd_err_t route_store_read_bind(route_store_t *st, strpool_t *pool,
 }
 
 void route_store_append_hold(route_store_t *st, const char *ticket,
-                             int64_t ttl_s, const char *const *records,
-                             const size_t *lens, size_t n) {
+                             int64_t held_ttl_s, int64_t ttl_s,
+                             const char *const *records, const size_t *lens,
+                             size_t n) {
         begin(st, ROUTE_NAME_TICKET, ticket, true);
+        redis_args_addf(&st->args, "%" PRId64, held_ttl_s);
         redis_args_addf(&st->args, "%" PRId64, ttl_s);
         for (size_t i = 0; i < n; i++)
                 redis_args_add(&st->args, records[i], lens[i]);
@@ -136,4 +138,30 @@ impactd_err_t route_store_read_hold(route_store_t *st, strpool_t *pool,
         impactd_err_t err = redis_state_read_raw(st->rs, &v, errstr, errstr_size);
         *owner = NULL;
         return err ? err : owner_of(v, pool, owner, "rt_hold", errstr, errstr_size);
+}
+
+void route_store_append_unhold(route_store_t *st, const char *ticket,
+                               const char *const *records, const size_t *lens,
+                               size_t n) {
+        const char *prefix = redis_state_key_prefix(st->rs);
+        redis_args_reset(&st->keys);
+        redis_args_reset(&st->args);
+        redis_args_add_key(&st->keys, prefix, "rt:t:", ticket, ":held");
+        for (size_t i = 0; i < n; i++)
+                redis_args_add(&st->args, records[i], lens[i]);
+        redis_state_append_fcall(st->rs, "rt_unhold", &st->keys, &st->args, false);
+}
+
+impactd_err_t route_store_read_unhold(route_store_t *st, long long *removed,
+                                      char *errstr, size_t errstr_size) {
+        const void *v;
+        impactd_err_t err = redis_state_read_raw(st->rs, &v, errstr, errstr_size);
+        const redisReply *r = v;
+        *removed = 0;
+        if (err)
+                return err;
+        if (r->type != REDIS_REPLY_INTEGER)
+                return bad_reply("rt_unhold", errstr, errstr_size);
+        *removed = r->integer;
+        return IMPACTD_OK;
 }

@@ -136,8 +136,9 @@ impactd_err_t routed_decode(const void *data, size_t len, event_t *ev,
                 break;
         }
         }
-        if (!record_reader_done(&r) || !src->topic || src->partition < 0 ||
-            src->offset < 0) {
+        bool released = !src->topic && src->partition == -1 && src->offset == -1;
+        if (!record_reader_done(&r) ||
+            (!released && (!src->topic || src->partition < 0 || src->offset < 0))) {
                 snprintf(errstr, errstr_size, "routed event malformed");
                 return IMPACTD_ERR_DECODE;
         }

@@ -1299,17 +1299,56 @@ end
 -- record, and per set a count then its entries (ids alone; the others
 -- field, value).  Returns {1}, or {0, epoch} when the epoch is not the
 -- caller's: another worker owns the partition now, and nothing is written.
+--
+-- Redis does not undo a script's writes when a later command fails, so
+-- everything that could fail is checked before the first write: the
+-- arguments' shape, and the type of every key (a key of another type,
+-- written by hand or by another program, would fail its command).  Redis
+-- refuses the whole call up front when it is out of memory.  The meta
+-- (offset, marks) goes last all the same.
+local PERSIST_TYPES = {'hash', 'zset', 'hash', 'string', 'hash', 'hash',
+                       'hash', 'hash'}
+
+local function persist_check(keys, args)
+    local function count(i)
+        local n = tonumber(args[i])
+        if n == nil or n < 0 or n ~= math.floor(n) then
+            error('persist: bad count at argument ' .. i)
+        end
+        return n
+    end
+    local i = 4
+    i = i + 1 + 2 * count(i)
+    i = i + 1 + count(i)
+    i = i + 1 + 2 * count(i)
+    local k = 4
+    while i <= #args do
+        if k + 4 > #keys then error('persist: more incidents than keys') end
+        local ttl, deadline = tonumber(args[i + 1]), tonumber(args[i + 2])
+        if ttl == nil or ttl <= 0 or deadline == nil then
+            error('persist: bad ttl or deadline for an incident')
+        end
+        i = i + 4
+        for s = 1, 4 do i = i + 1 + (s == 1 and 1 or 2) * count(i) end
+        k = k + 5
+    end
+    if i ~= #args + 1 or k ~= #keys + 1 then
+        error('persist: arguments and keys do not match')
+    end
+    for j = 1, #keys do
+        local want = PERSIST_TYPES[j <= 3 and j or 4 + (j - 4) % 5]
+        local t = redis.call('TYPE', keys[j]).ok
+        if t ~= 'none' and t ~= want then
+            error('persist: ' .. keys[j] .. ' is a ' .. t .. ', not a ' .. want)
+        end
+    end
+end
+
 local function persist(keys, args)
     local epoch = redis.call('HGET', keys[1], 'epoch')
     if epoch ~= args[1] then return {0, epoch or ''} end
-    local meta = {'cluster', args[2], 'off', args[3]}
-    local i = 5
-    for _ = 1, tonumber(args[4]) do
-        meta[#meta + 1] = 'src:' .. args[i]
-        meta[#meta + 1] = args[i + 1]
-        i = i + 2
-    end
-    redis.call('HSET', keys[1], unpack(meta))
+    persist_check(keys, args)
+    local i = 5 + 2 * tonumber(args[4])
     local n = tonumber(args[i])
     for j = i + 1, i + n, 1000 do
         redis.call('HDEL', keys[3], unpack(args, j, math.min(j + 999, i + n)))
@@ -1320,13 +1359,16 @@ local function persist(keys, args)
     local k = 4
     while i <= #args do
         local id, ttl, deadline = args[i], args[i + 1], tonumber(args[i + 2])
-        redis.call('SET', keys[k], args[i + 3], 'PX', ttl)
+        local core = args[i + 3]
         i = i + 4
         for s = 1, 4 do
             n = tonumber(args[i])
             i = hset_from(keys[k + s], args, i + 1, n, s == 1)
             redis.call('PEXPIRE', keys[k + s], ttl)
         end
+        -- The core record after its sets: it says how many entries each
+        -- holds.
+        redis.call('SET', keys[k], core, 'PX', ttl)
         if deadline > 0 then
             redis.call('ZADD', keys[2], deadline, id)
         else
@@ -1334,6 +1376,22 @@ local function persist(keys, args)
         end
         k = k + 5
     end
+    -- The marks of another Kafka cluster say nothing about this one.
+    if redis.call('HGET', keys[1], 'cluster') ~= args[2] then
+        local old = {}
+        for _, f in ipairs(redis.call('HKEYS', keys[1])) do
+            if string.sub(f, 1, 4) == 'src:' then old[#old + 1] = f end
+        end
+        for j = 1, #old, 1000 do
+            redis.call('HDEL', keys[1], unpack(old, j, math.min(j + 999, #old)))
+        end
+    end
+    local meta = {'cluster', args[2], 'off', args[3]}
+    for j = 5, 4 + 2 * tonumber(args[4]), 2 do
+        meta[#meta + 1] = 'src:' .. args[j]
+        meta[#meta + 1] = args[j + 1]
+    end
+    redis.call('HSET', keys[1], unpack(meta))
     return {1}
 end
 
@@ -1357,29 +1415,46 @@ end
 
 -- rt_bind: KEYS binding, held list; ARGV owner key, ttl seconds, held
 -- limit.  Stores the binding unless one exists (the first router wins)
--- and returns {the binding, how many more are held, held records...}: at
--- most `limit` of what was held for a ticket, now to be routed there.
+-- and returns {the binding, how many are held in all, held records...}:
+-- the first `limit` of what is held for a ticket, to be routed there.
+-- They stay held until rt_unhold, once Kafka has them: a router that dies
+-- before that leaves them for the next bind (the owner drops what it
+-- applied already by event id).
 local function rt_bind(keys, args)
     local ttl, limit = tonumber(args[2]), tonumber(args[3])
     redis.call('SET', keys[1], args[1], 'NX')
     redis.call('EXPIRE', keys[1], ttl)
-    local out = {redis.call('GET', keys[1]), 0}
-    local held = redis.call('LRANGE', keys[2], 0, limit - 1)
-    if #held > 0 then redis.call('LTRIM', keys[2], #held, -1) end
-    for _, h in ipairs(held) do out[#out + 1] = h end
-    out[2] = redis.call('LLEN', keys[2])
+    local out = {redis.call('GET', keys[1]), redis.call('LLEN', keys[2])}
+    for _, h in ipairs(redis.call('LRANGE', keys[2], 0, limit - 1)) do
+        out[#out + 1] = h
+    end
     return out
 end
 
--- rt_hold: KEYS binding, held list; ARGV ttl seconds, records...  If the
--- ticket is bound by now, returns the binding (route the records there);
+-- rt_unhold: KEYS[1] a held list; ARGV the records produced.  Removes
+-- each once, by value: another router may have released and removed the
+-- same ones meanwhile, and a count would then take records nobody sent.
+local function rt_unhold(keys, args)
+    local n = 0
+    for i = 1, #args do
+        n = n + redis.call('LREM', keys[1], 1, args[i])
+    end
+    return n
+end
+
+-- rt_hold: KEYS binding, held list; ARGV held ttl seconds, binding ttl
+-- seconds, records...  If the ticket is bound by now, returns the binding
+-- (route the records there; the binding is used, so it lives on);
 -- else holds them, in order, and returns false.  Atomic with rt_bind, so
 -- a record is either held before the bind, which releases it, or sees the
 -- binding.
 local function rt_hold(keys, args)
     local bound = redis.call('GET', keys[1])
-    if bound then return bound end
-    for j = 2, #args, 1000 do
+    if bound then
+        redis.call('EXPIRE', keys[1], tonumber(args[2]))
+        return bound
+    end
+    for j = 3, #args, 1000 do
         redis.call('RPUSH', keys[2], unpack(args, j, math.min(j + 999, #args)))
     end
     redis.call('EXPIRE', keys[2], tonumber(args[1]))
@@ -1401,3 +1476,4 @@ redis.register_function('impactd_persist', persist)
 redis.register_function('impactd_rt_get', rt_get)
 redis.register_function('impactd_rt_bind', rt_bind)
 redis.register_function('impactd_rt_hold', rt_hold)
+redis.register_function('impactd_rt_unhold', rt_unhold)

@@ -170,6 +170,7 @@ static long long integer(const char *fmt, ...) {
 
 static void test_a_new_owner_resumes_where_the_last_write_left(void **state) {
         (void)state;
+        char errstr[512];
         redis_state_t *rs = worker();
         int64_t now_epoch;
         persist_owned_t o = take(rs, 0, "cluster-A");
@@ -243,10 +244,25 @@ static void test_a_new_owner_resumes_where_the_last_write_left(void **state) {
         assert_int_equal(integer("HLEN %s:{%s:r0}:outbox", PREFIX, PREFIX), 0);
         persist_owned_clear(&o);
 
-        /* Another cluster's offsets say nothing about this one. */
+        /* Another cluster's offsets say nothing about this one, before
+         * and after its first write there. */
         o = take(rs2, 0, "cluster-B");
         assert_int_equal(o.offset, -1);
         assert_int_equal(o.marks_cnt, 0);
+        persist_call_t pc = {0};
+        bool fenced;
+        persist_mark_t mark_b = {"a5", 3};
+        persist_begin(&pc, PREFIX, 0, o.epoch, "cluster-B", 0, &mark_b, 1, NULL, 0, NULL, 0);
+        persist_append(&pc, rs2);
+        persist_call_free(&pc);
+        assert_int_equal(persist_read(rs2, &fenced, &now_epoch, errstr, sizeof(errstr)), 0);
+        assert_false(fenced);
+        persist_owned_clear(&o);
+        o = take(rs2, 0, "cluster-B");
+        assert_int_equal(o.offset, 0);
+        assert_int_equal(o.marks_cnt, 1);
+        assert_string_equal(o.marks[0].src, "a5");
+        assert_int_equal(o.marks[0].offset, 3);
         persist_owned_clear(&o);
 
         aggregate_destroy(incs[0]);
@@ -309,6 +325,36 @@ static void test_an_owner_that_lost_its_partition_writes_nothing(void **state) {
 }
 
 
+static void test_a_write_that_cannot_be_whole_writes_nothing(void **state) {
+        (void)state;
+        char errstr[512];
+        redis_state_t *rs = worker();
+        int64_t now_epoch;
+        bool fenced;
+        freeReplyObject(redisCommand(raw, "FLUSHDB"));
+        persist_owned_t o = take(rs, 0, "cluster-A");
+        aggregate_t *incs[] = {incident("first-1", 2), incident("second-2", 2)};
+        /* Someone wrote the second incident's tickets key by hand. */
+        freeReplyObject(redisCommand(raw, "SET %s:{%s:r0}:t:second-2 oops", PREFIX, PREFIX));
+        persist_call_t pc = {0};
+        persist_begin(&pc, PREFIX, 0, o.epoch, "cluster-A", 5, NULL, 0, NULL, 0, NULL, 0);
+        for (size_t i = 0; i < 2; i++)
+                assert_int_equal(persist_add_incident(&pc, incs[i], TTL_MS, 0), 0);
+        persist_append(&pc, rs);
+        persist_call_free(&pc);
+        assert_int_equal(persist_read(rs, &fenced, &now_epoch, errstr, sizeof(errstr)),
+                         IMPACTD_ERR_REDIS);
+        assert_non_null(strstr(errstr, "t:second-2 is a string, not a hash"));
+        /* Not the first incident either, nor the offset. */
+        assert_int_equal(integer("EXISTS %s:{%s:r0}:i:first-1", PREFIX, PREFIX), 0);
+        assert_int_equal(integer("EXISTS %s:{%s:r0}:s:first-1", PREFIX, PREFIX), 0);
+        assert_int_equal(integer("HEXISTS %s:{%s:r0} off", PREFIX, PREFIX), 0);
+        persist_owned_clear(&o);
+        aggregate_destroy(incs[0]);
+        aggregate_destroy(incs[1]);
+        redis_state_destroy(rs);
+}
+
 static void test_the_first_binding_wins_and_releases_what_was_held(void **state) {
         (void)state;
         char errstr[512];
@@ -324,10 +370,10 @@ static void test_the_first_binding_wins_and_releases_what_was_held(void **state)
         /* Sentiment naming a ticket nobody has bound: held, in order. */
         const char *recs[] = {"rec-1", "rec-\0-2", "rec-3"};
         size_t lens[] = {5, 7, 5};
-        route_store_append_hold(&a, "T-{9}", 3600, recs, lens, 2);
+        route_store_append_hold(&a, "T-{9}", 3600, 86400, recs, lens, 2);
         assert_int_equal(route_store_read_hold(&a, &pool, &owner, errstr, sizeof(errstr)), 0);
         assert_null(owner);
-        route_store_append_hold(&b, "T-{9}", 3600, recs + 2, lens + 2, 1);
+        route_store_append_hold(&b, "T-{9}", 3600, 86400, recs + 2, lens + 2, 1);
         assert_int_equal(route_store_read_hold(&b, &pool, &owner, errstr, sizeof(errstr)), 0);
         assert_null(owner);
         route_store_append_get(&a, ROUTE_NAME_TICKET, "T-{9}", 3600);
@@ -346,21 +392,40 @@ static void test_the_first_binding_wins_and_releases_what_was_held(void **state)
         assert_int_equal(bound.held_lens[1], 7);
         assert_memory_equal(bound.held[1], "rec-\0-2", 7);
 
-        /* A second router binding the same ticket elsewhere (its event was
-         * routed by another rule) learns the first binding, and the rest. */
+        /* That router dies before Kafka has them: nothing is lost, a
+         * second router binding the same ticket elsewhere learns the first
+         * binding and gets the same records again. */
         route_store_append_bind(&a, ROUTE_NAME_TICKET, "T-{9}", "g:search", 3600, 2);
         assert_int_equal(route_store_read_bind(&a, &pool, &bound, errstr, sizeof(errstr)), 0);
         assert_string_equal(bound.owner, "g:checkout-web");
+        assert_int_equal(bound.held_cnt, 2);
+        assert_memory_equal(bound.held[0], "rec-1", 5);
+        /* Produced and acknowledged: released, by value, once; a second
+         * router's late release of the same removes nothing else. */
+        long long removed;
+        route_store_append_unhold(&a, "T-{9}", recs, lens, 2);
+        assert_int_equal(route_store_read_unhold(&a, &removed, errstr, sizeof(errstr)), 0);
+        assert_int_equal(removed, 2);
+        route_store_append_unhold(&b, "T-{9}", recs, lens, 2);
+        assert_int_equal(route_store_read_unhold(&b, &removed, errstr, sizeof(errstr)), 0);
+        assert_int_equal(removed, 0);
+        route_store_append_bind(&b, ROUTE_NAME_TICKET, "T-{9}", "g:checkout-web", 3600, 2);
+        assert_int_equal(route_store_read_bind(&b, &pool, &bound, errstr, sizeof(errstr)), 0);
         assert_int_equal(bound.held_cnt, 1);
         assert_memory_equal(bound.held[0], "rec-3", 5);
         assert_int_equal(bound.held_more, 0);
+        route_store_append_unhold(&b, "T-{9}", recs + 2, lens + 2, 1);
+        assert_int_equal(route_store_read_unhold(&b, &removed, errstr, sizeof(errstr)), 0);
         assert_int_equal(integer("EXISTS impact:rt:t:{T-%%7B9%%7D}"), 1);
         assert_int_equal(integer("EXISTS impact:rt:t:{T-%%7B9%%7D}:held"), 0);
 
         /* Bound now: sentiment is not held but sent where the ticket is. */
-        route_store_append_hold(&a, "T-{9}", 3600, recs, lens, 1);
+        freeReplyObject(redisCommand(raw, "EXPIRE impact:rt:t:{T-%%7B9%%7D} 5"));
+        route_store_append_hold(&a, "T-{9}", 3600, 86400, recs, lens, 1);
         assert_int_equal(route_store_read_hold(&a, &pool, &owner, errstr, sizeof(errstr)), 0);
         assert_string_equal(owner, "g:checkout-web");
+        /* Used, so it lives on. */
+        assert_true(integer("TTL impact:rt:t:{T-%%7B9%%7D}") > 86000);
         route_store_append_get(&b, ROUTE_NAME_TICKET, "T-{9}", 3600);
         assert_int_equal(route_store_read_get(&b, &pool, &owner, errstr, sizeof(errstr)), 0);
         assert_string_equal(owner, "g:checkout-web");
@@ -385,6 +450,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_a_new_owner_resumes_where_the_last_write_left),
                 cmocka_unit_test(test_an_owner_that_lost_its_partition_writes_nothing),
+                cmocka_unit_test(test_a_write_that_cannot_be_whole_writes_nothing),
                 cmocka_unit_test(test_the_first_binding_wins_and_releases_what_was_held),
         };
         return cmocka_run_group_tests(tests, setup, teardown);

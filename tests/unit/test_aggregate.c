@@ -550,6 +550,7 @@ static aggregate_t *busy_incident(void) {
         aggregate_apply_sentiment(a, sentiment("s1", -0.4, T0 + 4000), true);
         aggregate_end(a, T0 + 4000, 0, QUIET, &(aggregate_change_t){0});
         assert_int_equal(aggregate_decided(a, 2, "policy-state", "", true, T0 + 4500), 0);
+        aggregate_published(a, 2);
         return a;
 }
 
@@ -565,6 +566,7 @@ static void test_a_new_owner_loads_what_the_last_one_stored(void **state) {
         assert_int_equal(st.written[AGG_SET_SEGMENTS], 2); /* eu-west, eu1 */
         aggregate_t *b = load(&st, "users-db-7f3a");
         assert_same_facts(a, b, T0 + 5000);
+        assert_int_equal(aggregate_published_revision(b), 2);
 
         /* Both go on alike: the loaded one dedups, counts and orders as the
          * original does. */
@@ -624,6 +626,16 @@ static void test_a_damaged_record_is_refused_not_believed(void **state) {
         assert_string_equal(errstr, "incident entries do not match its record "
                                     "(5 ids, 2 accounts, 2 tickets, 2 segments expected)");
         aggregate_destroy(b);
+
+        /* A segment entry of no known kind. */
+        b = aggregate_decode("x", st.core.p, st.core.len, errstr, sizeof(errstr));
+        assert_non_null(b);
+        assert_int_equal(aggregate_load_entry(b, AGG_SET_SEGMENTS, "zeu", 3,
+                                              st.set[AGG_SET_SEGMENTS].value[0],
+                                              st.set[AGG_SET_SEGMENTS].vlen[0], errstr,
+                                              sizeof(errstr)), -1);
+        assert_string_equal(errstr, "incident entry 'zeu' malformed");
+        aggregate_destroy(b);
         aggregate_destroy(a);
         stored_free(&st);
 }
@@ -659,6 +671,39 @@ static void test_pruned_minutes_change_no_window(void **state) {
         aggregate_destroy(a);
 }
 
+static void test_what_an_incident_replaces_leaves_its_count(void **state) {
+        (void)state;
+        aggregate_t *a = busy_incident(), *b = busy_incident();
+        char policy[64];
+        /* New states of the same size, decided again and again: the count
+         * stays where the first put it. */
+        assert_int_equal(aggregate_decided(a, 3, "policy-000003", "notify", false, T0), 0);
+        size_t after_one = aggregate_bytes(a);
+        for (int rev = 4; rev < 300; rev++) {
+                snprintf(policy, sizeof(policy), "policy-%06d", rev);
+                assert_int_equal(aggregate_decided(a, rev, policy, "notify", false, T0), 0);
+        }
+        assert_int_equal(aggregate_bytes(a), after_one);
+        /* The same alerts into two incidents, one naming a new region each
+         * time (of the length of the one it has), the other none: a region
+         * replaced is a region freed, so both grow alike. */
+        size_t a0 = aggregate_bytes(a), b0 = aggregate_bytes(b);
+        for (int i = 0; i < 200; i++) {
+                snprintf(policy, sizeof(policy), "alert-%06d", i);
+                for (int k = 0; k < 2; k++) {
+                        aggregate_t *x = k ? b : a;
+                        event_t *e = (event_t *)alert(policy, "users-db", true, T0);
+                        e->region = k ? NULL : i % 2 ? "eu-west" : "eu-east";
+                        aggregate_begin(x);
+                        assert_int_equal(aggregate_apply_alert(x, e), AGG_APPLIED);
+                        aggregate_end(x, T0, 0, QUIET, &(aggregate_change_t){0});
+                }
+        }
+        assert_int_equal(aggregate_bytes(a) - a0, aggregate_bytes(b) - b0);
+        aggregate_destroy(a);
+        aggregate_destroy(b);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_accounts_count_once_and_a_new_arr_replaces_the_old),
@@ -673,6 +718,7 @@ int main(void) {
                 cmocka_unit_test(test_a_new_owner_loads_what_the_last_one_stored),
                 cmocka_unit_test(test_a_damaged_record_is_refused_not_believed),
                 cmocka_unit_test(test_pruned_minutes_change_no_window),
+                cmocka_unit_test(test_what_an_incident_replaces_leaves_its_count),
         };
         int r = cmocka_run_group_tests(tests, NULL, NULL);
         event_free_spill(&ev);

@@ -110,6 +110,9 @@ static void test_alerts_tickets_and_sentiment_arrive_as_sent(void **state) {
         in.u.sentiment.urgency = 0.9;
         in.has = HAS_SCORE | HAS_OCCURRED_AT | HAS_URGENCY;
         round_trip(&(routed_source_t){'s', 3, 77});
+        /* Released from a hold: no position, and not taken for a broken
+         * one. */
+        round_trip(&ROUTED_RELEASED);
         assert_true(out.u.sentiment.urgency == 0.9);
         assert_string_equal(out.u.sentiment.account_id, "acme");
         assert_string_equal(out.u.sentiment.ticket_id, "T-9");
