@@ -17,6 +17,7 @@
 #include "config.h"
 #include "kafka_io.h"
 #include "outbox.h"
+#include "aggregate.h"
 #include "redis_state.h"
 
 typedef struct batch batch_t;
@@ -105,5 +106,17 @@ bool batch_has_carry(const batch_t *b);
 void batch_drop_carry(batch_t *b);
 
 void batch_get_stats(const batch_t *b, batch_stats_t *out);
+
+/* One event as impactd_apply takes it (the layout in impactd.lua), its
+ * account's facts given: the worker's packing, and the differential test
+ * that holds the owner's aggregates (aggregate.c) to the Lua rules. */
+int batch_pack_event_facts(const config_t *conf, redis_args_t *a,
+                           const event_t *ev, const account_facts_t *facts);
+
+/* The account id up to the first of segments.account_prefix_separators:
+ * the data partition it lives in ("eu1-acme" -> "eu1", *len 3); NULL
+ * without one. */
+const char *batch_account_prefix(const config_t *conf, const char *id,
+                                 size_t *len);
 
 #endif

@@ -53,19 +53,14 @@ static const redis_account_t *redis_account(const batch_t *b, const char *id) {
         return &b->accounts[i].acct;
 }
 
-/* Event fields win over the Redis hash, which wins over the YAML. */
-typedef struct account_facts {
-        customer_tier_t tier;
-        customer_tier_t sla; /* TIER_NONE: its tier's */
-        double arr; /* < 0 = unknown */
-        int strategic; /* -1 = unknown */
-} account_facts_t;
-
+/* Event fields win over the Redis hash, which wins over the YAML
+ * (account_facts_t: include/aggregate.h). */
 static void account_facts(const batch_t *b, const event_t *ev,
                           account_facts_t *f) {
         const event_ticket_t *t = &ev->u.ticket;
         const config_account_t *yaml = config_account_find(b->conf, t->account_id);
         const redis_account_t *kv = redis_account(b, t->account_id);
+        memset(f, 0, sizeof(*f));
         f->tier = f->sla = TIER_NONE;
         f->arr = -1;
         f->strategic = -1;
@@ -91,25 +86,27 @@ static void account_facts(const batch_t *b, const event_t *ev,
                 f->arr = t->arr;
         if (ev->has & HAS_STRATEGIC)
                 f->strategic = t->strategic;
+        f->prefix = batch_account_prefix(b->conf, t->account_id, &f->prefix_len);
 }
 
-/* The account id up to the first configured separator: the data
- * partition it lives in ("eu1-acme" -> "eu1"); none without one. */
-static int add_prefix(const config_t *conf, redis_args_t *a, const char *id) {
+const char *batch_account_prefix(const config_t *conf, const char *id,
+                                 size_t *len) {
         const char *seps = conf->segments.account_prefix_separators;
+        *len = 0;
         if (!seps || !*seps || !id)
-                return add_str(a, NULL);
+                return NULL;
         size_t n = strcspn(id, seps);
         if (!id[n] || n == 0)
-                return add_str(a, NULL);
-        return redis_args_add(a, id, n);
+                return NULL;
+        *len = n;
+        return id;
 }
 
-static int pack_ticket(const batch_t *b, redis_args_t *a, const event_t *ev) {
+static int pack_ticket(redis_args_t *a, const event_t *ev,
+                       const account_facts_t *facts) {
         static const char *const status_code[] = {"O", "R", "S"};
         const event_ticket_t *t = &ev->u.ticket;
-        account_facts_t f;
-        account_facts(b, ev, &f);
+        account_facts_t f = *facts;
         int r = redis_args_add(a, "T", 1) | add_str(a, ev->event_id) |
                 add_str(a, t->ticket_id) | add_str(a, t->account_id);
         r |= f.tier != TIER_NONE ? redis_args_addf(a, "%d", f.tier)
@@ -120,7 +117,7 @@ static int pack_ticket(const batch_t *b, redis_args_t *a, const event_t *ev) {
         r |= add_str(a, f.strategic == 1 ? "1" : f.strategic == 0 ? "0" : NULL);
         r |= add_str(a, ev->region) | add_str(a, t->product_version) |
              add_str(a, t->platform) | add_str(a, t->feature) |
-             add_prefix(b->conf, a, t->account_id) |
+             (f.prefix ? redis_args_add(a, f.prefix, f.prefix_len) : add_str(a, NULL)) |
              add_str(a, status_code[t->status]) |
              add_str(a, t->personal_data_at_risk ? "1" : "0");
         r |= f.sla != TIER_NONE ? redis_args_addf(a, "%d", f.sla)
@@ -139,12 +136,21 @@ static int pack_sentiment(const config_t *conf, redis_args_t *a,
                redis_args_addf(a, "%" PRId64, ev->occurred_at);
 }
 
-int batch_pack_event(batch_t *b, const event_t *ev) {
+int batch_pack_event_facts(const config_t *conf, redis_args_t *a,
+                           const event_t *ev, const account_facts_t *facts) {
         switch (ev->kind) {
-        case EVENT_ALERT: return pack_alert(&b->args, ev);
-        case EVENT_TICKET: return pack_ticket(b, &b->args, ev);
-        default: return pack_sentiment(b->conf, &b->args, ev);
+        case EVENT_ALERT: return pack_alert(a, ev);
+        case EVENT_TICKET: return pack_ticket(a, ev, facts);
+        default: return pack_sentiment(conf, a, ev);
         }
+}
+
+int batch_pack_event(batch_t *b, const event_t *ev) {
+        account_facts_t f = {.tier = TIER_NONE, .sla = TIER_NONE, .arr = -1,
+                             .strategic = -1};
+        if (ev->kind == EVENT_TICKET)
+                account_facts(b, ev, &f);
+        return batch_pack_event_facts(b->conf, &b->args, ev, &f);
 }
 
 /* ---- accounts kept in Redis by another system ---------------------------- */

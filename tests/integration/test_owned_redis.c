@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "aggregate.h"
+#include "batch.h"
 #include "config.h"
 #include "persist.h"
 #include "route_store.h"
@@ -446,11 +447,214 @@ static void test_the_first_binding_wins_and_releases_what_was_held(void **state)
         redis_state_destroy(r2);
 }
 
+/* ---- the owner's aggregates against today's Redis functions ---------------- */
+
+static bool same_str(const char *a, const char *b) {
+        return !strcmp(a ? a : "", b ? b : "");
+}
+
+/* Every fact the score, the policy and the notifications read, lists as
+ * sets (Redis returns hashes in its own order). */
+static void assert_facts_alike(const incident_t *lua, const incident_t *c, int step) {
+#define SAME(f) do { if (lua->f != c->f) fail_msg("step %d: " #f " %lld (Lua) != %lld (C)", step, (long long)lua->f, (long long)c->f); } while (0)
+#define SAMED(f) do { if (lua->f != c->f) fail_msg("step %d: " #f " %.17g (Lua) != %.17g (C)", step, (double)lua->f, (double)c->f); } while (0)
+        SAME(revision); SAME(open); SAME(detected_at); SAME(last_event_at);
+        SAME(resolved_at); SAME(triaged_at); SAME(quiet_since);
+        SAME(declared_severity); SAME(affected_users); SAME(disruption);
+        SAMED(slo_burn_rate); SAMED(revenue_loss_per_hour);
+        SAME(affected_accounts); SAMED(arr_at_risk); SAME(max_tier); SAME(tiers);
+        SAME(strategic); SAME(tickets_total); SAME(tickets_open);
+        SAME(personal_data_at_risk); SAME(personal_data_at);
+        SAME(sentiment_count); SAME(sentiment_negative); SAMED(sentiment_sum);
+        SAME(sentiment_now_count); SAME(sentiment_now_negative);
+        SAMED(sentiment_now_sum); SAME(sentiment_prev_count);
+        SAMED(sentiment_prev_sum); SAME(tickets_now); SAME(tickets_prev);
+        SAME(changed); SAME(dups); SAME(resolved_now); SAME(reopened);
+        if (!same_str(lua->root_service, c->root_service))
+                fail_msg("step %d: root '%s' (Lua) != '%s' (C)", step, lua->root_service,
+                         c->root_service);
+        SAME(services_cnt); SAME(impacted_cnt); SAME(segments_cnt);
+        SAME(region_users_cnt); SAME(handovers_cnt); SAME(accounts_cnt);
+        for (size_t i = 0; i < lua->services_cnt; i++) {
+                size_t j = 0;
+                while (j < c->services_cnt && strcmp(lua->services[i], c->services[j]))
+                        j++;
+                if (j == c->services_cnt)
+                        fail_msg("step %d: service %s only in Lua", step, lua->services[i]);
+        }
+        for (size_t i = 0; i < lua->impacted_cnt; i++)
+                assert_string_equal(lua->impacted[i], c->impacted[i]);
+        for (size_t i = 0; i < lua->segments_cnt; i++) {
+                size_t j = 0;
+                while (j < c->segments_cnt &&
+                       (lua->segments[i].kind != c->segments[j].kind ||
+                        strcmp(lua->segments[i].value, c->segments[j].value)))
+                        j++;
+                if (j == c->segments_cnt || lua->segments[i].count != c->segments[j].count)
+                        fail_msg("step %d: segment %s differs", step, lua->segments[i].value);
+        }
+        for (size_t i = 0; i < lua->region_users_cnt; i++) {
+                size_t j = 0;
+                while (j < c->region_users_cnt &&
+                       strcmp(lua->region_users[i].region, c->region_users[j].region))
+                        j++;
+                if (j == c->region_users_cnt ||
+                    lua->region_users[i].users != c->region_users[j].users)
+                        fail_msg("step %d: region %s differs", step, lua->region_users[i].region);
+        }
+        for (size_t i = 0; i < lua->handovers_cnt; i++) {
+                const handover_t *h = &lua->handovers[i], *k = NULL;
+                for (size_t j = 0; j < c->handovers_cnt; j++)
+                        if (!strcmp(h->service, c->handovers[j].service))
+                                k = &c->handovers[j];
+                if (!k || h->disruption != k->disruption ||
+                    h->affected_users != k->affected_users || !same_str(h->region, k->region))
+                        fail_msg("step %d: hand-over of %s differs", step, h->service);
+        }
+        for (size_t i = 0; i < lua->accounts_cnt; i++) {
+                const incident_account_t *x = &lua->accounts[i], *y = NULL;
+                for (size_t j = 0; j < c->accounts_cnt; j++)
+                        if (!strcmp(x->id, c->accounts[j].id))
+                                y = &c->accounts[j];
+                if (!y || x->tier != y->tier || x->arr != y->arr ||
+                    x->strategic != y->strategic || x->tickets != y->tickets)
+                        fail_msg("step %d: account %s differs", step, x->id);
+        }
+#undef SAME
+#undef SAMED
+}
+
+typedef struct step {
+        int64_t now, tick;
+        const char *impacted; /* a service entering the blast radius first */
+        event_t *events[4];
+        account_facts_t facts[4];
+} step_t;
+
+static event_t evs[16];
+static int nevs;
+
+static event_t *mk(event_kind_t kind, const char *id, const char *service, int64_t at) {
+        event_t *e = &evs[nevs++];
+        event_reset(e, kind);
+        e->event_id = id;
+        e->service = service;
+        e->occurred_at = at;
+        e->has = HAS_OCCURRED_AT | (kind == EVENT_SENTIMENT ? HAS_SCORE : HAS_STATUS);
+        return e;
+}
+
+static void test_the_owner_applies_as_the_redis_functions_did(void **state) {
+        (void)state;
+        char errstr[512];
+        redis_state_t *rs = worker();
+        freeReplyObject(redisCommand(raw, "FLUSHDB"));
+        const int64_t MIN = 60000, quiet = conf->lifecycle.quiet_time_ms;
+        int trend = (int)(conf->scoring.trend_window_ms / MIN);
+        int swin = (int)(conf->scoring.sentiment_window_ms / MIN);
+
+        event_t *a1 = mk(EVENT_ALERT, "a1", "users-db", T0);
+        a1->u.alert.affected_users = 9000;
+        a1->u.alert.declared_severity = 2;
+        a1->region = "eu-west"; /* names no disruption: DEGRADED */
+        a1->has |= HAS_AFFECTED_USERS | HAS_DECLARED_SEVERITY;
+        event_t *t1 = mk(EVENT_TICKET, "t1", "users-db", T0 + 1000);
+        t1->u.ticket.ticket_id = "T-1";
+        t1->u.ticket.account_id = "eu1-acme";
+        t1->region = "eu-west";
+        t1->u.ticket.platform = "ios";
+        t1->u.ticket.personal_data_at_risk = true;
+        event_t *s1 = mk(EVENT_SENTIMENT, "s1", NULL, T0 + 2000);
+        s1->u.sentiment.account_id = "eu1-acme";
+        s1->u.sentiment.score = -0.6;
+        event_t *w1 = mk(EVENT_ALERT, "w1", "web", T0 + MIN);
+        w1->u.alert.affected_users = 12000;
+        w1->u.alert.slo_burn_rate = 14.4;
+        w1->u.alert.disruption = DISRUPTION_LATENCY;
+        w1->region = "us-east";
+        w1->has |= HAS_AFFECTED_USERS | HAS_SLO_BURN_RATE | HAS_DISRUPTION;
+        event_t *t1s = mk(EVENT_TICKET, "t1s", "users-db", T0 + MIN + 1);
+        t1s->u.ticket.ticket_id = "T-1";
+        t1s->u.ticket.account_id = "eu1-acme";
+        t1s->u.ticket.status = TICKET_SOLVED;
+        event_t *t2 = mk(EVENT_TICKET, "t2", "users-db", T0 + 6 * MIN);
+        t2->u.ticket.ticket_id = "T-2";
+        t2->u.ticket.account_id = "globex";
+        event_t *s2 = mk(EVENT_SENTIMENT, "s2", NULL, T0 + 6 * MIN + 1);
+        s2->u.sentiment.account_id = "globex";
+        s2->u.sentiment.score = 0.25;
+        event_t *r1 = mk(EVENT_ALERT, "r1", "users-db", T0 + 7 * MIN);
+        r1->u.alert.status = ALERT_RESOLVED;
+        event_t *a2 = mk(EVENT_ALERT, "a2", "users-db", T0 + 30 * MIN);
+
+        size_t plen;
+        const char *pfx = batch_account_prefix(conf, "eu1-acme", &plen);
+        account_facts_t acme = {TIER_BUSINESS, TIER_NONE, 500000, -1, pfx, plen};
+        account_facts_t acme2 = {TIER_ENTERPRISE, TIER_NONE, 800000, -1, pfx, plen};
+        account_facts_t globex = {TIER_PRO, TIER_ENTERPRISE, 100000, 1, NULL, 0};
+        account_facts_t none = {TIER_NONE, TIER_NONE, -1, -1, NULL, 0};
+        step_t steps[] = {
+                {T0 + 2000, 0, NULL, {a1, t1, s1}, {none, acme, none}},
+                {T0 + MIN + 1, 0, "web", {w1, t1s, a1}, {none, acme2, none}},
+                {T0 + 6 * MIN + 1, 0, NULL, {t2, s2}, {globex, none}},
+                {T0 + 7 * MIN, 0, NULL, {r1}, {none}},
+                {T0 + 7 * MIN + quiet - 1, T0 + 7 * MIN + quiet - 1, NULL, {NULL}, {none}},
+                {T0 + 7 * MIN + quiet, T0 + 7 * MIN + quiet, NULL, {NULL}, {none}},
+                {T0 + 7 * MIN + quiet, T0 + 7 * MIN + quiet, NULL, {NULL}, {none}},
+                {T0 + 30 * MIN, 0, NULL, {a2, s1}, {none, none}},
+        };
+        aggregate_t *agg = aggregate_new("diff-1");
+        redis_args_t args = {0};
+        for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+                const step_t *st = &steps[k];
+                incident_t lua = {0}, c = {0};
+                if (st->impacted) {
+                        redis_state_append_impact(rs, "diff-1", &st->impacted, 1);
+                        assert_int_equal(redis_state_read_status(rs, errstr, sizeof(errstr)), 0);
+                        assert_int_equal(aggregate_impact_add(agg, st->impacted), 0);
+                }
+                redis_args_reset(&args);
+                aggregate_begin(agg);
+                for (size_t e = 0; e < 4 && st->events[e]; e++) {
+                        const event_t *ev = st->events[e];
+                        assert_int_equal(batch_pack_event_facts(conf, &args, ev, &st->facts[e]), 0);
+                        bool neg = ev->kind == EVENT_SENTIMENT &&
+                                   ev->u.sentiment.score < conf->scoring.sentiment_negative_below;
+                        int r = ev->kind == EVENT_ALERT ? aggregate_apply_alert(agg, ev)
+                              : ev->kind == EVENT_TICKET ? aggregate_apply_ticket(agg, ev, &st->facts[e])
+                              : aggregate_apply_sentiment(agg, ev, neg);
+                        assert_true(r == AGG_APPLIED || r == AGG_DUPLICATE);
+                }
+                aggregate_end(agg, st->now, st->tick, quiet, &(aggregate_change_t){0});
+                redis_state_append_apply(rs, "diff-1", st->now, st->tick, "", &args);
+                if (redis_state_read_apply(rs, &lua, errstr, sizeof(errstr)))
+                        fail_msg("apply: %s", errstr);
+                assert_int_equal(aggregate_facts(agg, st->now, trend, swin, &c), 0);
+                assert_facts_alike(&lua, &c, (int)k);
+                /* The path goes where it should: resolved with web handed
+                 * over, a repeated deadline changing nothing, reopened. */
+                if (k == 5)
+                        assert_true(!c.open && c.resolved_now && c.handovers_cnt == 1);
+                if (k == 6)
+                        assert_false(c.changed);
+                if (k == 7)
+                        assert_true(c.open && c.reopened && c.dups == 1);
+                incident_clear(&lua);
+                incident_clear(&c);
+        }
+        redis_args_free(&args);
+        aggregate_destroy(agg);
+        for (int i = 0; i < nevs; i++)
+                event_free_spill(&evs[i]);
+        redis_state_destroy(rs);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_a_new_owner_resumes_where_the_last_write_left),
                 cmocka_unit_test(test_an_owner_that_lost_its_partition_writes_nothing),
                 cmocka_unit_test(test_a_write_that_cannot_be_whole_writes_nothing),
+                cmocka_unit_test(test_the_owner_applies_as_the_redis_functions_did),
                 cmocka_unit_test(test_the_first_binding_wins_and_releases_what_was_held),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
