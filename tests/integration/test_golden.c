@@ -15,7 +15,7 @@
 
 #define GOLDEN_DB          11
 #define CONSUME_TIMEOUT_MS 60000
-#define OUTPUT_TIMEOUT_MS  30000
+#define OUTPUT_TIMEOUT_MS  HARNESS_MIN_WAIT_MS /* never less: see harness.h */
 /* A step is over when the worker has consumed its event and then found
  * nothing more due at the step's time (failpoint rescore.note): every
  * output of the step, time-driven ones included, is on Kafka then. */

@@ -104,67 +104,72 @@ static json_t *last_scored(json_t *scored, const char *incident) {
         return best ? json_incref(best) : NULL;
 }
 
-/* Waits until the last scored revision of `incident` counts `accounts`
- * accounts and `sentiment` sentiment events. */
+/* What a wait below looks for, and what it found. */
+typedef struct scored_wait {
+        const char *incident, *service;
+        int64_t accounts, sentiment, above;
+        json_t *found;  /* the revision that matched */
+        char *root_of;  /* wait_root: the incident found */
+} scored_wait_t;
+
+static bool incident_reached(harness_t *h, const void *arg) {
+        scored_wait_t *w = (scored_wait_t *)arg;
+        json_t *scored = harness_read_all(h, "impact.scored");
+        json_t *m = last_scored(scored, w->incident);
+        json_decref(scored);
+        bool ok = m && (w->above >= 0 ? jint(m, "revision") > w->above
+                                      : jint(m, "affected_accounts") == w->accounts &&
+                                                jint(json_object_get(m, "sentiment"),
+                                                     "count") == w->sentiment);
+        if (ok)
+                w->found = m;
+        else
+                json_decref(m);
+        return ok;
+}
+
+/* Waits for the latest scored revision of `incident` to show `accounts`
+ * accounts and `sentiment` sentiment events; returns it. */
 static json_t *wait_incident(harness_t *h, const char *incident,
                              int64_t accounts, int64_t sentiment) {
-        for (int tries = 0; tries < 600; tries++) {
-                json_t *scored = harness_read_all(h, "impact.scored");
-                json_t *m = last_scored(scored, incident);
-                json_decref(scored);
-                if (m && jint(m, "affected_accounts") == accounts &&
-                    jint(json_object_get(m, "sentiment"), "count") == sentiment)
-                        return m;
-                json_decref(m);
-                struct timespec ts = {0, 50 * 1000000L};
-                nanosleep(&ts, NULL);
-        }
-        harness_print_logs(h);
-        fail_msg("incident %.80s... never reached %lld accounts, %lld "
-                 "sentiment events", incident, (long long)accounts,
-                 (long long)sentiment);
-        return NULL;
+        scored_wait_t w = {.incident = incident, .accounts = accounts,
+                           .sentiment = sentiment, .above = -1};
+        if (!harness_until(h, incident_reached, &w, 60000))
+                fail_msg("incident %.80s... never reached %lld accounts, %lld "
+                         "sentiment events", incident, (long long)accounts,
+                         (long long)sentiment);
+        return w.found;
 }
 
 /* Waits for a scored revision of `incident` above `rev`; returns it. */
 static json_t *wait_revision_above(harness_t *h, const char *incident,
                                    int64_t rev) {
-        for (int tries = 0; tries < 600; tries++) {
-                json_t *scored = harness_read_all(h, "impact.scored");
-                json_t *m = last_scored(scored, incident);
-                json_decref(scored);
-                if (m && jint(m, "revision") > rev)
-                        return m;
-                json_decref(m);
-                struct timespec ts = {0, 50 * 1000000L};
-                nanosleep(&ts, NULL);
+        scored_wait_t w = {.incident = incident, .above = rev};
+        if (!harness_until(h, incident_reached, &w, 60000))
+                fail_msg("incident %s never went past revision %lld", incident,
+                         (long long)rev);
+        return w.found;
+}
+
+static bool root_scored(harness_t *h, const void *arg) {
+        scored_wait_t *w = (scored_wait_t *)arg;
+        json_t *scored = harness_read_all(h, "impact.scored");
+        for (size_t i = 0; i < json_array_size(scored) && !w->root_of; i++) {
+                json_t *m = json_array_get(scored, i);
+                if (!strcmp(jstr(m, "root_service"), w->service))
+                        w->root_of = strdup(jstr(m, "incident_id"));
         }
-        harness_print_logs(h);
-        fail_msg("incident %s never went past revision %lld", incident,
-                 (long long)rev);
-        return NULL;
+        json_decref(scored);
+        return w->root_of != NULL;
 }
 
 /* Waits for a scored revision whose root is `service`; returns its
  * incident id (caller frees). */
 static char *wait_root(harness_t *h, const char *service) {
-        for (int tries = 0; tries < 600; tries++) {
-                json_t *scored = harness_read_all(h, "impact.scored");
-                char *id = NULL;
-                for (size_t i = 0; i < json_array_size(scored) && !id; i++) {
-                        json_t *m = json_array_get(scored, i);
-                        if (!strcmp(jstr(m, "root_service"), service))
-                                id = strdup(jstr(m, "incident_id"));
-                }
-                json_decref(scored);
-                if (id)
-                        return id;
-                struct timespec ts = {0, 50 * 1000000L};
-                nanosleep(&ts, NULL);
-        }
-        harness_print_logs(h);
-        fail_msg("no incident of service %.80s was scored", service);
-        return NULL;
+        scored_wait_t w = {.service = service};
+        if (!harness_until(h, root_scored, &w, 60000))
+                fail_msg("no incident of service %.80s was scored", service);
+        return w.root_of;
 }
 
 /* The aggregate key of `incident`, as the worker writes it. */

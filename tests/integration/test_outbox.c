@@ -49,6 +49,15 @@ static bool all_delivered(harness_t *h, json_t *decided) {
         return ok;
 }
 
+/* Every outbox empty and every output it held on Kafka. */
+static bool outbox_delivered(harness_t *h, const void *arg) {
+        (void)arg;
+        json_t *decided = decided_ids(h);
+        bool done = outboxes_left(h) == 0 && all_delivered(h, decided);
+        json_decref(decided);
+        return done;
+}
+
 static void test_outputs_of_a_killed_worker_are_produced_again(void **state) {
         static harness_t h;
         (void)state;
@@ -71,18 +80,7 @@ static void test_outputs_of_a_killed_worker_are_produced_again(void **state) {
         assert_true(harness_wait_consumed(&h, AFTER_KILL_MS));
         /* The orphan time is the delivery timeout and 5 s: up to 7 s after
          * the worker looks, with margin for a loaded machine. */
-        bool delivered = false;
-        int64_t deadline = impactd_mono_ms() + 60000;
-        while (!delivered && impactd_mono_ms() < deadline) {
-                decided = decided_ids(&h);
-                delivered = outboxes_left(&h) == 0 && all_delivered(&h, decided);
-                json_decref(decided);
-                if (!delivered)
-                        impactd_sleep_ms(100);
-        }
-        if (!delivered)
-                harness_print_logs(&h);
-        assert_true(delivered);
+        assert_true(harness_until(&h, outbox_delivered, NULL, 60000));
         /* The revision it scored but never saw acknowledged is published
          * by the replay. */
         assert_true(latest_revisions_scored(&h));
