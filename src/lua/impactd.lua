@@ -1431,17 +1431,6 @@ local function rt_bind(keys, args)
     return out
 end
 
--- rt_unhold: KEYS[1] a held list; ARGV the records produced.  Removes
--- each once, by value: another router may have released and removed the
--- same ones meanwhile, and a count would then take records nobody sent.
-local function rt_unhold(keys, args)
-    local n = 0
-    for i = 1, #args do
-        n = n + redis.call('LREM', keys[1], 1, args[i])
-    end
-    return n
-end
-
 -- rt_hold: KEYS binding, held list; ARGV held ttl seconds, binding ttl
 -- seconds, records...  If the ticket is bound by now, returns the binding
 -- (route the records there; the binding is used, so it lives on);
@@ -1476,4 +1465,7 @@ redis.register_function('impactd_persist', persist)
 redis.register_function('impactd_rt_get', rt_get)
 redis.register_function('impactd_rt_bind', rt_bind)
 redis.register_function('impactd_rt_hold', rt_hold)
-redis.register_function('impactd_rt_unhold', rt_unhold)
+-- rt_unhold is unhold: remove each record produced once, by value (another
+-- router may have released and removed the same ones meanwhile, and a
+-- count would take records nobody sent).
+redis.register_function('impactd_rt_unhold', unhold)
